@@ -1,0 +1,18 @@
+import { Command, CommanderError } from 'commander';
+import { commandRegistrations } from './commands/index.js';
+import { reportCliError } from './cli-errors.js';
+
+/** `scaleplan` — compute-optimal allocation from the command line. */
+const program = new Command('scaleplan')
+  .description('Compute-optimal model size and data for a compute budget (Hoffmann et al. 2022), measured by IsoFLOP sweeps')
+  .showHelpAfterError()
+  .exitOverride();
+
+for (const register of commandRegistrations) register(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) process.exit(error.exitCode);
+  process.exit(reportCliError(error));
+}

@@ -1,0 +1,144 @@
+import { z } from 'zod';
+
+/**
+ * The producer/worker protocol in one place: queue names, job names, payload and result schemas.
+ * The control plane is the only producer, apps/worker the only consumer.
+ */
+export const QueueName = { Runs: 'runs' } as const;
+export type QueueName = (typeof QueueName)[keyof typeof QueueName];
+
+export const JobName = { TrainRun: 'TrainRun' } as const;
+export type JobName = (typeof JobName)[keyof typeof JobName];
+
+/** BullMQ key prefix used when none is configured (keys look like `scaleplan:runs:wait`). */
+export const DEFAULT_QUEUE_PREFIX = 'scaleplan';
+
+/** Final runs jump the queue: BullMQ priorities are "lower number first". */
+export const RunPriority = { Final: 1, Sweep: 10 } as const;
+
+export const objectRefSchema = z.object({
+  namespace: z.string().min(1),
+  name: z.string().min(1),
+});
+export type ObjectRef = z.infer<typeof objectRefSchema>;
+
+export const RunKind = { Sweep: 'sweep', Final: 'final' } as const;
+export type RunKind = (typeof RunKind)[keyof typeof RunKind];
+
+/** L(N, D) = E + A/N^α + B/D^β with named fields (used to drive simulated runs). */
+export const lossLawSchema = z.object({
+  irreducibleLoss: z.number().finite().nonnegative(),
+  paramCoeff: z.number().finite().positive(),
+  dataCoeff: z.number().finite().positive(),
+  paramExponent: z.number().finite().positive(),
+  dataExponent: z.number().finite().positive(),
+});
+
+/**
+ * Simulated training: the loss curve comes from `law` plus seeded multiplicative log-normal noise of
+ * standard deviation `noise`, at no compute cost. Results are always labelled `simulated: true`.
+ */
+export const simulationSchema = z.object({
+  law: lossLawSchema,
+  /** σ of the log-normal noise on each reported loss. @default 0.005 */
+  noise: z.number().finite().nonnegative().max(1).default(0.005),
+  /** Simulated wall time per run in milliseconds (for load tests and demos). @default 0 */
+  durationMs: z.number().int().nonnegative().max(3_600_000).default(0),
+});
+
+export const TokenizerKind = { Byte: 'byte', Char: 'char' } as const;
+
+/** Payload of a `TrainRun` job: train one model of ~`params` non-embedding parameters on exactly `tokens` tokens. */
+export const trainRunSchema = z.object({
+  /** Owner of the run (a ScalingLaw for sweep runs, a ComputeBudget for final runs). */
+  owner: objectRefSchema,
+  /** Unique within the owner; with the owner it makes the deterministic job id. */
+  runId: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, 'runId must be lower-case alphanumerics, dots and dashes'),
+  kind: z.enum([RunKind.Sweep, RunKind.Final]),
+  /** Target non-embedding parameter count N. */
+  params: z.number().finite().positive(),
+  /** Exact number of training tokens D to consume. */
+  tokens: z.number().int().positive(),
+  seed: z.number().int().nonnegative().default(0),
+  /** `moby-dick`, `sotu`, or an absolute path to a text file or directory. */
+  corpus: z.string().min(1).default('moby-dick'),
+  tokenizer: z.enum([TokenizerKind.Byte, TokenizerKind.Char]).default(TokenizerKind.Byte),
+  sequenceLength: z.number().int().min(8).max(4096).default(64),
+  /** The IsoFLOP budget this sweep run belongs to (FLOPs), for bookkeeping and plots. */
+  budgetFlops: z.number().finite().positive().optional(),
+  simulate: simulationSchema.optional(),
+});
+export type TrainRun = z.infer<typeof trainRunSchema>;
+export type TrainRunInput = z.input<typeof trainRunSchema>;
+
+/** One point of a run's loss curve. Losses are in nats per token. */
+export const lossPointSchema = z.object({
+  step: z.number().int().nonnegative(),
+  tokens: z.number().nonnegative(),
+  flops: z.number().nonnegative(),
+  trainLoss: z.number().optional(),
+  evalLoss: z.number().optional(),
+});
+export type LossPoint = z.infer<typeof lossPointSchema>;
+
+export const modelShapeSchema = z.object({
+  layers: z.number().int().positive(),
+  modelDim: z.number().int().positive(),
+  heads: z.number().int().positive(),
+  headDim: z.number().int().positive(),
+  ffDim: z.number().int().positive(),
+  vocabSize: z.number().int().positive(),
+  sequenceLength: z.number().int().positive(),
+});
+export type ModelShape = z.infer<typeof modelShapeSchema>;
+
+export const RunOutcomeStatus = { Completed: 'completed', Diverged: 'diverged' } as const;
+
+/** What a worker returns for a `TrainRun` job. */
+export const trainingOutcomeSchema = z.object({
+  runId: z.string(),
+  status: z.enum([RunOutcomeStatus.Completed, RunOutcomeStatus.Diverged]),
+  /** Exact non-embedding parameter count of the model that was trained. */
+  params: z.number(),
+  /** Exact total parameter count (embeddings included). */
+  paramsTotal: z.number(),
+  /** Training tokens actually consumed. */
+  tokens: z.number(),
+  /** Training FLOPs spent (exact per-token count × tokens). */
+  flops: z.number(),
+  /** Final held-out loss in nats/token; absent when the run diverged. */
+  finalLoss: z.number().optional(),
+  divergedAtStep: z.number().int().optional(),
+  divergenceReason: z.string().optional(),
+  shape: modelShapeSchema,
+  curve: z.array(lossPointSchema),
+  backend: z.string(),
+  simulated: z.boolean(),
+  wallSeconds: z.number(),
+  tokensPerSecond: z.number(),
+  /** D / unique training tokens of the corpus (> 1 means passes over a small corpus). */
+  repetitionFactor: z.number(),
+  /** Step the run resumed from after a restart, if it did. */
+  resumedFromStep: z.number().int().optional(),
+});
+export type TrainingOutcome = z.infer<typeof trainingOutcomeSchema>;
+
+/** Progress payload streamed with `job.updateProgress` while a run trains. */
+export const trainingProgressSchema = z.object({
+  runId: z.string(),
+  step: z.number().int(),
+  totalSteps: z.number().int(),
+  tokens: z.number(),
+  point: lossPointSchema.optional(),
+});
+export type TrainingProgress = z.infer<typeof trainingProgressSchema>;
+
+export interface JobCatalog {
+  TrainRun: { queue: typeof QueueName.Runs; data: TrainRun; result: TrainingOutcome };
+}
+
+/**
+ * Same run → same job id, so re-planning or a control-plane restart never enqueues a run twice.
+ * BullMQ job ids may not contain ':'; '/' is safe.
+ */
+export const trainingJobId = (owner: ObjectRef, runId: string): string => `${owner.namespace}/${owner.name}/${runId}`;
