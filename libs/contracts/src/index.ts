@@ -1,1 +1,6 @@
 export * from './job-catalog.js';
+export * from './resources/api-group.js';
+export * from './resources/conditions.js';
+export * from './resources/object-meta.js';
+export * from './resources/scaling-law.js';
+export * from './resources/compute-budget.js';

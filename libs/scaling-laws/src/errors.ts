@@ -6,7 +6,10 @@ export type ScalingLawErrorCode =
   | 'TooFewSizes'
   | 'InvalidOption'
   | 'UnknownPreset'
-  | 'UnknownAccelerator';
+  | 'UnknownAccelerator'
+  | 'UnknownPrecision'
+  | 'TooFewBudgets'
+  | 'NoMinimum';
 
 /** The one error class of `@scaleplan/scaling-laws`; `code` says what kind of input was refused. */
 export class ScalingLawError extends Error {
