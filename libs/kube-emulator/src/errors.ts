@@ -6,6 +6,7 @@ export type KubeApiErrorCode =
   | 'Conflict'
   | 'Invalid'
   | 'Gone'
+  | 'Expired'
   | 'MethodNotAllowed'
   | 'UnsupportedMediaType'
   | 'NotAcceptable'
@@ -19,6 +20,7 @@ const HTTP_STATUS: Record<KubeApiErrorCode, number> = {
   AlreadyExists: 409,
   Conflict: 409,
   Gone: 410,
+  Expired: 410,
   UnsupportedMediaType: 415,
   Invalid: 422,
   InternalError: 500,

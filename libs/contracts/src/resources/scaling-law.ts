@@ -122,6 +122,7 @@ export const ScalingLawPhase = { Pending: 'Pending', Running: 'Running', Fitting
 export const scalingLawStatusSchema = z.object({
   phase: z.enum(['Pending', 'Running', 'Fitting', 'Ready', 'Degraded', 'Deleting']).optional(),
   observedGeneration: z.number().int().optional(),
+  plannedGeneration: z.number().int().optional().describe('metadata.generation the sweep plan was made for (a spec edit re-plans).'),
   runs: runCountsSchema.optional(),
   /** "done/total" for the printer column. */
   runsSummary: z.string().optional(),

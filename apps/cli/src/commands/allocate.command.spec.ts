@@ -1,0 +1,44 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+
+// Runs the built CLI as a user would (`npm run build` first; `npm test` does it).
+const runCli = (...args: string[]) => {
+  if (!existsSync('dist/apps/cli/src/main.js')) throw new Error('dist/apps/cli/src/main.js is missing: run "npm run build" before this spec');
+  const result = spawnSync(process.execPath, ['bin/scaleplan.js', ...args], { encoding: 'utf8', timeout: 60_000 });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+};
+
+describe('scaleplan allocate (built CLI)', () => {
+  it('gives N_opt ≈ 40.4B at the Gopher budget under chinchilla-2022', () => {
+    const { status, stdout } = runCli('allocate', '--flops', '5.76e23', '--law', 'chinchilla-2022', '--json');
+    expect(status).toBe(0);
+    const out = JSON.parse(stdout);
+    expect(Math.abs(out.params / 40.4e9 - 1)).toBeLessThan(0.01);
+    expect(out).toMatchObject({ law: 'chinchilla-2022', flops: 5.76e23 });
+    expect(6 * out.params * out.tokens).toBeCloseTo(5.76e23, -10);
+  });
+
+  it('turns accelerator-hours into FLOPs (dense bf16 peak × MFU) and prints text by default', () => {
+    const json = JSON.parse(runCli('allocate', '--accelerator-hours', '5000', '--accelerator', 'h100', '--mfu', '0.4', '--json').stdout);
+    expect(json.flops).toBeCloseTo(5000 * 3600 * 989.5e12 * 0.4, -12);
+    expect(json.budget).toMatchObject({ kind: 'accelerator-hours', accelerator: 'h100', precision: 'bf16', mfu: 0.4 });
+    const text = runCli('allocate', '--flops', '1e24');
+    expect(text.status).toBe(0);
+    expect(text.stdout).toMatch(/law\s+epoch-2024/);
+    expect(text.stdout).toMatch(/N_opt\s+\d/);
+  });
+
+  it.each([
+    [['--flops', '1e24', '--law', 'kaplan'], /unknown scaling-law preset "kaplan"; known presets: chinchilla-2022, .*epoch-2024/],
+    [['--flops', 'lots'], /--flops must be a number > 0 \(e\.g\. 1e24\), got "lots"/],
+    [['--accelerator-hours', '10', '--accelerator', 'tpu-v9'], /unknown accelerator "tpu-v9"; known: h100-sxm, /],
+    [['--accelerator-hours', '10'], /--accelerator-hours needs --accelerator/],
+    [['--flops', '1e24', '--accelerator-hours', '10'], /give exactly one of --flops/],
+    [['--accelerator-hours', '10', '--accelerator', 'v100'], /NVIDIA V100 SXM2 has no bf16 peak; known for it: fp64, fp32, fp16/],
+  ])('refuses %j with a clear message and exit code 2', (args, message) => {
+    const { status, stderr } = runCli('allocate', ...args);
+    expect(status).toBe(2);
+    expect(stderr).toMatch(message);
+  });
+});

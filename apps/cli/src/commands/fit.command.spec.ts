@@ -1,0 +1,73 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const SVG = '../shared/data/svg_extracted_data.csv';
+const runCli = (...args: string[]) => {
+  if (!existsSync('dist/apps/cli/src/main.js')) throw new Error('dist/apps/cli/src/main.js is missing: run "npm run build" before this spec');
+  const result = spawnSync(process.execPath, ['bin/scaleplan.js', ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+};
+
+const dir = mkdtempSync(join(tmpdir(), 'scaleplan-fit-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const csv = (name: string, text: string) => {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+};
+
+describe('scaleplan fit (built CLI)', () => {
+  it('fits all three methods on the 240 Chinchilla runs with bootstrap intervals, one JSON object per method', () => {
+    const { status, stdout, stderr } = runCli('fit', SVG, '--drop-top-loss', '5', '--method', 'all', '--bootstrap', '20', '--seed', '3', '--budgets', '1e21,5.76e23', '--json');
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
+    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.method)).toEqual([1, 2, 3]);
+    const [, two, three] = lines;
+    expect(Object.keys(three)).toEqual(expect.arrayContaining(['method', 'params', 'a', 'b', 'G', 'objective', 'converged', 'intervals', 'allocations']));
+    expect(three.runs).toBe(240);
+    expect(three.converged).toBe(true);
+    expect(Math.abs(three.params.alpha / 0.3473 - 1)).toBeLessThan(2e-3);
+    expect(Math.abs(three.a - 0.5139)).toBeLessThan(0.002);
+    expect(Object.keys(three.intervals)).toEqual(expect.arrayContaining(['E', 'A', 'B', 'alpha', 'beta', 'a', 'b', 'G']));
+    expect(three.intervals.a.lower).toBeLessThan(three.intervals.a.upper);
+    expect(three.bootstrap).toMatchObject({ resamples: 20, percentiles: [10, 90] });
+    expect(three.allocations).toHaveLength(2);
+    expect(three.allocations[1]).toMatchObject({ flops: 5.76e23 });
+    expect(three.allocations[1].intervals.params.lower).toBeLessThan(three.allocations[1].params * 1.0001);
+    expect(two.params).toBeNull();
+    expect(Math.abs(two.a - 0.5175)).toBeLessThan(0.03);
+    expect(two.allocations[0].loss).toBeNull();
+  });
+
+  it('accepts N, D, loss columns and prints a text report', () => {
+    const rows = ['N,D,loss'];
+    for (const [n, d] of [[1e8, 2e9], [2e8, 1e9], [4e8, 5e8], [1e8, 2e10], [2e8, 1e10], [4e8, 5e9], [8e8, 2.5e9]]) {
+      rows.push(`${n},${d},${(1.8 + 480 / n ** 0.35 + 2000 / d ** 0.37).toFixed(6)}`);
+    }
+    const { status, stdout } = runCli('fit', csv('nd.csv', rows.join('\n')), '--method', '3');
+    expect(status).toBe(0);
+    expect(stdout).toMatch(/Approach 3 \(parametric loss, Huber δ=1e-3\): 7 runs, converged/);
+  });
+
+  it.each([
+    ['a missing file', () => join(dir, 'nope.csv'), /cannot read runs file .*nope\.csv: ENOENT/],
+    ['an unknown column set', () => csv('cols.csv', 'size,flop,value\n1,2,3\n'), /cols\.csv: no column for N \(parameters\), loss, D \(tokens\) or C \(FLOPs\); found columns "size", "flop", "value"; accepted names: params: "n"/],
+    ['a non-number', () => csv('nan.csv', 'N,C,loss\n1e8,1e19,3.1\n2e8,1e19,abc\n'), /nan\.csv: row 2 \(line 3\), column "loss": expected a number > 0, got "abc"/],
+    ['a negative size', () => csv('neg.csv', 'Model Size,Training FLOP,loss\n-1e8,1e19,3.1\n'), /neg\.csv: row 1 \(line 2\), column "Model Size": expected a number > 0, got "-1e8"/],
+  ])('refuses %s with a message naming it and exit code 2', (_name, path, message) => {
+    const { status, stderr } = runCli('fit', path(), '--method', '3');
+    expect(status).toBe(2);
+    expect(stderr).toMatch(message);
+  });
+
+  it('refuses a bad flag value and too few runs', () => {
+    expect(runCli('fit', SVG, '--method', '4').stderr).toMatch(/--method must be 1, 2, 3 or all, got "4"/);
+    const few = runCli('fit', csv('few.csv', 'N,D,loss\n1e8,1e9,3\n2e8,1e9,2.9\n'), '--method', '3');
+    expect(few.status).toBe(2);
+    expect(few.stderr).toMatch(/Approach 3 needs at least 6 runs, got 2/);
+  });
+});

@@ -1,0 +1,80 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'csv-parse/sync';
+import type { LossObservation } from '@scaleplan/scaling-laws';
+import { CliUsageError } from './cli-errors.js';
+
+/** Accepted header names per quantity (case-insensitive), including those of Epoch's svg_extracted_data.csv. */
+export const RUN_COLUMNS = {
+  params: ['n', 'params', 'parameters', 'model size'],
+  tokens: ['d', 'tokens', 'training tokens'],
+  flops: ['c', 'flops', 'training flop', 'training flops'],
+  loss: ['loss', 'l', 'final loss'],
+  budget: ['budget', 'budget flops', 'budgetflops'],
+  run: ['run', 'run id', 'runid'],
+} as const;
+
+/** Runs read from a CSV file, with the columns that were used. */
+export interface RunsFile {
+  readonly path: string;
+  readonly observations: LossObservation[];
+  /** the header used for each quantity */
+  readonly columns: Readonly<Record<string, string>>;
+  /** whether D came from a tokens column or from C/(6N) */
+  readonly tokensFrom: 'tokens' | 'flops';
+}
+
+const describeColumns = () =>
+  Object.entries(RUN_COLUMNS)
+    .map(([key, names]) => `${key}: ${names.map((n) => JSON.stringify(n)).join('/')}`)
+    .join('; ');
+
+/**
+ * Reads finished runs from CSV: N, loss, and D (tokens) or C (FLOPs, D = C/6N); optionally a
+ * budget and a run id. Extra columns are ignored. Errors name the file, the row (1 = first data
+ * row; the header is line 1 of the file) and the column.
+ */
+export function readRunsCsv(path: string): RunsFile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new CliUsageError(`cannot read runs file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
+  }
+  let records: string[][];
+  try {
+    records = parse(text, { skip_empty_lines: true, trim: true, relax_column_count: false }) as string[][];
+  } catch (error) {
+    throw new CliUsageError(`${path}: not valid CSV: ${(error as Error).message}`, { cause: error });
+  }
+  const [header, ...rows] = records;
+  if (!header || rows.length === 0) throw new CliUsageError(`${path}: needs a header line and at least one run`);
+  const find = (names: readonly string[]) => header.findIndex((h) => names.includes(h.toLowerCase()));
+  const index = Object.fromEntries(Object.entries(RUN_COLUMNS).map(([key, names]) => [key, find(names)])) as Record<keyof typeof RUN_COLUMNS, number>;
+  const missing: string[] = [];
+  if (index.params < 0) missing.push('N (parameters)');
+  if (index.loss < 0) missing.push('loss');
+  if (index.tokens < 0 && index.flops < 0) missing.push('D (tokens) or C (FLOPs)');
+  if (missing.length > 0) {
+    throw new CliUsageError(`${path}: no column for ${missing.join(', ')}; found columns ${header.map((h) => JSON.stringify(h)).join(', ')}; accepted names: ${describeColumns()}`);
+  }
+  const tokensFrom = index.tokens >= 0 ? 'tokens' : 'flops';
+  const numberAt = (row: string[], column: number, rowNumber: number): number => {
+    const raw = row[column] ?? '';
+    const value = raw === '' ? Number.NaN : Number(raw);
+    if (!Number.isFinite(value) || value <= 0) {
+      throw new CliUsageError(`${path}: row ${rowNumber} (line ${rowNumber + 1}), column ${JSON.stringify(header[column])}: expected a number > 0, got ${JSON.stringify(raw)}`);
+    }
+    return value;
+  };
+  const observations = rows.map((row, i): LossObservation => {
+    const rowNumber = i + 1;
+    const params = numberAt(row, index.params, rowNumber);
+    const tokens = tokensFrom === 'tokens' ? numberAt(row, index.tokens, rowNumber) : numberAt(row, index.flops, rowNumber) / (6 * params);
+    const observation: { -readonly [K in keyof LossObservation]: LossObservation[K] } = { params, tokens, loss: numberAt(row, index.loss, rowNumber) };
+    if (index.budget >= 0) observation.budgetFlops = numberAt(row, index.budget, rowNumber);
+    observation.runId = index.run >= 0 && row[index.run] ? row[index.run]! : `row-${rowNumber}`;
+    return observation;
+  });
+  const columns = Object.fromEntries(Object.entries(index).filter(([, i]) => i >= 0).map(([key, i]) => [key, header[i]!]));
+  return { path, observations, columns, tokensFrom };
+}

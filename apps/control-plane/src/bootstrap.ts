@@ -1,0 +1,109 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import type { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import express from 'express';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { loadControlPlaneConfig, type ControlPlaneConfig, type ControlPlaneTuning } from './config/control-plane.config.js';
+import { ControlPlaneCore } from './control-plane.core.js';
+import { ControlPlaneModule, type ControlPlaneExtensions } from './control-plane.module.js';
+import { CONTROL_PLANE_CORE } from './control-plane.tokens.js';
+import { ControlPlaneExceptionFilter } from './http/control-plane-exception.filter.js';
+import { createRootLogger } from './logging/logger.js';
+import { extensionsForDispatch } from './kube/kubernetes.module.js';
+import { connectOrFail, createRedis } from './redis/redis-connection.js';
+
+/** Overrides of `startControlPlane` (the environment fills in the rest). */
+export interface ControlPlaneOverrides extends Partial<Omit<ControlPlaneConfig, 'tuning'>> {
+  readonly tuning?: Partial<ControlPlaneTuning>;
+  /** Environment to read instead of process.env. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Modules/providers other parts plug in (kubernetes stores and dispatcher, dashboard). */
+  readonly extensions?: ControlPlaneExtensions;
+  /** Where logs go. @default stdout */
+  readonly logDestination?: NodeJS.WritableStream;
+}
+
+/** A running control plane. */
+export interface RunningControlPlane {
+  readonly app: INestApplication;
+  /** Base URL, e.g. http://127.0.0.1:8080 */
+  readonly url: string;
+  readonly config: ControlPlaneConfig;
+  readonly core: ControlPlaneCore;
+  readonly log: Logger;
+  /** Stops workers, listeners, the HTTP server and the Redis connections. */
+  close(): Promise<void>;
+}
+
+const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml'];
+
+/**
+ * Starts the control plane: validates the environment, connects to Redis (a clear error when it is
+ * unreachable), builds the module for the configured dispatch mode, serves REST, /docs, /healthz,
+ * /readyz and /metrics, and starts the control loops. Used by main.ts, `scaleplan serve`, the demo
+ * and the e2e tests.
+ */
+export async function startControlPlane(overrides: ControlPlaneOverrides = {}): Promise<RunningControlPlane> {
+  const { env, extensions, logDestination, ...configOverrides } = overrides;
+  const config = loadControlPlaneConfig(env ?? process.env, configOverrides);
+  const log = createRootLogger(config.logLevel, logDestination);
+  const redis: Redis = createRedis(config.redisUrl);
+  redis.on('error', (error) => log.debug({ err: error }, 'Lost the Redis connection'));
+  await connectOrFail(redis, config.redisUrl);
+
+  let app: INestApplication | undefined;
+  try {
+    app = await NestFactory.create(ControlPlaneModule.forRoot(config, redis, log, extensionsForDispatch(config, log, extensions)), { logger: false, bodyParser: false });
+    app.use(express.json({ limit: '5mb' }));
+    app.use(express.text({ type: YAML_TYPES, limit: '5mb' }));
+    // Body-parser errors (malformed JSON, too large) happen before Nest's filters: answer them in the same shape.
+    app.use((error: { status?: number; message?: string }, _request: express.Request, response: express.Response, next: express.NextFunction) => {
+      if (typeof error?.status !== 'number' || error.status < 400 || error.status >= 500) return next(error);
+      response.status(error.status).json({ statusCode: error.status, error: 'Invalid', message: `Invalid request body: ${error.message}`, fields: [{ field: '(body)', message: error.message }] });
+    });
+    app.useGlobalFilters(new ControlPlaneExceptionFilter(log.child({ context: 'ControlPlaneExceptionFilter' })));
+    const document = SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle('ScalePlan control plane')
+        .setDescription('Compute-optimal allocations (Hoffmann et al. 2022) measured by IsoFLOP sweeps. Mutating calls need "Authorization: Bearer <SCALEPLAN_DASHBOARD_TOKEN>".')
+        .setVersion('v1')
+        .addBearerAuth()
+        .build(),
+    );
+    SwaggerModule.setup('docs', app, document);
+    await app.init();
+    const core = app.get<ControlPlaneCore>(CONTROL_PLANE_CORE);
+    core.start();
+    await app.listen(config.port, config.host);
+    const address = app.getHttpServer().address() as { port: number };
+    const url = `http://127.0.0.1:${address.port}`;
+    log.info({ url, dispatch: config.dispatch, prefix: config.queuePrefix }, 'Started control plane');
+    if (config.dashboardTokenGenerated) log.info({ token: config.dashboardToken }, 'Generated a dashboard token (set SCALEPLAN_DASHBOARD_TOKEN to choose one)');
+    let closing: Promise<void> | undefined;
+    const running: RunningControlPlane = {
+      app,
+      url,
+      config,
+      core,
+      log,
+      close: () => {
+        closing ??= (async () => {
+          await core.stop();
+          await app?.close();
+          await (app?.get(CONTROL_PLANE_CORE) as ControlPlaneCore).deps.queue.close();
+          redis.disconnect();
+          log.info({}, 'Stopped control plane');
+        })();
+        return closing;
+      },
+    };
+    return running;
+  } catch (error) {
+    await app?.close().catch(() => undefined);
+    redis.disconnect();
+    throw error;
+  }
+}

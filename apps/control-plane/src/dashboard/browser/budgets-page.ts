@@ -1,0 +1,61 @@
+import type { ComputeBudget, ScalingLaw } from '@scaleplan/contracts';
+import { getJson, itemsOf, refPath } from './api.js';
+import { h, replaceChildren, simulatedBadge, stateBadge, table } from './dom.js';
+import * as fmt from './format.js';
+import { debounce, type LiveUpdates } from './live.js';
+import { budgetText, countWithInterval, isSimulatedBudget, lawText, lossWithInterval } from './budgets-view.js';
+import { isSimulated } from './studies-view.js';
+
+/** The Budgets page: every compute budget with its allocation tuple and final run. */
+export async function budgetsPage(main: HTMLElement, live: LiveUpdates): Promise<void> {
+  const slot = h('div', { id: 'budgets' });
+  replaceChildren(main, h('h1', {}, 'Budgets'), h('p', { class: 'muted' }, 'Compute budgets and their compute-optimal allocation (N_opt, D_opt).'), slot);
+  const refresh = async (): Promise<void> => {
+    const [budgetList, lawList] = await Promise.all([getJson<{ items: ComputeBudget[] }>('/api/v1/computebudgets'), getJson<{ items: ScalingLaw[] }>('/api/v1/scalinglaws')]);
+    const budgets = itemsOf(budgetList);
+    const simulatedLaws = new Set(itemsOf(lawList).filter(isSimulated).map((law) => `${law.metadata.namespace ?? 'default'}/${law.metadata.name}`));
+    budgets.sort((p, q) => `${p.metadata.namespace}/${p.metadata.name}`.localeCompare(`${q.metadata.namespace}/${q.metadata.name}`));
+    replaceChildren(
+      slot,
+      table({
+        caption: 'Compute budgets (intervals are bootstrap percentiles)',
+        id: 'budgets-table',
+        columns: [
+          { label: 'Budget' },
+          { label: 'Namespace' },
+          { label: 'Compute' },
+          { label: 'Law' },
+          { label: 'Phase' },
+          { label: 'N_opt', numeric: true },
+          { label: 'D_opt', numeric: true },
+          { label: 'Tokens / param', numeric: true },
+          { label: 'Predicted loss', numeric: true },
+          { label: 'Final run' },
+        ],
+        rows: budgets.map((budget) => {
+          const ns = budget.metadata.namespace ?? 'default';
+          const allocation = budget.status?.allocation;
+          const finalRun = budget.status?.finalRun;
+          return {
+            attrs: { 'data-budget': `${ns}/${budget.metadata.name}` },
+            cells: [
+              [h('a', { href: `/budgets/${refPath(ns, budget.metadata.name)}` }, budget.metadata.name), isSimulatedBudget(budget, simulatedLaws) ? [' ', simulatedBadge()] : null],
+              ns,
+              budgetText(budget),
+              lawText(budget),
+              stateBadge('phase', budget.status?.phase ?? 'Pending'),
+              countWithInterval(allocation?.params, allocation?.paramsInterval),
+              countWithInterval(allocation?.tokens, allocation?.tokensInterval),
+              allocation ? allocation.tokensPerParam.toFixed(1) : '—',
+              lossWithInterval(allocation?.predictedLoss, allocation?.predictedLossInterval),
+              finalRun ? [stateBadge('state', finalRun.state), ` ${fmt.percent(finalRun.progress)}`] : budget.spec.train ? 'waiting for the allocation' : 'not requested',
+            ],
+          };
+        }),
+        empty: 'No compute budgets yet.',
+      }),
+    );
+  };
+  await refresh();
+  live.subscribe(debounce(refresh));
+}

@@ -1,0 +1,119 @@
+import type { RunRecord, ScalingLaw } from '@scaleplan/contracts';
+import { computeOptimalAllocation, predictLoss, type LossLaw } from '@scaleplan/scaling-laws';
+import { describe, expect, it } from 'vitest';
+import type { Mapping, StudyFitState } from '../planning/fit-state.js';
+import { buildContours, buildFrontier, buildProfiles, buildStudyPlots, mappingOfSummary } from './study-plots.js';
+
+const law: LossLaw = { irreducibleLoss: 1.69, paramCoeff: 406.4, dataCoeff: 410.7, paramExponent: 0.34, dataExponent: 0.28 };
+const owner = { namespace: 'default', name: 'study' };
+const shape = { layers: 2, modelDim: 64, heads: 4, headDim: 16, ffDim: 256, vocabSize: 256, sequenceLength: 64 };
+
+function run(budgetFlops: number, params: number, loss: number | undefined, state: RunRecord['state'] = 'succeeded', id = `${budgetFlops}-${params}`): RunRecord {
+  const tokens = Math.round(budgetFlops / (6 * params));
+  return {
+    runId: id, owner, ownerKind: 'ScalingLaw', kind: 'sweep', budgetFlops, params, tokens, shape, seed: 0, state, attempts: 1, simulated: true, plannedAt: '2026-01-01T00:00:00Z',
+    ...(loss === undefined ? {} : { outcome: { runId: id, status: 'completed', params, paramsTotal: params, tokens, flops: budgetFlops, finalLoss: loss, shape, curve: [], backend: 'simulated', simulated: true, wallSeconds: 1, tokensPerSecond: 1, repetitionFactor: 1 } }),
+  };
+}
+
+/** Runs whose loss is an exact parabola in ln N with its minimum at N = 1e7 (loss 3.0). */
+const parabolaRuns = (budgetFlops: number, sizes: number[]) => sizes.map((n) => run(budgetFlops, n, 3 + 0.05 * (Math.log(n) - Math.log(1e7)) ** 2));
+
+const study = (overrides: Partial<ScalingLaw['status']> = {}): ScalingLaw => ({
+  apiVersion: 'scaleplan.dev/v1alpha1',
+  kind: 'ScalingLaw',
+  metadata: { name: 'study', namespace: 'default' },
+  spec: {
+    model: { family: 'decoder-transformer', tokenizer: 'byte', corpus: 'moby-dick', sequenceLength: 64 },
+    sweep: { budgets: [1e15, 1e17], sizesPerBudget: 5, spanDecades: 1, seed: 0, simulate: { law, noise: 0, durationMs: 0 } },
+    fit: { methods: [2, 3], primaryMethod: 3, bootstrap: 10, confidence: 0.8 },
+    maxConcurrentRuns: 2, maxFailedRuns: 3, priority: 10,
+  },
+  status: { simulated: true, ...overrides },
+});
+
+describe('buildProfiles', () => {
+  it('groups finished sweep runs by budget and finds the parabola minimum', () => {
+    const runs = [...parabolaRuns(1e15, [1e6, 3e6, 1e7, 3e7, 1e8]), ...parabolaRuns(1e16, [2e6, 1e7, 5e7]), run(1e16, 9e7, undefined, 'queued'), run(1e16, 8e7, undefined, 'failed')];
+    const profiles = buildProfiles(runs);
+    expect(profiles.map((p) => p.budgetFlops)).toEqual([1e15, 1e16]);
+    expect(profiles.map((p) => p.points.length)).toEqual([5, 3]);
+    for (const profile of profiles) {
+      expect(profile.parabola?.bracketed).toBe(true);
+      expect(profile.parabola?.minimum?.params).toBeCloseTo(1e7, -1);
+      expect(profile.parabola?.minimum?.loss).toBeCloseTo(3, 9);
+      // The drawn curve passes through every run (the data are an exact parabola).
+      const { c0, c1, c2 } = profile.parabola!.coefficients;
+      for (const p of profile.points) expect(c0 + c1 * Math.log(p.params) + c2 * Math.log(p.params) ** 2).toBeCloseTo(p.loss, 9);
+    }
+  });
+
+  it('marks a minimum outside the sizes run as not bracketed, and skips budgets with fewer than 3 sizes', () => {
+    const profiles = buildProfiles([...parabolaRuns(1e15, [1e8, 2e8, 4e8]), ...parabolaRuns(1e17, [1e6, 1e7])]);
+    expect(profiles[0]?.parabola?.bracketed).toBe(false);
+    expect(profiles[1]?.parabola).toBeUndefined();
+    expect(profiles[1]?.points).toHaveLength(2);
+  });
+});
+
+describe('buildFrontier', () => {
+  const mapping: Mapping = { form: 'loss', law };
+  const samples: Mapping[] = [0.33, 0.335, 0.34, 0.345, 0.35].map((alpha) => ({ form: 'loss', law: { ...law, paramExponent: alpha } }));
+  const fit: StudyFitState = {
+    fittedAt: '2026-01-01T00:00:00Z', runIds: [], history: [], skipped: [],
+    methods: [{ summary: { method: 3, converged: true, fittedAt: '2026-01-01T00:00:00Z', runs: 10, a: 0.45, b: 0.55, warnings: [] }, mapping, samples }],
+  };
+
+  it('draws each fitted method with its bootstrap band and the presets without one', () => {
+    const frontier = buildFrontier({ study: study(), runs: [], fit, presets: [{ name: 'epoch-2024', mapping }] }, []);
+    const [fitted, preset] = frontier.lines;
+    expect(fitted?.kind).toBe('fit');
+    expect(preset).toMatchObject({ kind: 'preset', label: 'epoch-2024 (published)' });
+    expect(frontier.confidence).toBe(0.8);
+    for (const point of fitted!.points) {
+      expect(point.params).toBeCloseTo(computeOptimalAllocation(law, point.flops).params, 3);
+      expect(point.paramsLow!).toBeLessThanOrEqual(point.paramsHigh!);
+    }
+    expect(preset?.points.every((p) => p.paramsLow === undefined)).toBe(true);
+    // The grid runs from a decade below the smallest budget to two above the largest.
+    expect(fitted!.points[0]!.flops).toBeCloseTo(1e14, -10);
+    expect(fitted!.points.at(-1)!.flops / 1e19).toBeCloseTo(1, 9);
+  });
+
+  it('falls back to the status fits when no fit state is at hand', () => {
+    const frontier = buildFrontier({ study: study({ fits: [{ method: 2, converged: true, fittedAt: 'x', runs: 9, a: 0.5, b: 0.5, paramCoeff: 0.1, tokenCoeff: 1.6, warnings: [] }] }), runs: [] }, []);
+    expect(frontier.lines).toHaveLength(1);
+    expect(frontier.lines[0]!.points[0]!.params).toBeCloseTo(0.1 * frontier.lines[0]!.points[0]!.flops ** 0.5, 6);
+  });
+
+  it('maps a fit summary to its allocation mapping', () => {
+    expect(mappingOfSummary({ method: 3, converged: true, fittedAt: 'x', runs: 1, a: 0.45, b: 0.55, law, warnings: [] })).toEqual({ form: 'loss', law });
+    expect(mappingOfSummary({ method: 1, converged: true, fittedAt: 'x', runs: 1, a: 0.45, b: 0.55, warnings: [] })).toBeUndefined();
+  });
+});
+
+describe('buildContours', () => {
+  it('traces iso-loss curves whose left-most point lies on the efficient frontier', () => {
+    const view = buildContours(law, 3, { study: study(), runs: [] });
+    const levels = [...new Set(view.contours.map((p) => p.level))];
+    expect(levels.length).toBeGreaterThanOrEqual(5);
+    for (const level of levels) {
+      const points = view.contours.filter((p) => p.level === level);
+      for (const p of points) expect(predictLoss(law, p.params, p.flops / (6 * p.params))).toBeCloseTo(level, 6);
+      const nose = points.reduce((a, b) => (b.flops < a.flops ? b : a));
+      expect(nose.params).toBeCloseTo(computeOptimalAllocation(law, nose.flops).params, 0);
+      expect(points.length).toBeGreaterThan(10);
+    }
+  });
+});
+
+describe('buildStudyPlots', () => {
+  it('adds contours only when a parametric fit exists and labels simulated studies', () => {
+    const runs = parabolaRuns(1e15, [1e6, 3e6, 1e7]);
+    expect(buildStudyPlots({ study: study(), runs }).contours).toBeUndefined();
+    const withLaw = buildStudyPlots({ study: study({ fits: [{ method: 3, converged: true, fittedAt: 'x', runs: 3, a: 0.45, b: 0.55, law, warnings: [] }] }), runs });
+    expect(withLaw.contours?.method).toBe(3);
+    expect(withLaw.contours?.runs).toHaveLength(3);
+    expect(withLaw.simulated).toBe(true);
+  });
+});

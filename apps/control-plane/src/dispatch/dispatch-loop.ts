@@ -1,0 +1,54 @@
+import type { Logger } from 'pino';
+import type { WorkDemand, WorkerDispatcher } from './worker-dispatcher.js';
+
+/**
+ * Calls the dispatcher with the queue's demand periodically and whenever work is added, so workers
+ * exist while runs are queued (and a crashed worker is replaced at the next tick).
+ */
+export class DispatchLoop {
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private again = false;
+  private closed = false;
+
+  constructor(
+    private readonly demand: () => Promise<WorkDemand>,
+    private readonly dispatcher: WorkerDispatcher,
+    private readonly log: Logger,
+    private readonly intervalMs = 2000,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => this.kick(), this.intervalMs);
+    this.timer.unref();
+    this.kick();
+  }
+
+  kick(): void {
+    if (this.closed) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = true;
+    void (async () => {
+      try {
+        await this.dispatcher.reconcileWorkers(await this.demand());
+      } catch (error) {
+        this.log.debug({ err: error }, 'Failed to reconcile workers');
+      } finally {
+        this.running = false;
+        if (this.again) {
+          this.again = false;
+          this.kick();
+        }
+      }
+    })();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.dispatcher.close();
+  }
+}

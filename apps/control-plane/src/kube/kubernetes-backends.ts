@@ -1,0 +1,99 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import {
+  COMPUTE_BUDGET_GVR,
+  computeBudgetSpecSchema,
+  ConditionReason,
+  ResourceKind,
+  SCALING_LAW_GVR,
+  scalingLawSpecSchema,
+  type ComputeBudget,
+  type ScalingLaw,
+} from '@scaleplan/contracts';
+import type { Logger } from 'pino';
+import type { ControlPlaneConfig } from '../config/control-plane.config.js';
+import type { WorkerDispatcher } from '../dispatch/worker-dispatcher.js';
+import type { ResourceStore } from '../resources/resource-store.js';
+import { DeploymentScaleDispatcher, NoopWorkerDispatcher } from './deployment-scale-dispatcher.js';
+import { createKubeClients, type KubeClients, loadKubeConfig } from './kube-client.js';
+import { KubeEventRecorder } from './kube-event-recorder.js';
+import { KubeResourceStore } from './kube-resource-store.js';
+import { ValidatingResourceStore } from './validating-resource-store.js';
+
+/** Everything kubernetes mode swaps in for the local backends. */
+export interface KubernetesBackends {
+  readonly laws: ResourceStore<ScalingLaw>;
+  readonly budgets: ResourceStore<ComputeBudget>;
+  readonly dispatcher: WorkerDispatcher;
+  readonly clients: KubeClients;
+  readonly events: KubeEventRecorder;
+  /** Starts both informers; resolves when their first watches are open. */
+  start(): Promise<void>;
+  /** True while both informers are watching (readiness). */
+  healthy(): boolean;
+  close(): Promise<void>;
+}
+
+/** Options that are not part of the environment contract. */
+export interface KubernetesBackendOptions {
+  /** A loaded kubeconfig (tests); by default KUBECONFIG, ~/.kube/config or the in-cluster account. */
+  readonly kubeConfig?: KubeConfig;
+  /** Stabilisation window before scaling workers down. @default 30000 */
+  readonly scaleDownDelayMs?: number;
+}
+
+/**
+ * Builds the kubernetes-mode backends from the control plane's configuration: custom-resource stores
+ * (validated, with informers restarted with backoff and a periodic resync), the Event recorder, and
+ * the worker dispatcher that scales SCALEPLAN_WORKER_DEPLOYMENT.
+ */
+export function createKubernetesBackends(config: ControlPlaneConfig, log: Logger, options: KubernetesBackendOptions = {}): KubernetesBackends {
+  const clients = createKubeClients(options.kubeConfig ?? loadKubeConfig());
+  const events = new KubeEventRecorder(clients.core, log.child({ context: 'KubeEventRecorder' }));
+  const informer = { resyncSeconds: Math.max(config.tuning.resyncSeconds, 1) * 3 };
+  const informerLog = log.child({ context: 'ResilientInformer' });
+  const factory = KubeResourceStore.informerFactory(clients.config, informerLog, informer);
+  const rawLaws = new KubeResourceStore<ScalingLaw>(
+    clients.customObjects,
+    events,
+    { kind: ResourceKind.ScalingLaw, ...SCALING_LAW_GVR, namespace: config.namespace },
+    log.child({ context: 'ScalingLawStore' }),
+    factory,
+  );
+  const rawBudgets = new KubeResourceStore<ComputeBudget>(
+    clients.customObjects,
+    events,
+    { kind: ResourceKind.ComputeBudget, ...COMPUTE_BUDGET_GVR, namespace: config.namespace },
+    log.child({ context: 'ComputeBudgetStore' }),
+    factory,
+  );
+  const laws = new ValidatingResourceStore<ScalingLaw>(rawLaws, scalingLawSpecSchema, { reason: ConditionReason.InvalidSweep, phase: 'Degraded' }, log.child({ context: 'ScalingLawStore' }));
+  const budgets = new ValidatingResourceStore<ComputeBudget>(rawBudgets, computeBudgetSpecSchema, { reason: ConditionReason.InvalidBudget, phase: 'Degraded' }, log.child({ context: 'ComputeBudgetStore' }));
+  const dispatcher: WorkerDispatcher = config.workerDeployment
+    ? new DeploymentScaleDispatcher(
+        clients.apps,
+        {
+          namespace: clients.defaultNamespace,
+          deployment: config.workerDeployment,
+          minReplicas: config.workersMin,
+          maxReplicas: config.workersMax,
+          scaleDownDelayMs: options.scaleDownDelayMs,
+        },
+        log.child({ context: 'DeploymentScaleDispatcher' }),
+      )
+    : new NoopWorkerDispatcher();
+  return {
+    laws,
+    budgets,
+    dispatcher,
+    clients,
+    events,
+    async start() {
+      await Promise.all([rawLaws.start(), rawBudgets.start()]);
+    },
+    healthy: () => Boolean(rawLaws.watcher?.healthy && rawBudgets.watcher?.healthy),
+    async close() {
+      await dispatcher.close();
+      await Promise.all([rawLaws.close(), rawBudgets.close()]);
+    },
+  };
+}

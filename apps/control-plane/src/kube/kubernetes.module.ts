@@ -1,0 +1,58 @@
+import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import type { Logger } from 'pino';
+import type { ControlPlaneConfig } from '../config/control-plane.config.js';
+import type { ControlPlaneExtensions } from '../control-plane.module.js';
+import { WORKER_DISPATCHER } from '../dispatch/worker-dispatcher.js';
+import { COMPUTE_BUDGET_STORE, SCALING_LAW_STORE } from '../resources/resource-store.tokens.js';
+import { createKubernetesBackends, type KubernetesBackendOptions, type KubernetesBackends } from './kubernetes-backends.js';
+
+/** DI token of the `KubernetesBackends` (health checks, tests). */
+export const KUBERNETES_BACKENDS = Symbol('KUBERNETES_BACKENDS');
+
+/** Starts the informers when the application initialises and stops them when it closes. */
+@Injectable()
+export class KubernetesLifecycle implements OnModuleInit, OnModuleDestroy {
+  constructor(@Inject(KUBERNETES_BACKENDS) private readonly backends: KubernetesBackends) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.backends.start();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.backends.close();
+  }
+}
+
+/**
+ * The kubernetes-mode extension of the control-plane module (SCALEPLAN_DISPATCH=kubernetes): the
+ * ScalingLaw and ComputeBudget stores become the custom resources (informers feed the reconcile loop),
+ * and the dispatcher scales the worker Deployment. The REST API, dashboard and metrics are the core's and
+ * serve unchanged on top of these stores.
+ */
+export function kubernetesExtensions(config: ControlPlaneConfig, log: Logger, options: KubernetesBackendOptions = {}): ControlPlaneExtensions {
+  const backends = createKubernetesBackends(config, log, options);
+  log.info({ namespace: config.namespace || '(all)', workerDeployment: config.workerDeployment || '(none)', workersMin: config.workersMin, workersMax: config.workersMax }, 'Configured kubernetes mode');
+  return {
+    providers: [
+      { provide: KUBERNETES_BACKENDS, useValue: backends },
+      { provide: SCALING_LAW_STORE, useValue: backends.laws },
+      { provide: COMPUTE_BUDGET_STORE, useValue: backends.budgets },
+      { provide: WORKER_DISPATCHER, useValue: backends.dispatcher },
+      KubernetesLifecycle,
+    ],
+  };
+}
+
+/**
+ * The module extensions for the configured dispatch mode: in kubernetes mode the kubernetes ones first,
+ * then the caller's (whose providers win, as later providers with the same token do).
+ */
+export function extensionsForDispatch(config: ControlPlaneConfig, log: Logger, extensions: ControlPlaneExtensions = {}): ControlPlaneExtensions {
+  if (config.dispatch !== 'kubernetes') return extensions;
+  const kube = kubernetesExtensions(config, log);
+  return {
+    imports: [...(kube.imports ?? []), ...(extensions.imports ?? [])],
+    providers: [...(kube.providers ?? []), ...(extensions.providers ?? [])],
+    controllers: [...(kube.controllers ?? []), ...(extensions.controllers ?? [])],
+  };
+}

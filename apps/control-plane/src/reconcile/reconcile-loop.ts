@@ -1,0 +1,105 @@
+import type { ComputeBudget, ObjectRef, ScalingLaw } from '@scaleplan/contracts';
+import type { Logger } from 'pino';
+import type { EventBus } from '../events/event-bus.js';
+import { refKey, refOf, type ResourceStore } from '../resources/resource-store.js';
+import { ReconcileQueue } from './reconcile-queue.js';
+
+/** Reconcilers as the loop sees them. */
+export interface Reconciler {
+  reconcile(ref: ObjectRef): Promise<void>;
+}
+
+const LAW = 'ScalingLaw';
+const BUDGET = 'ComputeBudget';
+
+/**
+ * Feeds the per-object serial queue from every source of change — store events, run results, refits and
+ * a periodic resync of everything (level-based: a missed event is repaired at the next resync) — and
+ * routes each key to its reconciler. A ScalingLaw change also wakes the budgets that use it.
+ */
+export class ReconcileLoop {
+  private readonly queue: ReconcileQueue;
+  private readonly unsubscribe: (() => void)[] = [];
+  private resyncTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly laws: ResourceStore<ScalingLaw>,
+    private readonly budgets: ResourceStore<ComputeBudget>,
+    private readonly lawReconciler: Reconciler,
+    private readonly budgetReconciler: Reconciler,
+    private readonly bus: EventBus,
+    private readonly log: Logger,
+    private readonly resyncSeconds: number,
+  ) {
+    this.queue = new ReconcileQueue((key) => this.dispatch(key), log, { concurrency: 4 });
+  }
+
+  start(): void {
+    this.unsubscribe.push(
+      this.laws.onChange(({ type, resource }) => {
+        const ref = refOf(resource);
+        this.bus.publish({ type: 'resource', kind: LAW, change: type, namespace: ref.namespace, name: ref.name, phase: resource.status?.phase });
+        if (type !== 'deleted') this.triggerLaw(ref);
+        void this.triggerBudgetsOf(ref);
+      }),
+      this.budgets.onChange(({ type, resource }) => {
+        const ref = refOf(resource);
+        this.bus.publish({ type: 'resource', kind: BUDGET, change: type, namespace: ref.namespace, name: ref.name, phase: resource.status?.phase });
+        if (type !== 'deleted') this.triggerBudget(ref);
+      }),
+    );
+    this.resyncTimer = setInterval(() => void this.resync(), this.resyncSeconds * 1000);
+    this.resyncTimer.unref();
+    void this.resync();
+  }
+
+  triggerLaw(ref: ObjectRef): void {
+    this.queue.enqueue(`${LAW}/${refKey(ref)}`);
+  }
+
+  triggerBudget(ref: ObjectRef): void {
+    this.queue.enqueue(`${BUDGET}/${refKey(ref)}`);
+  }
+
+  /** Wakes every budget of the namespace that names this law. */
+  async triggerBudgetsOf(law: ObjectRef): Promise<void> {
+    try {
+      for (const budget of await this.budgets.list(law.namespace)) {
+        if (budget.spec.scalingLaw === law.name) this.triggerBudget(refOf(budget));
+      }
+    } catch (error) {
+      this.log.debug({ err: error }, 'Failed to list ComputeBudgets');
+    }
+  }
+
+  /** Enqueues every object (startup and periodic resync). */
+  async resync(): Promise<void> {
+    try {
+      for (const law of await this.laws.list()) this.triggerLaw(refOf(law));
+      for (const budget of await this.budgets.list()) this.triggerBudget(refOf(budget));
+    } catch (error) {
+      this.log.debug({ err: error }, 'Failed to resync resources');
+    }
+  }
+
+  /** Resolves when no reconcile is queued or running. */
+  whenIdle(): Promise<void> {
+    return this.queue.whenIdle();
+  }
+
+  get depth(): number {
+    return this.queue.depth;
+  }
+
+  async close(): Promise<void> {
+    if (this.resyncTimer) clearInterval(this.resyncTimer);
+    for (const off of this.unsubscribe) off();
+    await this.queue.close();
+  }
+
+  private dispatch(key: string): Promise<void> {
+    const [kind, namespace, name] = key.split('/') as [string, string, string];
+    const ref = { namespace, name };
+    return kind === LAW ? this.lawReconciler.reconcile(ref) : this.budgetReconciler.reconcile(ref);
+  }
+}

@@ -1,0 +1,232 @@
+import {
+  isTerminalRunState,
+  RunOutcomeStatus,
+  RunState,
+  trainingJobId,
+  trainingOutcomeSchema,
+  trainingProgressSchema,
+  trainRunSchema,
+  type LossPoint,
+  type ObjectRef,
+  type RunRecord,
+} from '@scaleplan/contracts';
+import { QueueEvents, type Job } from 'bullmq';
+import type { Logger } from 'pino';
+import { QueueName } from '@scaleplan/contracts';
+import type { EventBus } from '../events/event-bus.js';
+import type { RunQueue } from './run-queue.js';
+import type { RunOwnerKind, RunStore } from './run-store.js';
+
+/** Final runs are named `final-…`; every other run id is a ScalingLaw sweep run. */
+export const ownerKindOfRun = (runId: string): RunOwnerKind => (runId.startsWith('final-') ? 'ComputeBudget' : 'ScalingLaw');
+
+/** `namespace/name/runId` → parts (job ids are `trainingJobId`). */
+export function parseJobId(jobId: string): { owner: ObjectRef; runId: string } | undefined {
+  const parts = jobId.split('/');
+  if (parts.length !== 3 || parts.some((p) => !p)) return undefined;
+  return { owner: { namespace: parts[0] as string, name: parts[1] as string }, runId: parts[2] as string };
+}
+
+/** Counts of stored results, for /metrics. */
+export interface ResultCounters {
+  onFinished(outcome: 'succeeded' | 'failed' | 'diverged', count: number): void;
+}
+
+const BATCH = 500;
+const PROGRESS_WRITE_INTERVAL_MS = 1000;
+
+/**
+ * Stores run results exactly once. Finished jobs stay in BullMQ's completed/failed sets until this
+ * collector has written them to the run store, so a control-plane restart loses nothing; a result
+ * for a run that is already terminal (a duplicate completion) or whose owner is gone is dropped.
+ * QueueEvents only wakes the pump up; a periodic pump covers missed events.
+ */
+export class ResultCollector {
+  private events: QueueEvents | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private pumping: Promise<void> | undefined;
+  private again = false;
+  private closed = false;
+  private readonly lastProgressWrite = new Map<string, number>();
+
+  constructor(
+    private readonly queue: RunQueue,
+    private readonly runs: RunStore,
+    private readonly onOwnerChanged: (kind: RunOwnerKind, owner: ObjectRef, finished: readonly RunRecord[]) => void,
+    private readonly bus: EventBus,
+    private readonly counters: ResultCounters,
+    private readonly log: Logger,
+  ) {}
+
+  /** Starts listening; `connection` is a BullMQ blocking connection. */
+  start(connection: { url: string }, pollMs = 1000): void {
+    this.events = new QueueEvents(QueueName.Runs, { connection, prefix: this.queue.prefix });
+    this.events.on('error', (error) => this.log.debug({ err: error }, 'Lost the QueueEvents connection'));
+    this.events.on('completed', () => this.kick());
+    this.events.on('failed', () => this.kick());
+    this.events.on('active', ({ jobId }) => void this.onActive(jobId).catch(() => undefined));
+    this.events.on('progress', ({ jobId, data }) => void this.onProgress(jobId, data).catch(() => undefined));
+    this.timer = setInterval(() => this.kick(), pollMs);
+    this.timer.unref();
+    this.kick();
+  }
+
+  /** Runs the pump now (or once more after the current pass). */
+  kick(): void {
+    if (this.closed) return;
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    this.pumping = this.pumpLoop().finally(() => {
+      this.pumping = undefined;
+      if (this.again) {
+        this.again = false;
+        this.kick();
+      }
+    });
+  }
+
+  /** Waits for the current pump pass (tests, shutdown). */
+  async drain(): Promise<void> {
+    while (this.pumping) await this.pumping;
+  }
+
+  private async pumpLoop(): Promise<void> {
+    try {
+      while (!this.closed) {
+        const handled = (await this.collect('completed')) + (await this.collect('failed'));
+        if (handled === 0) break;
+      }
+    } catch (error) {
+      this.log.debug({ err: error }, 'Failed to collect run results');
+    }
+  }
+
+  /** One batch of finished jobs of one state; returns how many jobs it handled. */
+  private async collect(state: 'completed' | 'failed'): Promise<number> {
+    const jobs = await this.queue.finished(state, BATCH);
+    if (jobs.length === 0) return 0;
+    const byOwner = new Map<string, { kind: RunOwnerKind; owner: ObjectRef; jobs: Map<string, Job> }>();
+    for (const job of jobs) {
+      const parsedData = trainRunSchema.safeParse(job.data);
+      const ids = parsedData.success ? { owner: parsedData.data.owner, runId: parsedData.data.runId } : parseJobId(job.id as string);
+      if (!ids) continue;
+      const kind = ownerKindOfRun(ids.runId);
+      const key = `${kind}:${ids.owner.namespace}/${ids.owner.name}`;
+      const group = byOwner.get(key) ?? { kind, owner: ids.owner, jobs: new Map<string, Job>() };
+      group.jobs.set(ids.runId, job);
+      byOwner.set(key, group);
+      this.lastProgressWrite.delete(job.id as string);
+    }
+    const finishedAt = new Date().toISOString();
+    const tally = { succeeded: 0, failed: 0, diverged: 0 };
+    const changedByOwner: { kind: RunOwnerKind; owner: ObjectRef; records: RunRecord[] }[] = [];
+    for (const group of byOwner.values()) {
+      const curves = new Map<string, LossPoint[]>();
+      for (const [runId, job] of group.jobs) {
+        if (state === 'completed') curves.set(runId, (job.returnvalue as { curve?: LossPoint[] } | null)?.curve ?? []);
+      }
+      // Compare-and-set: a run already terminal (duplicate completion) or gone (owner deleted) is left alone.
+      const changed = await this.runs.update(
+        group.kind,
+        group.owner,
+        [...group.jobs.keys()],
+        (current) => {
+          if (isTerminalRunState(current.state)) return undefined;
+          const job = group.jobs.get(current.runId) as Job;
+          return state === 'completed' ? this.completedRecord(current, job, finishedAt) : this.failedRecord(current, job, finishedAt);
+        },
+        curves,
+      );
+      for (const record of changed) {
+        if (record.state === 'succeeded' || record.state === 'failed' || record.state === 'diverged') tally[record.state] += 1;
+      }
+      if (changed.length > 0) changedByOwner.push({ kind: group.kind, owner: group.owner, records: changed });
+    }
+    // Remove only after the results are stored: a crash in between re-collects them, and the run is terminal by then.
+    await this.queue.removeJobs(jobs.map((job) => job.id as string));
+    for (const [outcome, count] of Object.entries(tally)) if (count > 0) this.counters.onFinished(outcome as keyof typeof tally, count);
+    for (const group of changedByOwner) {
+      this.onOwnerChanged(group.kind, group.owner, group.records);
+      if (group.records.length <= 20) {
+        for (const r of group.records) {
+          this.bus.publish({ type: 'run', ownerKind: group.kind, namespace: group.owner.namespace, name: group.owner.name, runId: r.runId, state: r.state, progress: 1, ...(r.outcome?.finalLoss !== undefined ? { loss: r.outcome.finalLoss } : {}) });
+        }
+      }
+    }
+    return jobs.length;
+  }
+
+  private completedRecord(record: RunRecord, job: Job, finishedAt: string): RunRecord {
+    const parsed = trainingOutcomeSchema.safeParse(job.returnvalue);
+    const attempts = job.attemptsStarted ?? job.attemptsMade;
+    if (!parsed.success) {
+      return { ...record, state: RunState.Failed, attempts, finishedAt, error: `the worker returned an invalid outcome: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}` };
+    }
+    const outcome = parsed.data;
+    if (outcome.status === RunOutcomeStatus.Diverged || outcome.finalLoss === undefined || !Number.isFinite(outcome.finalLoss)) {
+      return {
+        ...record,
+        state: RunState.Diverged,
+        attempts,
+        finishedAt,
+        outcome,
+        simulated: outcome.simulated,
+        error: `diverged${outcome.divergedAtStep !== undefined ? ` at step ${outcome.divergedAtStep}` : ''}: ${outcome.divergenceReason ?? 'non-finite loss'}; excluded from the fits`,
+      };
+    }
+    return { ...record, state: RunState.Succeeded, attempts, finishedAt, outcome, simulated: outcome.simulated, progress: undefined };
+  }
+
+  private failedRecord(record: RunRecord, job: Job, finishedAt: string): RunRecord {
+    return { ...record, state: RunState.Failed, attempts: job.attemptsStarted ?? job.attemptsMade, finishedAt, error: job.failedReason || 'failed without a reason' };
+  }
+
+  private async onActive(jobId: string): Promise<void> {
+    const ids = parseJobId(jobId);
+    if (!ids) return;
+    const kind = ownerKindOfRun(ids.runId);
+    const startedAt = new Date().toISOString();
+    const changed = await this.runs.update(kind, ids.owner, [ids.runId], (current) =>
+      isTerminalRunState(current.state) ? undefined : { ...current, state: RunState.Running, startedAt: current.startedAt ?? startedAt, attempts: current.attempts + 1 },
+    );
+    if (changed.length === 0) return;
+    this.onOwnerChanged(kind, ids.owner, []);
+    this.bus.publish({ type: 'run', ownerKind: kind, namespace: ids.owner.namespace, name: ids.owner.name, runId: ids.runId, state: 'running', progress: 0 });
+  }
+
+  private async onProgress(jobId: string, data: unknown): Promise<void> {
+    const ids = parseJobId(jobId);
+    const parsed = trainingProgressSchema.safeParse(data);
+    if (!ids || !parsed.success) return;
+    const kind = ownerKindOfRun(ids.runId);
+    const progress = parsed.data;
+    const fraction = progress.totalSteps > 0 ? progress.step / progress.totalSteps : 0;
+    const loss = progress.point?.evalLoss ?? progress.point?.trainLoss;
+    this.bus.publish({ type: 'run', ownerKind: kind, namespace: ids.owner.namespace, name: ids.owner.name, runId: ids.runId, state: 'running', progress: fraction, ...(loss !== undefined ? { loss } : {}) });
+    const now = Date.now();
+    if (now - (this.lastProgressWrite.get(jobId) ?? 0) < PROGRESS_WRITE_INTERVAL_MS) return;
+    this.lastProgressWrite.set(jobId, now);
+    const startedAt = new Date().toISOString();
+    await this.runs.update(kind, ids.owner, [ids.runId], (current) =>
+      isTerminalRunState(current.state) ? undefined : { ...current, state: RunState.Running, startedAt: current.startedAt ?? startedAt, progress },
+    );
+    if (kind === 'ComputeBudget') this.onOwnerChanged(kind, ids.owner, []);
+  }
+
+  /** Job ids in the store that BullMQ no longer has (lost jobs): re-queued by the reconcilers. */
+  async lostJobs(records: readonly RunRecord[]): Promise<RunRecord[]> {
+    const live = records.filter((r) => r.state === RunState.Queued || r.state === RunState.Running);
+    if (live.length === 0) return [];
+    const existing = await this.queue.existing(live.map((r) => trainingJobId(r.owner, r.runId)));
+    return live.filter((r) => !existing.has(trainingJobId(r.owner, r.runId)));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.drain();
+    await this.events?.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,150 @@
+import type { TransformerShape } from '@scaleplan/scaling-laws';
+import { LanguageModelError } from '../errors.js';
+import { blockParameters, countParameters } from './parameter-count.js';
+
+/**
+ * Aspect ratio d_model / layers. Kaplan et al. (2020, Fig. 5) found loss flat for ratios between
+ * about 20 and 200; Chinchilla's smallest models (Table A9: 44M params, d_model 512, 8 layers) sit at 64.
+ */
+export const ASPECT_RATIO = 64;
+/** Target per-head width (GPT-2, Chinchilla's kv_size of 64); the head count is d_model / 64 rounded, at least 1. */
+export const TARGET_HEAD_DIM = 64;
+/** The MLP is 4·d_model wide by convention; the solver moves it within these bounds to hit N exactly. */
+export const FF_RATIO = 4;
+export const MIN_FF_RATIO = 2;
+export const MAX_FF_RATIO = 8;
+export const MIN_MODEL_DIM = 8;
+export const MAX_LAYERS = 256;
+export const MAX_MODEL_DIM = 32_768;
+/** The solver's guarantee: |exact − target| / target ≤ this. */
+export const SHAPE_TOLERANCE = 0.02;
+
+/** Defaults: byte-level vocabulary, 64-token sequences (short sequences are faster on the wasm backend). */
+export const DEFAULT_VOCAB_SIZE = 256;
+export const DEFAULT_SEQUENCE_LENGTH = 64;
+
+export interface ShapeOptions {
+  /** @default 256 (bytes) */
+  readonly vocabSize?: number;
+  /** @default 64 */
+  readonly sequenceLength?: number;
+}
+
+/** A solved shape with its exact counts. */
+export interface SolvedShape {
+  readonly shape: TransformerShape;
+  /** The target N that was asked for. */
+  readonly targetParams: number;
+  /** Exact non-embedding parameters of `shape`. */
+  readonly params: number;
+  /** Exact total parameters (embeddings included). */
+  readonly paramsTotal: number;
+  /** (params − target) / target */
+  readonly relativeError: number;
+}
+
+/** Heads for a given width: d_model / 64 rounded, at least one. */
+export const headsFor = (modelDim: number): number => Math.max(1, Math.round(modelDim / TARGET_HEAD_DIM));
+
+/** Layers chosen by the aspect rule: N ≈ 12·L·d² with d = 64·L gives L = (N / (12·64²))^(1/3). */
+export const layersFor = (targetParams: number): number =>
+  Math.min(MAX_LAYERS, Math.max(1, Math.round(Math.cbrt(targetParams / (12 * ASPECT_RATIO ** 2)))));
+
+function shapeOf(layers: number, modelDim: number, ffDim: number, options: Required<ShapeOptions>): TransformerShape {
+  const heads = headsFor(modelDim);
+  return { layers, modelDim, heads, headDim: modelDim / heads, ffDim, vocabSize: options.vocabSize, sequenceLength: options.sequenceLength };
+}
+
+function resolveOptions(options: ShapeOptions): Required<ShapeOptions> {
+  const resolved = { vocabSize: options.vocabSize ?? DEFAULT_VOCAB_SIZE, sequenceLength: options.sequenceLength ?? DEFAULT_SEQUENCE_LENGTH };
+  for (const [key, value] of Object.entries(resolved)) {
+    if (!Number.isInteger(value) || value <= 0) throw new LanguageModelError('InvalidInput', `${key} must be a positive integer, got ${value}`);
+  }
+  return resolved;
+}
+
+/** The smallest model the solver builds: one layer, d_model 8, one head, MLP 2·d_model. */
+export function smallestShape(options: ShapeOptions = {}): TransformerShape {
+  return shapeOf(1, MIN_MODEL_DIM, MIN_MODEL_DIM * MIN_FF_RATIO, resolveOptions(options));
+}
+
+/** The largest model the solver builds (far beyond what one worker can train; a sanity bound). */
+export function largestShape(options: ShapeOptions = {}): TransformerShape {
+  return shapeOf(MAX_LAYERS, MAX_MODEL_DIM, MAX_MODEL_DIM * MAX_FF_RATIO, resolveOptions(options));
+}
+
+const describe = (shape: TransformerShape): string => {
+  const counts = countParameters(shape);
+  return `N=${counts.nonEmbedding} (layers ${shape.layers}, d_model ${shape.modelDim}, heads ${shape.heads}, d_ff ${shape.ffDim})`;
+};
+
+/**
+ * Chooses (layers, d_model, heads, head dim, d_ff) for a target non-embedding parameter count.
+ *
+ * Rule: layers from the aspect ratio d_model/layers ≈ 64 ({@link layersFor}); heads of width ≈ 64
+ * ({@link headsFor}), d_model a multiple of the head count; among the widths near √(N/12L), the one
+ * whose exact-fit MLP width is closest to 4·d_model; then d_ff is rounded so the count is exact to
+ * within half an MLP column (< 1% for every d_model ≥ 8).
+ * @throws LanguageModelError `InfeasibleSize` with the nearest feasible sizes when N is out of range.
+ */
+export function solveShape(targetParams: number, options: ShapeOptions = {}): SolvedShape {
+  const resolved = resolveOptions(options);
+  if (!Number.isFinite(targetParams) || targetParams <= 0) {
+    throw new LanguageModelError('InvalidInput', `params must be a positive finite number, got ${targetParams}`);
+  }
+  const smallest = smallestShape(resolved);
+  const largest = largestShape(resolved);
+  const minParams = countParameters(smallest).nonEmbedding;
+  const maxParams = countParameters(largest).nonEmbedding;
+  if (targetParams < minParams * (1 - SHAPE_TOLERANCE)) {
+    throw new LanguageModelError('InfeasibleSize', `params ${targetParams} is below the smallest feasible model; nearest feasible: ${describe(smallest)}`);
+  }
+  if (targetParams > maxParams * (1 + SHAPE_TOLERANCE)) {
+    throw new LanguageModelError('InfeasibleSize', `params ${targetParams} is above the largest feasible model; nearest feasible: ${describe(largest)}`);
+  }
+  const layers = layersFor(targetParams);
+  const estimate = Math.sqrt(targetParams / (12 * layers));
+  let best: { shape: TransformerShape; misfit: number } | undefined;
+  const low = Math.max(MIN_MODEL_DIM, Math.floor(estimate * 0.7));
+  const high = Math.min(MAX_MODEL_DIM, Math.ceil(estimate * 1.4) + 1);
+  for (let modelDim = low; modelDim <= high; modelDim += 1) {
+    const heads = headsFor(modelDim);
+    if (modelDim % heads !== 0) continue;
+    // blockParameters is linear in f: fixed part + f·(2d + 1).
+    const fixed = blockParameters(modelDim, modelDim, 0);
+    const perLayerTarget = (targetParams - 2 * modelDim) / layers;
+    const exactFf = (perLayerTarget - fixed) / (2 * modelDim + 1);
+    const ffDim = Math.round(exactFf);
+    if (ffDim < MIN_FF_RATIO * modelDim || ffDim > MAX_FF_RATIO * modelDim) continue;
+    const misfit = Math.abs(exactFf / (FF_RATIO * modelDim) - 1);
+    if (!best || misfit < best.misfit) best = { shape: shapeOf(layers, modelDim, ffDim, resolved), misfit };
+  }
+  // Near the extremes the aspect rule's layer count may leave no width in range: clamp to the bounds.
+  const shape = best?.shape ?? (targetParams < minParams ? smallest : targetParams > maxParams ? largest : fallbackShape(targetParams, resolved));
+  const counts = countParameters(shape);
+  return {
+    shape,
+    targetParams,
+    params: counts.nonEmbedding,
+    paramsTotal: counts.total,
+    relativeError: (counts.nonEmbedding - targetParams) / targetParams,
+  };
+}
+
+/** One layer, width and MLP solved directly (only reached near the smallest sizes). */
+function fallbackShape(targetParams: number, options: Required<ShapeOptions>): TransformerShape {
+  let best: TransformerShape = smallestShape(options);
+  let bestError = Infinity;
+  for (let modelDim = MIN_MODEL_DIM; modelDim <= 64; modelDim += 1) {
+    const fixed = blockParameters(modelDim, modelDim, 0);
+    const ffDim = Math.round((targetParams - 2 * modelDim - fixed) / (2 * modelDim + 1));
+    if (ffDim < MIN_FF_RATIO * modelDim || ffDim > MAX_FF_RATIO * modelDim) continue;
+    const candidate = shapeOf(1, modelDim, ffDim, options);
+    const error = Math.abs(countParameters(candidate).nonEmbedding - targetParams);
+    if (error < bestError) {
+      best = candidate;
+      bestError = error;
+    }
+  }
+  return best;
+}

@@ -1,0 +1,64 @@
+import type { TransformerShape } from '@scaleplan/scaling-laws';
+import { countParameters } from './parameter-count.js';
+import { smallestShape, type ShapeOptions } from './shape-solver.js';
+
+/**
+ * Tokens per optimiser step: 2,048 up to N = 1e6 (32 sequences of 64 tokens, the setting measured on this
+ * machine), then growing as N^(1/3) rounded to a power of two, because the critical batch size grows as the
+ * loss falls (Kaplan et al. 2020 §5.1; McCandlish et al. 2018).
+ */
+export const BASE_BATCH_TOKENS = 2048;
+export const BATCH_GROWTH_FROM_PARAMS = 1e6;
+
+/** Sequences per step for a shape (at least one). */
+export function batchSizeFor(shape: TransformerShape): number {
+  const params = countParameters(shape).nonEmbedding;
+  const growth = Math.max(1, (params / BATCH_GROWTH_FROM_PARAMS) ** (1 / 3));
+  const tokens = 2 ** Math.round(Math.log2(BASE_BATCH_TOKENS * growth));
+  return Math.max(1, Math.round(tokens / shape.sequenceLength));
+}
+
+/** Training tokens in one full step; a run needs at least this many (the planner refuses smaller D). */
+export const minimumTokensForOneBatch = (shape: TransformerShape): number => batchSizeFor(shape) * shape.sequenceLength;
+
+/**
+ * Peak learning rate: 3e-3 at N = 1e5 (where a measured 2e6-token run trained well on this machine), scaled
+ * as N^(-1/4) and clamped to [1e-4, 1e-2]; smaller models tolerate larger steps (Kaplan et al. 2020, eq. D.1
+ * fits LR ∝ N^-0.25 approximately).
+ */
+export function peakLearningRateFor(shape: TransformerShape): number {
+  const params = countParameters(shape).nonEmbedding;
+  return Math.min(1e-2, Math.max(1e-4, 3e-3 * (1e5 / params) ** 0.25));
+}
+
+/** Warm-up: 5% of the steps, at least 1 and at most 1,000. */
+export const warmupStepsFor = (totalSteps: number): number => Math.min(1000, Math.max(1, Math.round(totalSteps * 0.05)));
+
+/** The learning-rate floor as a fraction of the peak (Hoffmann et al. 2022 decay to 10%). */
+export const FINAL_LR_FRACTION = 0.1;
+
+/**
+ * Learning rate at a 0-based step: linear warm-up to the peak, then a cosine to 10% of the peak whose
+ * cycle ends exactly at the run's last step (the cosine length equals the run's own token count).
+ */
+export function learningRateAt(step: number, totalSteps: number, peak: number): number {
+  const warmup = warmupStepsFor(totalSteps);
+  if (step < warmup) return (peak * (step + 1)) / warmup;
+  const span = Math.max(1, totalSteps - warmup);
+  const progress = Math.min(1, (step - warmup) / span);
+  return peak * (FINAL_LR_FRACTION + (1 - FINAL_LR_FRACTION) * 0.5 * (1 + Math.cos(Math.PI * progress)));
+}
+
+/** Optimiser steps needed to consume exactly `tokens` (the last step may be partial). */
+export const totalStepsFor = (shape: TransformerShape, tokens: number): number =>
+  Math.ceil(tokens / minimumTokensForOneBatch(shape));
+
+/** AdamW hyper-parameters (GPT-3 / Chinchilla defaults). */
+export const ADAMW = { beta1: 0.9, beta2: 0.95, epsilon: 1e-8, weightDecay: 0.1, gradientClipNorm: 1 } as const;
+
+/** The smallest model a worker trains, with its minimum token count. */
+export function smallestTrainableModel(options: ShapeOptions = {}): { shape: TransformerShape; params: number; paramsTotal: number; minimumTokens: number } {
+  const shape = smallestShape(options);
+  const counts = countParameters(shape);
+  return { shape, params: counts.nonEmbedding, paramsTotal: counts.total, minimumTokens: minimumTokensForOneBatch(shape) };
+}

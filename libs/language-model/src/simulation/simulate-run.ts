@@ -1,0 +1,67 @@
+import { mixSeed, SeededRandom } from '../random.js';
+import { countParameters, modelFlopsPerToken } from '../shapes/parameter-count.js';
+import { DEFAULT_SEQUENCE_LENGTH, DEFAULT_VOCAB_SIZE, solveShape } from '../shapes/shape-solver.js';
+import { minimumTokensForOneBatch } from '../shapes/training-rules.js';
+import type { LossPoint, TrainingResult, TrainingRunSpec } from '../training/training.types.js';
+
+/** L(N, D) = E + A/N^α + B/D^β (nats/token). */
+export interface SimulationLaw {
+  readonly irreducibleLoss: number;
+  readonly paramCoeff: number;
+  readonly dataCoeff: number;
+  readonly paramExponent: number;
+  readonly dataExponent: number;
+}
+
+export interface SimulationSpec {
+  readonly law: SimulationLaw;
+  /** σ of the multiplicative log-normal noise on each reported loss. @default 0.005 */
+  readonly noise?: number;
+}
+
+/** Curve points of a simulated run (a handful: the simulated path must cost microseconds). */
+export const SIMULATED_CURVE_POINTS = 8;
+
+const predict = (law: SimulationLaw, params: number, tokens: number): number =>
+  law.irreducibleLoss + law.paramCoeff * params ** -law.paramExponent + law.dataCoeff * tokens ** -law.dataExponent;
+
+/**
+ * A simulated run: the exact shape, N and FLOPs of the real model, a loss curve from `law` evaluated at the
+ * tokens seen so far (so it falls with tokens towards L(N, D)), times seeded log-normal noise; no tensors,
+ * no corpus. The result is labelled `simulated: true` and reports the `simulated` backend.
+ */
+export function simulateRun(spec: TrainingRunSpec, simulation: SimulationSpec): TrainingResult {
+  const sequenceLength = spec.sequenceLength ?? DEFAULT_SEQUENCE_LENGTH;
+  const solved = solveShape(spec.params, { vocabSize: DEFAULT_VOCAB_SIZE, sequenceLength });
+  const flopsPerToken = modelFlopsPerToken(solved.shape);
+  const batchTokens = minimumTokensForOneBatch(solved.shape);
+  const totalSteps = Math.max(1, Math.ceil(spec.tokens / batchTokens));
+  const noise = simulation.noise ?? 0.005;
+  const random = new SeededRandom(mixSeed(spec.seed ?? 0, Math.round(spec.params), spec.tokens));
+  const jitter = (): number => Math.exp(noise * random.normal());
+  const curve: LossPoint[] = [];
+  for (let i = 1; i <= SIMULATED_CURVE_POINTS; i += 1) {
+    const step = Math.max(1, Math.round(totalSteps ** (i / SIMULATED_CURVE_POINTS)));
+    if (curve.length > 0 && curve[curve.length - 1]!.step >= step) continue;
+    const tokens = step === totalSteps ? spec.tokens : step * batchTokens;
+    const expected = predict(simulation.law, solved.params, tokens);
+    curve.push({ step, tokens, flops: tokens * flopsPerToken, trainLoss: expected * jitter(), evalLoss: expected * jitter() });
+  }
+  const finalLoss = curve[curve.length - 1]!.evalLoss!;
+  return {
+    runId: spec.runId,
+    status: 'completed',
+    params: solved.params,
+    paramsTotal: countParameters(solved.shape).total,
+    tokens: spec.tokens,
+    flops: spec.tokens * flopsPerToken,
+    finalLoss,
+    shape: solved.shape,
+    curve,
+    backend: 'simulated',
+    simulated: true,
+    wallSeconds: 0,
+    tokensPerSecond: 0,
+    repetitionFactor: 0,
+  };
+}

@@ -1,0 +1,217 @@
+import * as tf from '@tensorflow/tfjs';
+import { BackendPreference, selectBackend } from '../backend/select-backend.js';
+import { loadCorpus } from '../corpus/corpus-loader.js';
+import { heldOutBatches, TrainingStream, type TokenBatch } from '../corpus/token-stream.js';
+import { LanguageModelError } from '../errors.js';
+import { TransformerModel } from '../model/transformer.model.js';
+import { mixSeed } from '../random.js';
+import { countParameters, modelFlopsPerToken } from '../shapes/parameter-count.js';
+import { DEFAULT_SEQUENCE_LENGTH, solveShape } from '../shapes/shape-solver.js';
+import { ADAMW, batchSizeFor, learningRateAt, minimumTokensForOneBatch, peakLearningRateFor } from '../shapes/training-rules.js';
+import { AdamW } from './adamw.js';
+import { readCheckpoint, removeCheckpoint, writeCheckpoint } from './checkpoint.js';
+import type { LossPoint, TrainingProgressEvent, TrainingResult, TrainingRunSpec } from './training.types.js';
+
+/** A loss above EXPLODING_LOSS_FACTOR·ln(V) (twice the loss of a uniform guess) counts as divergence. */
+export const EXPLODING_LOSS_FACTOR = 2;
+/** Held-out evaluations at this many log-spaced steps (the last one is the final evaluation). */
+export const EVAL_POINTS = 8;
+
+export interface TrainerOptions {
+  /** @default 'auto' */
+  readonly backend?: BackendPreference;
+  /** This run's checkpoint directory; without one the run is not checkpointed (and cannot resume). */
+  readonly checkpointDir?: string;
+  /** Time between periodic checkpoints; runs also checkpoint at every held-out evaluation. @default 120000 */
+  readonly checkpointIntervalMs?: number;
+  /** Called for every loss point; awaited (so a slow consumer slows training rather than queueing up). */
+  readonly onProgress?: (event: TrainingProgressEvent) => void | Promise<void>;
+  /** Abort → a checkpoint is written at the next step boundary and `train` rejects with {@link TrainingInterruptedError}. */
+  readonly signal?: AbortSignal;
+  /** Held-out sequences per intermediate evaluation. @default 128 */
+  readonly evalSequences?: number;
+  /** Held-out sequences for the final evaluation. @default 1024 */
+  readonly finalEvalSequences?: number;
+  /** Target number of training-loss points on the curve. @default 100 */
+  readonly trainLossPoints?: number;
+  /** Overrides the peak learning rate rule (tests of divergence, LR sweeps). */
+  readonly peakLearningRate?: number;
+  /** Stop after this many steps of this call (tests of resume); the run is checkpointed and interrupted. */
+  readonly stopAfterSteps?: number;
+  readonly onLog?: (fields: Record<string, unknown>, message: string) => void;
+}
+
+/** The run stopped on request after writing a checkpoint; retrying it resumes from `step`. */
+export class TrainingInterruptedError extends Error {
+  override readonly name = 'TrainingInterruptedError';
+  constructor(readonly step: number) {
+    super(`Training was interrupted at step ${step} after writing a checkpoint`);
+  }
+}
+
+/** Log-spaced evaluation steps in [1, totalSteps], always including the last one. */
+export function evaluationSteps(totalSteps: number, points = EVAL_POINTS): Set<number> {
+  const steps = new Set<number>([totalSteps]);
+  for (let i = 0; i < points; i += 1) steps.add(Math.max(1, Math.round(totalSteps ** (i / (points - 1)))));
+  return steps;
+}
+
+/**
+ * One optimiser step: loss and gradients, global gradient norm, then (unless the loss or the norm is
+ * non-finite or above `skipAbove`) a clipped AdamW update. Returns the loss and norm read back from the backend.
+ */
+export function trainingStep(model: TransformerModel, optimizer: AdamW, batch: TokenBatch, lr: number, skipAbove = Infinity): { loss: number; gradientNorm: number } {
+  const { loss, gradients } = model.lossAndGradients(batch);
+  const norm = AdamW.globalNorm(gradients);
+  const lossValue = loss.dataSync()[0]!;
+  const normValue = norm.dataSync()[0]!;
+  if (Number.isFinite(lossValue) && Number.isFinite(normValue) && lossValue <= skipAbove) {
+    const clipScale = normValue > ADAMW.gradientClipNorm ? ADAMW.gradientClipNorm / (normValue + 1e-6) : 1;
+    optimizer.apply(gradients, lr, clipScale);
+  }
+  tf.dispose([loss, norm, ...gradients]);
+  return { loss: lossValue, gradientNorm: normValue };
+}
+
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * Trains one model of the exact target size on exactly D tokens (no Nest, no BullMQ: the worker wraps it).
+ * Same seed, same backend → bit-identical losses; a checkpointed run resumes exactly.
+ */
+export class Trainer {
+  constructor(private readonly options: TrainerOptions = {}) {}
+
+  async train(spec: TrainingRunSpec): Promise<TrainingResult> {
+    const startedAt = performance.now();
+    const seed = spec.seed ?? 0;
+    const sequenceLength = spec.sequenceLength ?? DEFAULT_SEQUENCE_LENGTH;
+    const corpusName = spec.corpus ?? 'moby-dick';
+    const tokenizerKind = spec.tokenizer ?? 'byte';
+    if (!Number.isInteger(spec.tokens) || spec.tokens <= 0) {
+      throw new LanguageModelError('InvalidInput', `tokens must be a positive integer, got ${spec.tokens}`);
+    }
+    const corpus = loadCorpus(corpusName, tokenizerKind, sequenceLength);
+    const solved = solveShape(spec.params, { vocabSize: corpus.tokenizer.vocabSize, sequenceLength });
+    const { shape } = solved;
+    const batchSequences = batchSizeFor(shape);
+    const batchTokens = minimumTokensForOneBatch(shape);
+    if (spec.tokens < batchTokens) {
+      throw new LanguageModelError('TooFewTokens', `tokens ${spec.tokens} is smaller than one batch (${batchTokens} tokens = ${batchSequences} sequences of ${sequenceLength}) for params ${spec.params}`);
+    }
+    const backend = await selectBackend(this.options.backend ?? BackendPreference.Auto);
+    const totalSteps = Math.ceil(spec.tokens / batchTokens);
+    const flopsPerToken = modelFlopsPerToken(shape);
+    const peakLr = this.options.peakLearningRate ?? peakLearningRateFor(shape);
+    const evalSteps = evaluationSteps(totalSteps);
+    const trainEvery = Math.max(1, Math.ceil(totalSteps / (this.options.trainLossPoints ?? 100)));
+    const evalBatches = heldOutBatches(corpus.heldOut, sequenceLength, batchSequences, this.options.evalSequences ?? 128);
+    const finalBatches = heldOutBatches(corpus.heldOut, sequenceLength, batchSequences, this.options.finalEvalSequences ?? 1024);
+    const fingerprint = JSON.stringify({ v: 1, params: spec.params, tokens: spec.tokens, seed, corpus: corpusName, tokenizer: tokenizerKind, shape, peakLr });
+    const explodeAbove = EXPLODING_LOSS_FACTOR * Math.log(shape.vocabSize);
+    const log = this.options.onLog ?? (() => undefined);
+
+    const model = new TransformerModel(shape, mixSeed(seed, 1));
+    const optimizer = new AdamW(model.variables, model.specs.map((s) => s.decay));
+    let step = 0;
+    let tokens = 0;
+    let curve: LossPoint[] = [];
+    let lossWindow = { sum: 0, count: 0 };
+    let trainSeconds = 0;
+    let previousWallSeconds = 0;
+    let resumedFromStep: number | undefined;
+    let stream = new TrainingStream(corpus.train, sequenceLength, seed);
+    const dir = this.options.checkpointDir;
+    const restored = dir ? readCheckpoint(dir, fingerprint) : undefined;
+    if (restored) {
+      tf.tidy(() => model.variables.forEach((v, i) => v.assign(tf.tensor(restored.parameters[i]!, v.shape))));
+      optimizer.restore({ step: restored.optimizerStep, firstMoments: restored.firstMoments, secondMoments: restored.secondMoments });
+      ({ step, tokens, curve, lossWindow, trainSeconds } = restored);
+      previousWallSeconds = restored.wallSeconds;
+      stream = new TrainingStream(corpus.train, sequenceLength, seed, restored.position);
+      resumedFromStep = step;
+      log({ runId: spec.runId, step, backend: restored.backend }, 'Resumed training run from checkpoint');
+    }
+    const wallSeconds = (): number => previousWallSeconds + (performance.now() - startedAt) / 1000;
+    const checkpoint = (): void => {
+      if (!dir) return;
+      const state = optimizer.state();
+      writeCheckpoint(dir, {
+        fingerprint, backend, step, tokens, position: stream.position, lossWindow: { ...lossWindow }, curve, trainSeconds,
+        optimizerStep: state.step, parameters: model.variables.map((v) => Float32Array.from(v.dataSync() as Float32Array)),
+        firstMoments: state.firstMoments, secondMoments: state.secondMoments, wallSeconds: wallSeconds(),
+      });
+      lastCheckpointAt = performance.now();
+    };
+    let lastCheckpointAt = performance.now();
+    const evaluate = async (batches: TokenBatch[]): Promise<number> => {
+      let sum = 0;
+      let count = 0;
+      for (const batch of batches) {
+        sum += model.evaluateSum(batch);
+        count += batch.targetCount;
+        await yieldToEventLoop(); // a long final evaluation must not starve the queue's lock renewal
+      }
+      return sum / count;
+    };
+    const finish = (status: 'completed' | 'diverged', extra: Partial<TrainingResult>): TrainingResult => {
+      model.dispose();
+      optimizer.dispose();
+      if (dir) removeCheckpoint(dir);
+      return {
+        runId: spec.runId, status, params: solved.params, paramsTotal: countParameters(shape).total, tokens,
+        flops: tokens * flopsPerToken, shape, curve, backend, simulated: false, wallSeconds: wallSeconds(),
+        tokensPerSecond: trainSeconds > 0 ? tokens / trainSeconds : 0, repetitionFactor: spec.tokens / corpus.train.length,
+        ...(resumedFromStep !== undefined ? { resumedFromStep } : {}), ...extra,
+      };
+    };
+
+    let stepsThisCall = 0;
+    while (step < totalSteps) {
+      if (this.options.signal?.aborted || (this.options.stopAfterSteps !== undefined && stepsThisCall >= this.options.stopAfterSteps)) {
+        checkpoint();
+        model.dispose();
+        optimizer.dispose();
+        throw new TrainingInterruptedError(step);
+      }
+      const targetCount = Math.min(batchTokens, spec.tokens - tokens);
+      const batch = stream.next(batchSequences, targetCount);
+      const stepStarted = performance.now();
+      const { loss: lossValue, gradientNorm: normValue } = trainingStep(model, optimizer, batch, learningRateAt(step, totalSteps, peakLr), explodeAbove);
+      if (!Number.isFinite(lossValue) || !Number.isFinite(normValue) || lossValue > explodeAbove) {
+        const divergence = !Number.isFinite(lossValue)
+          ? `loss is ${lossValue}`
+          : !Number.isFinite(normValue)
+            ? `gradient norm is ${normValue}`
+            : `loss ${lossValue.toFixed(3)} exploded above ${explodeAbove.toFixed(3)} (2·ln V)`;
+        log({ runId: spec.runId, step: step + 1, reason: divergence }, 'Stopped diverged training run');
+        return finish('diverged', { divergedAtStep: step + 1, divergenceReason: divergence });
+      }
+      trainSeconds += (performance.now() - stepStarted) / 1000;
+      step += 1;
+      stepsThisCall += 1;
+      tokens += targetCount;
+      lossWindow.sum += lossValue;
+      lossWindow.count += 1;
+
+      const point: LossPoint = { step, tokens, flops: tokens * flopsPerToken };
+      if (step % trainEvery === 0 || step === totalSteps) {
+        point.trainLoss = lossWindow.sum / lossWindow.count;
+        lossWindow = { sum: 0, count: 0 };
+      }
+      if (evalSteps.has(step)) point.evalLoss = await evaluate(step === totalSteps ? finalBatches : evalBatches);
+      const reported = point.trainLoss !== undefined || point.evalLoss !== undefined;
+      if (reported) curve.push(point);
+      // Checkpoint before reporting, so a reported eval point is always recoverable.
+      if (step < totalSteps && (point.evalLoss !== undefined || performance.now() - lastCheckpointAt > (this.options.checkpointIntervalMs ?? 120_000))) {
+        checkpoint();
+      }
+      if (reported) await this.options.onProgress?.({ runId: spec.runId, step, totalSteps, tokens, point });
+      await yieldToEventLoop();
+    }
+    const finalLoss = curve[curve.length - 1]!.evalLoss!;
+    log({ runId: spec.runId, steps: step, tokens, finalLoss, backend }, 'Finished training run');
+    return finish('completed', { finalLoss });
+  }
+}
+export { AdamW } from './adamw.js';

@@ -1,0 +1,231 @@
+import { ScalingLawError } from '../errors.js';
+import { computeOptimalAllocation, type Allocation } from '../loss-law.js';
+import { checkObservations, type LossObservation } from '../observations.js';
+import { allocateWithPowerLaw, type PowerLawMapping } from '../power-law.js';
+import { createRandom, resampleCounts, type RandomSource } from '../random.js';
+import { toApproach3Data } from './approach3-objective.js';
+import { fitApproach1, type Approach1Fit, type Approach1Options, type LossCurve } from './fit-approach1.js';
+import { fitApproach2, type Approach2Fit, type Approach2Options } from './fit-approach2.js';
+import {
+  APPROACH3_MIN_OBSERVATIONS,
+  fitApproach3,
+  fitApproach3Data,
+  resolveApproach3Options,
+  startFromLossLaw,
+  type Approach3Fit,
+  type Approach3Options,
+} from './fit-approach3.js';
+
+/** Options shared by every bootstrap. */
+export interface BootstrapOptions {
+  /** resamples with replacement (K). @default 1000 */
+  readonly resamples?: number;
+  /** PRNG seed (mulberry32); same seed → same intervals. @default 0 */
+  readonly seed?: number;
+  /**
+   * Lower and upper percentiles of the interval, in percent. The default 10/90 is what Hoffmann et al.
+   * 2022 report in Table 2; use [2.5, 97.5] for a 95% interval. @default [10, 90]
+   */
+  readonly percentiles?: readonly [number, number];
+  /** budgets (FLOPs) at which to give intervals for N_opt, D_opt and the predicted loss. @default [] */
+  readonly budgets?: readonly number[];
+}
+
+/** A percentile interval (linear interpolation between order statistics, numpy's default). */
+export interface Interval {
+  readonly lower: number;
+  readonly median: number;
+  readonly upper: number;
+}
+
+/** Intervals for one requested budget. */
+export interface AllocationInterval {
+  readonly flops: number;
+  readonly params: Interval;
+  readonly tokens: Interval;
+  /** null for power-law methods, which predict no loss */
+  readonly loss: Interval | null;
+}
+
+/** A bootstrap's outcome: the full-data fit, and intervals from the replicates that converged. */
+export interface BootstrapResult<Fit> {
+  /** the fit on all the data */
+  readonly fit: Fit;
+  readonly resamples: number;
+  /** replicates used for the intervals */
+  readonly succeeded: number;
+  /** replicates that did not converge or could not be fitted (too few sizes after resampling, …); not used */
+  readonly failed: number;
+  readonly percentiles: readonly [number, number];
+  /** per quantity: the fitted parameters of the method, plus a, b (and G for Approach 3) */
+  readonly intervals: Readonly<Record<string, Interval>>;
+  readonly allocations: readonly AllocationInterval[];
+  readonly warnings: readonly string[];
+}
+
+interface ResolvedBootstrapOptions {
+  readonly resamples: number;
+  readonly seed: number;
+  readonly percentiles: readonly [number, number];
+  readonly budgets: readonly number[];
+}
+
+function resolveBootstrapOptions(options: BootstrapOptions): ResolvedBootstrapOptions {
+  const resamples = options.resamples ?? 1000;
+  const seed = options.seed ?? 0;
+  const percentiles = options.percentiles ?? [10, 90];
+  const budgets = options.budgets ?? [];
+  if (!Number.isInteger(resamples) || resamples < 1) throw new ScalingLawError('InvalidOption', `resamples must be an integer ≥ 1, got ${resamples}`);
+  if (!Number.isInteger(seed)) throw new ScalingLawError('InvalidOption', `seed must be an integer, got ${seed}`);
+  const [low, high] = percentiles;
+  if (!(low >= 0 && high <= 100 && low < high)) throw new ScalingLawError('InvalidOption', `percentiles must satisfy 0 ≤ lower < upper ≤ 100, got [${low}, ${high}]`);
+  budgets.forEach((b, i) => {
+    if (!(Number.isFinite(b) && b > 0)) throw new ScalingLawError('InvalidOption', `budgets[${i}] must be a finite number of FLOPs > 0, got ${b}`);
+  });
+  return { resamples, seed, percentiles: [low, high], budgets };
+}
+
+/** The p-th percentile (0–100) of sorted values, linear interpolation. */
+export function percentile(sorted: ArrayLike<number>, p: number): number {
+  if (sorted.length === 0) return NaN;
+  const position = (p / 100) * (sorted.length - 1);
+  const below = Math.floor(position);
+  const above = Math.min(sorted.length - 1, below + 1);
+  return sorted[below]! + (position - below) * (sorted[above]! - sorted[below]!);
+}
+
+/** Collects replicate values per quantity and turns them into intervals. */
+class Replicates {
+  private readonly values = new Map<string, number[]>();
+  add(key: string, value: number): void {
+    const list = this.values.get(key) ?? [];
+    list.push(value);
+    this.values.set(key, list);
+  }
+  interval(key: string, [low, high]: readonly [number, number]): Interval {
+    const sorted = Float64Array.from(this.values.get(key) ?? []).sort();
+    return { lower: percentile(sorted, low), median: percentile(sorted, 50), upper: percentile(sorted, high) };
+  }
+  keys(): string[] {
+    return [...this.values.keys()];
+  }
+}
+
+function addAllocations(replicates: Replicates, budgets: readonly number[], allocation: (flops: number) => Allocation): void {
+  budgets.forEach((flops, i) => {
+    const a = allocation(flops);
+    replicates.add(`budget${i}.params`, a.params);
+    replicates.add(`budget${i}.tokens`, a.tokens);
+    if (a.loss !== null) replicates.add(`budget${i}.loss`, a.loss);
+  });
+}
+
+function summarise<Fit>(fit: Fit, settings: ResolvedBootstrapOptions, replicates: Replicates, succeeded: number, failed: number, hasLoss: boolean): BootstrapResult<Fit> {
+  const intervals: Record<string, Interval> = {};
+  for (const key of replicates.keys()) if (!key.startsWith('budget')) intervals[key] = replicates.interval(key, settings.percentiles);
+  const allocations = settings.budgets.map((flops, i) => ({
+    flops,
+    params: replicates.interval(`budget${i}.params`, settings.percentiles),
+    tokens: replicates.interval(`budget${i}.tokens`, settings.percentiles),
+    loss: hasLoss ? replicates.interval(`budget${i}.loss`, settings.percentiles) : null,
+  }));
+  const warnings: string[] = [];
+  if (failed > 0) warnings.push(`${failed} of ${settings.resamples} bootstrap replicates did not converge or could not be fitted and were left out`);
+  if (succeeded < 2) warnings.push(`only ${succeeded} replicate(s) succeeded: the intervals are not meaningful`);
+  return { fit, resamples: settings.resamples, succeeded, failed, percentiles: settings.percentiles, intervals, allocations, warnings };
+}
+
+function addPowerLaw(replicates: Replicates, mapping: PowerLawMapping, budgets: readonly number[]): void {
+  replicates.add('paramCoeff', mapping.paramCoeff);
+  replicates.add('a', mapping.paramExponent);
+  replicates.add('tokenCoeff', mapping.tokenCoeff);
+  replicates.add('b', mapping.tokenExponent);
+  addAllocations(replicates, budgets, (flops) => allocateWithPowerLaw(mapping, flops));
+}
+
+/**
+ * Bootstrap of Approach 3: the full-grid fit, then K resamples of the runs with replacement, each
+ * refitted from the full-data optimum with the tight L-BFGS tolerances (a warm start that stops at
+ * its start would make the intervals collapse; science.md §2–3). Replicates that do not converge are
+ * counted in `failed` and left out.
+ */
+export function bootstrapApproach3(
+  observations: readonly LossObservation[],
+  options: BootstrapOptions & { readonly fit?: Approach3Options } = {},
+): BootstrapResult<Approach3Fit> {
+  checkObservations(observations, APPROACH3_MIN_OBSERVATIONS, 'Approach 3');
+  const settings = resolveBootstrapOptions(options);
+  const fitSettings = resolveApproach3Options(options.fit ?? {});
+  const fit = fitApproach3(observations, options.fit);
+  const warm = { ...fitSettings, starts: [startFromLossLaw(fit.law)] };
+  const random = createRandom(settings.seed);
+  const counts = new Float64Array(observations.length);
+  const replicates = new Replicates();
+  let succeeded = 0;
+  for (let k = 0; k < settings.resamples; k++) {
+    resampleCounts(observations.length, random, counts);
+    const replicate = fitApproach3Data(toApproach3Data(observations, counts), warm);
+    if (!replicate.converged || replicate.frontier === null) continue;
+    succeeded++;
+    const { law, frontier } = replicate;
+    replicates.add('irreducibleLoss', law.irreducibleLoss);
+    replicates.add('paramCoeff', law.paramCoeff);
+    replicates.add('dataCoeff', law.dataCoeff);
+    replicates.add('paramExponent', law.paramExponent);
+    replicates.add('dataExponent', law.dataExponent);
+    replicates.add('a', frontier.a);
+    replicates.add('b', frontier.b);
+    replicates.add('G', frontier.G);
+    addAllocations(replicates, settings.budgets, (flops) => computeOptimalAllocation(law, flops));
+  }
+  return summarise(fit, settings, replicates, succeeded, settings.resamples - succeeded, true);
+}
+
+function resampleRows<T>(rows: readonly T[], random: RandomSource): T[] {
+  return rows.map(() => rows[Math.floor(random() * rows.length)]!);
+}
+
+/** Bootstrap of Approach 2: resample runs with replacement and refit; resamples that lose a budget's minimum or too many sizes count as failed. */
+export function bootstrapApproach2(
+  observations: readonly LossObservation[],
+  options: BootstrapOptions & { readonly fit?: Approach2Options } = {},
+): BootstrapResult<Approach2Fit> {
+  const settings = resolveBootstrapOptions(options);
+  const fit = fitApproach2(observations, options.fit);
+  const random = createRandom(settings.seed);
+  const replicates = new Replicates();
+  let succeeded = 0;
+  for (let k = 0; k < settings.resamples; k++) {
+    let replicate: Approach2Fit;
+    try {
+      replicate = fitApproach2(resampleRows(observations, random), options.fit);
+    } catch (error) {
+      if (error instanceof ScalingLawError) continue;
+      throw error;
+    }
+    succeeded++;
+    addPowerLaw(replicates, replicate.mapping, settings.budgets);
+  }
+  return summarise(fit, settings, replicates, succeeded, settings.resamples - succeeded, false);
+}
+
+/** Bootstrap of Approach 1: resample whole loss curves (runs) with replacement and refit. */
+export function bootstrapApproach1(curves: readonly LossCurve[], options: BootstrapOptions & { readonly fit?: Approach1Options } = {}): BootstrapResult<Approach1Fit> {
+  const settings = resolveBootstrapOptions(options);
+  const fit = fitApproach1(curves, options.fit);
+  const random = createRandom(settings.seed);
+  const replicates = new Replicates();
+  let succeeded = 0;
+  for (let k = 0; k < settings.resamples; k++) {
+    let replicate: Approach1Fit;
+    try {
+      replicate = fitApproach1(resampleRows(curves, random), options.fit);
+    } catch (error) {
+      if (error instanceof ScalingLawError) continue;
+      throw error;
+    }
+    succeeded++;
+    addPowerLaw(replicates, replicate.mapping, settings.budgets);
+  }
+  return summarise(fit, settings, replicates, succeeded, settings.resamples - succeeded, false);
+}
