@@ -166,7 +166,7 @@ describe('dashboard in a real browser against the control plane', () => {
   });
 
   it('sends helmet headers with a CSP that needs no unsafe-eval, and puts no secret in the pages', async () => {
-    for (const path of ['/studies', `/studies/${NS}/${STUDY}`, '/queues', '/login', '/assets/js/app.js']) {
+    for (const path of ['/', '/studies', `/studies/${NS}/${STUDY}`, '/queues', '/login', '/assets/js/app.js', '/healthz']) {
       const response = await api().get(path).set('Authorization', `Bearer ${TOKEN}`).expect(200);
       const csp = String(response.headers['content-security-policy']);
       expect(csp, path).toContain("script-src 'self'");

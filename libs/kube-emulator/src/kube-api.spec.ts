@@ -74,6 +74,18 @@ describe('CRD registration', () => {
     expect(status.acceptedNames).toMatchObject({ kind: 'Widget', listKind: 'WidgetList' });
   });
 
+  it('reports NamesAccepted=False and does not serve a CRD whose kind is already taken in its group', () => {
+    const { api, crdType, registry } = setup();
+    const clash = crd();
+    clash.metadata.name = 'gizmos.example.scaleplan.dev';
+    (clash.spec as { names: Record<string, unknown> }).names = { plural: 'gizmos', kind: 'Widget' };
+    const created = api.create(crdType, undefined, clash);
+    const conditions = (created.status as { conditions: { type: string; status: string; message: string }[] }).conditions;
+    expect(conditions.find((c) => c.type === 'NamesAccepted')).toMatchObject({ status: 'False', message: '"Widget" is already in use' });
+    expect(conditions.find((c) => c.type === 'Established')?.status).toBe('False');
+    expect(registry.find('example.scaleplan.dev', 'v1', 'gizmos')).toBeUndefined();
+  });
+
   it('rejects an invalid CRD with the apiextensions 422 shape', () => {
     const { api, crdType } = setup();
     const bad = crd();
@@ -261,6 +273,36 @@ describe('deletion', () => {
     const warnings: string[] = [];
     api.delete(jobs, 'default', 'j', {}, { warnings });
     expect(warnings[0]).toMatch(/child pods are preserved by default/);
+  });
+});
+
+describe('cascades', () => {
+  it('deletes dependents first under Foreground, and a namespace takes its contents with it', () => {
+    const { api, widgets, t } = setup();
+    const configmaps = t('', 'v1', 'configmaps');
+    const owner = api.create(widgets, 'default', widget('owner'));
+    api.create(configmaps, 'default', { metadata: { name: 'child', ownerReferences: [{ apiVersion: 'example.scaleplan.dev/v1', kind: 'Widget', name: 'owner', uid: owner.metadata.uid! }] } });
+    api.delete(widgets, 'default', 'owner', { propagationPolicy: 'Foreground' });
+    expect(api.find(configmaps, 'default', 'child')).toBeUndefined();
+
+    const namespaces = t('', 'v1', 'namespaces');
+    api.create(namespaces, undefined, { metadata: { name: 'team' } });
+    api.create(widgets, 'team', widget('w'));
+    api.delete(namespaces, undefined, 'team');
+    expect(api.list(widgets, 'team').items).toEqual([]);
+    expect(errorOf(() => api.create(widgets, 'team', widget('w2'))).code).toBe('NotFound');
+  });
+
+  it('keeps a dependent that still has a live owner, dropping only the dangling reference', async () => {
+    const { api, widgets, t } = setup();
+    const configmaps = t('', 'v1', 'configmaps');
+    const a = api.create(widgets, 'default', widget('a'));
+    const b = api.create(widgets, 'default', widget('b'));
+    const ref = (o: typeof a) => ({ apiVersion: 'example.scaleplan.dev/v1', kind: 'Widget', name: o.metadata.name!, uid: o.metadata.uid! });
+    api.create(configmaps, 'default', { metadata: { name: 'shared', ownerReferences: [ref(a), ref(b)] } });
+    api.delete(widgets, 'default', 'a');
+    await new Promise((r) => setImmediate(r));
+    expect(api.get(configmaps, 'default', 'shared').metadata.ownerReferences).toEqual([ref(b)]);
   });
 });
 

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -57,11 +57,16 @@ let ready: ((request: string) => string) | undefined;
 
 async function loadEngine(): Promise<(request: string) => string> {
   if (ready) return ready;
-  // wasm_exec.cjs is Go 1.19's own JS glue; it defines globalThis.Go.
-  createRequire(import.meta.url)(join(toolDir, 'wasm_exec.cjs'));
+  // Built by tools/helm-render/build.sh into a git-ignored folder (npm test runs scripts/test-prerequisites.sh,
+  // which builds it); wasm_exec.cjs is the Go toolchain's own JS glue and defines globalThis.Go.
+  const buildDir = join(toolDir, 'build');
+  if (!existsSync(join(buildDir, 'helm-render.wasm.gz'))) {
+    throw new Error(`${buildDir}/helm-render.wasm.gz is missing: run tools/helm-render/build.sh (needs Debian's golang-go, golang-github-masterminds-sprig-dev, golang-k8s-sigs-yaml-dev)`);
+  }
+  createRequire(import.meta.url)(join(buildDir, 'wasm_exec.cjs'));
   const Go = (globalThis as unknown as { Go: new () => GoRuntime }).Go;
   const go = new Go();
-  const wasm = gunzipSync(readFileSync(join(toolDir, 'helm-render.wasm.gz')));
+  const wasm = gunzipSync(readFileSync(join(buildDir, 'helm-render.wasm.gz')));
   const { instance } = await WebAssembly.instantiate(wasm, go.importObject);
   void go.run(instance); // resolves only if the Go program exits; it blocks in select{} serving calls
   const render = (globalThis as unknown as { helmRender?: (request: string) => string }).helmRender;

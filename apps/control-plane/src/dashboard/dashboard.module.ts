@@ -64,6 +64,6 @@ export class DashboardModule implements NestModule {
   }
 
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(securityHeaders()).forRoutes({ path: '*path', method: RequestMethod.ALL });
+    consumer.apply(securityHeaders()).forRoutes({ path: '{*path}', method: RequestMethod.ALL });
   }
 }

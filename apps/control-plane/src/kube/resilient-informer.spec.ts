@@ -17,6 +17,7 @@ class FakeInformer {
   async start() {
     this.starts += 1;
     this.fire('connect');
+    for (const o of this.objects) this.fire('add', o); // the list of a (re)start
     if (this.failStart) this.fire('error', this.failStart);
   }
   async stop() { this.stops += 1; this.fire('error', Object.assign(new Error('aborted'), { name: 'AbortError' })); }
@@ -74,6 +75,22 @@ describe('ResilientInformer', () => {
     await informer.stop();
   });
 
+  it('relists on restart: known objects come back as modified, vanished ones as deleted', async () => {
+    vi.useFakeTimers();
+    const fake = new FakeInformer();
+    fake.objects = [obj('a'), obj('b')];
+    const informer = make(fake, { initialBackoffMs: 100 });
+    const seen: string[] = [];
+    informer.on((type, o) => seen.push(`${type}:${o.metadata?.name}`));
+    await informer.start();
+    fake.objects = [obj('a'), obj('c')];
+    fake.fire('error', new Error('connection refused'));
+    await vi.advanceTimersByTimeAsync(100);
+    expect(seen).toEqual(['added:a', 'added:b', 'modified:a', 'added:c', 'deleted:b']);
+    expect(informer.list().map((o) => o.metadata?.name).sort()).toEqual(['a', 'c']);
+    await informer.stop();
+  });
+
   it('ignores the AbortError that stop() makes client-node emit', async () => {
     vi.useFakeTimers();
     const fake = new FakeInformer();
@@ -106,7 +123,7 @@ describe('ResilientInformer', () => {
     informer.on((type, o) => seen.push(`${type}:${o.metadata?.name}`));
     await informer.start();
     await vi.advanceTimersByTimeAsync(5000);
-    expect(seen).toEqual(['resync:a', 'resync:b']);
+    expect(seen).toEqual(['added:a', 'added:b', 'resync:a', 'resync:b']);
     await informer.stop();
   });
 });

@@ -39,6 +39,8 @@ export class ResilientInformer<T extends KubernetesObject> {
   private connects: number[] = [];
   private erroredSinceStart = false;
   private started: Promise<void> | undefined;
+  private generation = 0;
+  private readonly known = new Map<string, T>();
   /** Restarts after errors (for logs and tests). */
   restarts = 0;
   /** Wall-clock ms of the last watch event or successful (re)connect. */
@@ -57,9 +59,9 @@ export class ResilientInformer<T extends KubernetesObject> {
     return () => this.listeners.delete(listener);
   }
 
-  /** Cached objects (what the last list and watch events said). */
+  /** Known objects (what the last list and watch events said). */
   list(): readonly T[] {
-    return this.informer?.list() ?? [];
+    return [...this.known.values()];
   }
 
   /** True while running and not waiting for a restart. */
@@ -71,13 +73,6 @@ export class ResilientInformer<T extends KubernetesObject> {
   start(): Promise<void> {
     if (this.started) return this.started;
     this.running = true;
-    this.informer = this.makeInformer();
-    const informer = this.informer;
-    informer.on('add', (object) => this.emit('added', object));
-    informer.on('update', (object) => this.emit('modified', object));
-    informer.on('delete', (object) => this.emit('deleted', object));
-    informer.on('connect', () => this.onConnect());
-    informer.on('error', (error) => this.onError(error));
     const resyncMs = (this.options.resyncSeconds ?? 30) * 1000;
     if (resyncMs > 0) {
       this.resyncTimer = setInterval(() => this.resync(), resyncMs);
@@ -97,22 +92,39 @@ export class ResilientInformer<T extends KubernetesObject> {
     await this.informer?.stop().catch(() => undefined);
   }
 
+  /**
+   * (Re)starts with a fresh client-node informer, so every start lists again: after an error the last
+   * resourceVersion may be what broke the watch (a restored or replaced API server), and a relist is
+   * always correct. Objects known before but missing from the new list are reported deleted.
+   */
   private async run(): Promise<void> {
     this.erroredSinceStart = false;
+    const generation = ++this.generation;
+    const current = () => generation === this.generation && this.running;
+    const informer = this.makeInformer();
+    this.informer = informer;
+    informer.on('add', (object) => current() && this.emit(this.known.has(keyOf(object)) ? 'modified' : 'added', object));
+    informer.on('update', (object) => current() && this.emit('modified', object));
+    informer.on('delete', (object) => current() && this.emit('deleted', object));
+    informer.on('connect', () => current() && this.onConnect());
+    informer.on('error', (error) => current() && this.onError(error));
     try {
-      await this.informer?.start();
+      await informer.start();
     } catch (error) {
-      this.onError(error);
+      if (current()) this.onError(error);
       return;
     }
-    if (this.running && !this.erroredSinceStart) {
-      this.failures = 0;
-      this.lastActivityAt = Date.now();
-    }
+    if (!current() || this.erroredSinceStart) return;
+    this.failures = 0;
+    this.lastActivityAt = Date.now();
+    const listed = new Set(informer.list().map(keyOf));
+    for (const [key, object] of [...this.known]) if (!listed.has(key)) this.emit('deleted', object);
   }
 
   private emit(type: InformerEventType, object: T): void {
     this.lastActivityAt = Date.now();
+    if (type === 'deleted') this.known.delete(keyOf(object));
+    else this.known.set(keyOf(object), object);
     for (const listener of this.listeners) {
       try {
         listener(type, object);
@@ -135,7 +147,8 @@ export class ResilientInformer<T extends KubernetesObject> {
     if (this.connects.length > (this.options.maxReconnectsPerWindow ?? 10)) {
       this.connects = [];
       this.log.warn({ informer: this.name }, 'Watch was closed repeatedly, backing off');
-      void this.informer?.stop();
+      this.generation += 1; // the stopped informer's late callbacks are ignored
+      void this.informer?.stop().catch(() => undefined);
       this.scheduleRestart();
     }
   }
@@ -159,8 +172,12 @@ export class ResilientInformer<T extends KubernetesObject> {
       if (!this.running) return;
       this.restarts += 1;
       this.log.info({ informer: this.name, restarts: this.restarts }, 'Restarted informer');
+      const previous = this.informer;
+      void previous?.stop().catch(() => undefined);
       void this.run();
     }, delayMs);
     this.restartTimer.unref();
   }
 }
+
+const keyOf = (object: KubernetesObject): string => `${object.metadata?.namespace ?? ''}/${object.metadata?.name ?? ''}`;

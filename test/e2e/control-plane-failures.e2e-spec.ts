@@ -1,0 +1,127 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import request from 'supertest';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RunningControlPlane } from '../../apps/control-plane/src/bootstrap.js';
+import { freePort, redisReachable } from '../../apps/control-plane/src/demo/private-redis.js';
+import type { LocalWorkerDispatcher } from '../../apps/control-plane/src/dispatch/local-worker-dispatcher.js';
+import { deletePrefix, simulatedStudy, startTestControlPlane, TEST_TOKEN, uniquePrefix, waitFor } from '../../apps/control-plane/src/testing/e2e-harness.js';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const auth = { Authorization: `Bearer ${TEST_TOKEN}` };
+
+interface Status {
+  phase?: string;
+  runs?: { planned: number; queued: number; running: number; succeeded: number; failed: number; diverged: number };
+  primaryFit?: { runs: number };
+}
+const status = async (url: string, name = 'study'): Promise<Status> => (await request(url).get(`/api/v1/namespaces/default/scalinglaws/${name}`)).body.status ?? {};
+const runsOf = async (url: string): Promise<{ runId: string; state: string; attempts: number }[]> =>
+  (await request(url).get('/api/v1/namespaces/default/scalinglaws/study/runs')).body.items;
+
+/** A private redis-server with an append-only file, so it can be killed and restarted with its data. */
+function startRedis(port: number, dir: string): ChildProcess {
+  return spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always'], { stdio: 'ignore' });
+}
+
+describe('control plane failure modes (real Redis, real worker processes, simulated runs)', () => {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+  });
+
+  it('a worker killed mid-run: the run resumes on a restarted worker and the study holds it exactly once', async () => {
+    const prefix = uniquePrefix('kill');
+    const cp = await startTestControlPlane({ prefix, redisUrl: REDIS_URL });
+    cleanups.push(() => deletePrefix(REDIS_URL, prefix), () => cp.close());
+    const dispatcher = cp.core.deps.dispatcher as LocalWorkerDispatcher;
+    await request(cp.url).post('/api/v1/namespaces/default/scalinglaws').set(auth)
+      .send(simulatedStudy('study', { budgets: [1e17, 1e18], sizesPerBudget: 3, simulate: { law: { irreducibleLoss: 1.69, paramCoeff: 406.4, dataCoeff: 410.7, paramExponent: 0.34, dataExponent: 0.28 }, noise: 0.005, durationMs: 1500 } }, { maxConcurrentRuns: 1 }))
+      .expect(201);
+    const victim = await waitFor('a run to be training', async () => (await runsOf(cp.url)).find((r) => r.state === 'running'), 30_000, 50);
+    const [pid] = await waitFor('a worker process', () => (dispatcher.pids().length > 0 ? dispatcher.pids() : undefined));
+    process.kill(pid!, 'SIGKILL');
+    await waitFor('the study to finish', async () => ((await status(cp.url)).phase === 'Ready' ? true : undefined), 60_000, 200);
+    const runs = await runsOf(cp.url);
+    expect(runs).toHaveLength(6);
+    expect(runs.every((r) => r.state === 'succeeded')).toBe(true);
+    expect(runs.find((r) => r.runId === victim.runId)!.attempts).toBeGreaterThanOrEqual(2);
+    expect(dispatcher.pids()).not.toContain(pid);
+    expect((await request(cp.url).get('/metrics')).text).toMatch(/scaleplan_runs_finished_total\{outcome="succeeded"\} 6\b/);
+    expect((await status(cp.url)).primaryFit?.runs).toBe(6);
+  });
+
+  it('the control plane restarted mid-study: it continues from the stored state, no run lost or duplicated', async () => {
+    const prefix = uniquePrefix('restart');
+    cleanups.push(() => deletePrefix(REDIS_URL, prefix));
+    const first = await startTestControlPlane({ prefix, redisUrl: REDIS_URL });
+    let firstClosed = false;
+    cleanups.push(async () => {
+      if (!firstClosed) await first.close();
+    });
+    await request(first.url).post('/api/v1/namespaces/default/scalinglaws').set(auth)
+      .send(simulatedStudy('study', { budgets: [1e17, 1e18], sizesPerBudget: 5, simulate: { law: { irreducibleLoss: 1.69, paramCoeff: 406.4, dataCoeff: 410.7, paramExponent: 0.34, dataExponent: 0.28 }, noise: 0.005, durationMs: 300 } }, { maxConcurrentRuns: 2 }))
+      .expect(201);
+    await waitFor('some runs to finish', async () => ((await status(first.url)).runs?.succeeded ?? 0) >= 3, 30_000, 50);
+    await first.close();
+    firstClosed = true;
+    const second = await startTestControlPlane({ prefix, redisUrl: REDIS_URL });
+    cleanups.push(() => second.close());
+    await waitFor('the study to finish after the restart', async () => ((await status(second.url)).phase === 'Ready' ? true : undefined), 60_000, 200);
+    const runs = await runsOf(second.url);
+    expect(runs).toHaveLength(10);
+    expect(new Set(runs.map((r) => r.runId)).size).toBe(10);
+    expect(runs.every((r) => r.state === 'succeeded')).toBe(true);
+    expect((await status(second.url)).primaryFit?.runs).toBe(10);
+    const left = await second.core.deps.queue.depth();
+    expect(left.waiting + left.prioritized + left.active + left.delayed + left.completed + left.failed).toBe(0);
+  });
+
+  it('Redis unreachable at start: a clear error and a non-zero exit', async () => {
+    const port = await freePort();
+    const child = spawn(process.execPath, ['dist/apps/control-plane/src/main.js'], {
+      env: { ...process.env, REDIS_URL: `redis://127.0.0.1:${port}`, PORT: '0', LOG_LEVEL: 'silent' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code).toBe(1);
+    expect(stderr).toContain(`Cannot reach Redis at redis://127.0.0.1:${port} (REDIS_URL)`);
+  });
+
+  it('Redis lost during a study: retries, /readyz fails, no crash, and it recovers when Redis returns', async () => {
+    const port = await freePort();
+    const dir = mkdtempSync(join(tmpdir(), 'scaleplan-redis-'));
+    const url = `redis://127.0.0.1:${port}`;
+    let redis = startRedis(port, dir);
+    cleanups.push(async () => {
+      redis.kill('SIGKILL');
+    });
+    await waitFor('the private Redis', () => redisReachable(url, 300), 10_000);
+    const prefix = uniquePrefix('redis-loss');
+    const cp = await startTestControlPlane({ prefix, redisUrl: url });
+    cleanups.push(() => cp.close());
+    await request(cp.url).post('/api/v1/namespaces/default/scalinglaws').set(auth)
+      .send(simulatedStudy('study', { budgets: [1e17, 1e18], sizesPerBudget: 4, simulate: { law: { irreducibleLoss: 1.69, paramCoeff: 406.4, dataCoeff: 410.7, paramExponent: 0.34, dataExponent: 0.28 }, noise: 0.005, durationMs: 400 } }, { maxConcurrentRuns: 2 }))
+      .expect(201);
+    await waitFor('some runs to finish', async () => ((await status(cp.url)).runs?.succeeded ?? 0) >= 2, 30_000, 50);
+
+    redis.kill('SIGKILL');
+    await waitFor('/readyz to fail', async () => (await request(cp.url).get('/readyz')).status === 503, 10_000);
+    await request(cp.url).get('/healthz').expect(200);
+    expect((await request(cp.url).get('/api/v1/namespaces/default/scalinglaws/study')).status).toBe(503);
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    await request(cp.url).get('/healthz').expect(200);
+
+    redis = startRedis(port, dir);
+    await waitFor('/readyz to recover', async () => (await request(cp.url).get('/readyz')).status === 200, 20_000, 200);
+    await waitFor('the study to finish after the outage', async () => ((await status(cp.url)).phase === 'Ready' ? true : undefined), 90_000, 250);
+    const runs = await runsOf(cp.url);
+    expect(runs).toHaveLength(8);
+    expect(runs.every((r) => r.state === 'succeeded')).toBe(true);
+    expect((await status(cp.url)).primaryFit?.runs).toBe(8);
+  });
+});
