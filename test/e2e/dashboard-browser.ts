@@ -49,8 +49,9 @@ export async function launchChromium(): Promise<DashboardBrowser> {
       });
       page.on('pageerror', (error) => errors.push(`${page.url()}: uncaught: ${error.message}`));
       page.on('requestfailed', (request) => {
-        // An EventSource closed by navigation is not an error of the page.
-        if (request.resourceType() !== 'eventsource') errors.push(`${page.url()}: request failed: ${request.url()} ${request.failure()?.errorText ?? ''}`);
+        // Navigating away cancels the EventSource and any refresh in flight (net::ERR_ABORTED): not an error of the page.
+        const reason = request.failure()?.errorText ?? '';
+        if (request.resourceType() !== 'eventsource' && !reason.includes('ERR_ABORTED')) errors.push(`${page.url()}: request failed: ${request.url()} ${reason}`);
       });
       return page;
     },

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { computeBudgetSchema, scalingLawSchema } from '@scaleplan/contracts';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { validateScalingLaw } from '../../apps/control-plane/src/http/resource-validation.js';
 import { buildCustomResourceDefinition, SCALEPLAN_KINDS } from '../../libs/contracts/src/crd/index.js';
 
 const KUBECTL = '/usr/lib/google-cloud-sdk/bin/kubectl.1.32';
@@ -88,6 +89,8 @@ describe('k8s/ manifests', () => {
       if (!schema) throw new Error(`${file}: unexpected kind ${doc.kind}`);
       const parsed = schema.safeParse(doc);
       expect(parsed.success, `${file} ${doc.metadata.name}: ${parsed.error?.message}`).toBe(true);
+      // The control plane's own checks too: every sweep budget is large enough for the smallest model.
+      if (doc.kind === 'ScalingLaw') expect(() => validateScalingLaw(doc, 'default')).not.toThrow();
     }
   });
 });

@@ -43,6 +43,9 @@ async function kubectlOk(args: string[], input?: string): Promise<string> {
   return result.stdout;
 }
 
+/** Thrown from a poll to fail at once instead of waiting for the timeout. */
+class FatalCheck extends Error {}
+
 /** Polls until `check` returns a value (not undefined/false) or the time is up; the last error explains a timeout. */
 async function eventually<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 30_000, intervalMs = 250): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -52,6 +55,7 @@ async function eventually<T>(what: string, check: () => Promise<T | undefined | 
       const value = await check();
       if (value !== undefined && value !== false) return value;
     } catch (error) {
+      if (error instanceof FatalCheck) throw error;
       last = error;
     }
     await new Promise((r) => setTimeout(r, intervalMs));
@@ -99,7 +103,8 @@ beforeAll(async () => {
   logFile = join(workdir, 'control-plane.log');
   redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
   await redis.connect();
-  emulator = await startKubeEmulator({ kubelet: { workdir: repoRoot, killGraceMs: 1000, restartDelayMs: 500 } });
+  // Pods get only their pod-spec env (plus PATH to find node): like real workers, no cluster credentials.
+  emulator = await startKubeEmulator({ kubelet: { workdir: repoRoot, killGraceMs: 1000, restartDelayMs: 500, inheritEnv: false, env: { PATH: process.env.PATH ?? '' } } });
   // client-node reads KUBECONFIG when the control plane builds its clients (as `KUBECONFIG=… scaleplan serve`).
   process.env.KUBECONFIG = emulator.kubeconfigPath;
   await kubectlOk(['apply', '-f', join(repoRoot, 'k8s/crds/')]);
@@ -206,6 +211,7 @@ describe('kubernetes mode with kubectl', () => {
     }, 20_000);
     expect(condition(cr, 'Ready')).toMatchObject({ status: 'False', reason });
     expect(condition(cr, 'Degraded')!.message.length).toBeGreaterThan(10);
+    expect(await kubectlOk(['describe', 'cb', name])).toMatch(new RegExp(`Warning\\s+${reason}\\s`));
     await kubectlOk(['delete', 'cb', name, '--timeout=30s']);
   });
 
@@ -256,7 +262,7 @@ describe('kubernetes mode with kubectl', () => {
     await kubectlOk(['apply', '-f', '-'], 'apiVersion: scaleplan.dev/v1alpha1\nkind: ComputeBudget\nmetadata: {name: tiny-real}\nspec: {flops: 3e9, preset: chinchilla-2022, train: true}\n');
     const cr = await eventually('the tiny real final run to succeed', async () => {
       const c = await getCr('cb', 'tiny-real');
-      if (c.status?.finalRun?.state === 'failed') throw new Error(`final run failed: ${c.status.finalRun.message}`);
+      if (c.status?.finalRun?.state === 'failed') throw new FatalCheck(`final run failed: ${c.status.finalRun.message}`);
       return c.status?.phase === 'Succeeded' ? c : undefined;
     }, 150_000, 1000);
     expect(cr.status?.finalRun).toMatchObject({ state: 'succeeded', simulated: false });
@@ -274,19 +280,23 @@ describe('kubernetes mode with kubectl', () => {
   });
 
   it('serves the REST API and metrics on top of the custom resources', async () => {
-    const list = await fetch(`${controlPlane!.url}/api/v1/namespaces/default/computebudgets`);
-    expect(list.status).toBe(200);
-    const names = ((await list.json()) as { items?: { metadata: { name: string } }[] } | { metadata: { name: string } }[]);
-    const items = Array.isArray(names) ? names : names.items ?? [];
-    expect(items.map((b) => b.metadata.name)).toContain('chinchilla-1e21');
     const created = await fetch(`${controlPlane!.url}/api/v1/namespaces/default/computebudgets`, {
       method: 'POST',
       headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
       body: JSON.stringify({ apiVersion: 'scaleplan.dev/v1alpha1', kind: 'ComputeBudget', metadata: { name: 'from-rest' }, spec: { flops: 1e20, preset: 'epoch-2024' } }),
     });
     expect(created.status).toBe(201);
-    await eventually('the REST-created budget to appear in kubectl', async () => /from-rest\s+1e\+20/.test(await kubectlOk(['get', 'cb'])));
-    expect((await fetch(`${controlPlane!.url}/metrics`)).status).toBe(200);
+    await eventually('the REST-created budget to resolve in kubectl', async () => /from-rest\s+1e\+20\s.*Resolved/.test(await kubectlOk(['get', 'cb'])));
+    const list = await fetch(`${controlPlane!.url}/api/v1/namespaces/default/computebudgets`);
+    expect(list.status).toBe(200);
+    const body = (await list.json()) as { items?: { metadata: { name: string } }[] } | { metadata: { name: string } }[];
+    const items = Array.isArray(body) ? body : (body.items ?? []);
+    expect(items.map((b) => b.metadata.name)).toContain('from-rest');
+    const metrics = await fetch(`${controlPlane!.url}/metrics`);
+    expect(metrics.status).toBe(200);
+    const text = await metrics.text();
+    expect(text).toContain('scaleplan_kube_informer_healthy{kind="ComputeBudget"} 1');
+    expect(text).toContain('scaleplan_kube_informer_healthy{kind="ScalingLaw"} 1');
   });
 
   it('recovers from dropped watches and a compacted event log (informer restart and relist)', async () => {
@@ -305,10 +315,11 @@ describe('kubernetes mode with kubectl', () => {
       .replace('name: simulated-sweep', 'name: restart-sweep')
       .replace('durationMs: 200', 'durationMs: 1500');
     await kubectlOk(['apply', '-f', '-'], sweep);
-    await eventually('some runs of restart-sweep to finish', async () => {
+    const atRestart = await eventually('some runs of restart-sweep to finish', async () => {
       const summary = (await getCr('sl', 'restart-sweep')).status?.runsSummary as string | undefined;
       return summary && Number(summary.split('/')[0]) > 0 ? summary : undefined;
     }, 60_000, 500);
+    expect(Number(atRestart.split('/')[0])).toBeLessThan(15); // really mid-sweep
     await controlPlane!.close();
     controlPlane = undefined;
     controlPlane = await startPlane();

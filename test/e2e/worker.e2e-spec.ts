@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue, QueueEvents, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { JobName, QueueName, trainingJobId, trainingOutcomeSchema, type TrainingOutcome, type TrainRunInput } from '@scaleplan/contracts';
 import { loadCorpus, unigramEntropy } from '@scaleplan/language-model';
 
@@ -46,8 +46,9 @@ function startWorker(extraEnv: Record<string, string> = {}): { child: ChildProce
       SCALEPLAN_QUEUE_PREFIX: PREFIX,
       SCALEPLAN_CHECKPOINT_DIR: checkpointRoot,
       SCALEPLAN_TFJS_BACKEND: 'wasm',
-      SCALEPLAN_LOCK_DURATION_MS: '3000',
-      SCALEPLAN_STALLED_INTERVAL_MS: '3000',
+      // Short enough for a quick takeover after kill -9, long enough for a step on a busy 2-core machine.
+      SCALEPLAN_LOCK_DURATION_MS: '6000',
+      SCALEPLAN_STALLED_INTERVAL_MS: '4000',
       LOG_LEVEL: 'info',
       ...extraEnv,
     },
@@ -78,8 +79,14 @@ beforeAll(async () => {
   await events.waitUntilReady();
 }, 300_000);
 
-afterAll(async () => {
+const killStragglers = (): void => {
   for (const child of workers) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+};
+// A failed test must not leave a worker behind that would take the next test's jobs.
+afterEach(killStragglers);
+
+afterAll(async () => {
+  killStragglers();
   await events?.close();
   await queue?.obliterate({ force: true }).catch(() => undefined);
   await queue?.close();
@@ -158,12 +165,13 @@ describe('worker process (real Redis)', () => {
     await first.exited;
     const second = startWorker();
     const outcome = trainingOutcomeSchema.parse(await job.waitUntilFinished(events, 600_000));
-    expect(outcome.resumedFromStep).toBeGreaterThanOrEqual(20);
+    expect(outcome.resumedFromStep, `first worker:\n${first.output()}\nsecond worker:\n${second.output()}`).toBeGreaterThanOrEqual(20);
     expect(outcome.tokens).toBe(200_000);
     expect(Math.abs(outcome.finalLoss! - uninterrupted.finalLoss!) / uninterrupted.finalLoss!).toBeLessThanOrEqual(1e-6);
     expect(outcome.curve.map((p) => p.evalLoss)).toEqual(uninterrupted.curve.map((p) => p.evalLoss));
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
+    expect(existsSync(join(checkpointRoot, encodeURIComponent(String(job.id))))).toBe(false); // released after completion
   }, 600_000);
 
   it('on SIGTERM hands the running job back to the queue and exits', async () => {

@@ -14,7 +14,6 @@ import { RefitScheduler } from './planning/refit-scheduler.js';
 import { ReconcileLoop } from './reconcile/reconcile-loop.js';
 import { refKey, type ResourceStore } from './resources/resource-store.js';
 import { ScalingLawReconciler } from './scaling-laws/scaling-law.reconciler.js';
-import { bullConnection } from './redis/redis-connection.js';
 import { ResultCollector } from './scheduling/result-collector.js';
 import type { RunQueue } from './scheduling/run-queue.js';
 import { RunStore } from './scheduling/run-store.js';
@@ -107,7 +106,7 @@ export class ControlPlaneCore {
   start(): void {
     if (this.started) return;
     this.started = true;
-    this.collector.start(bullConnection(this.deps.config.redisUrl));
+    this.collector.start();
     this.loop.start();
     if (!this.deps.config.tuning.disableDispatch) this.dispatch.start();
   }

@@ -65,7 +65,8 @@ export class ControlPlaneModule {
         provide: RUN_QUEUE,
         useFactory: () =>
           new RunQueue(
-            { url: config.redisUrl, maxRetriesPerRequest: 1, retryStrategy: (attempt: number) => Math.min(2000, 100 * attempt) } as { url: string },
+            // Auto-pipelining batches the many small commands of getJobs/remove into few socket writes.
+            { url: config.redisUrl, maxRetriesPerRequest: 1, enableAutoPipelining: true, retryStrategy: (attempt: number) => Math.min(2000, 100 * attempt) } as { url: string },
             config.queuePrefix,
             redis,
             { attempts: config.tuning.runAttempts, backoffMs: config.tuning.runBackoffMs },

@@ -58,11 +58,17 @@ export class WorkerRuntime {
       this.busy = false;
       this.lastActivity = Date.now();
     };
-    this.worker.on('completed', idle);
+    this.worker.on('completed', (job) => {
+      idle();
+      this.processor.release(job);
+    });
     this.worker.on('failed', (job, error) => {
       idle();
+      if (error.name === 'WaitingError') return; // handed back on shutdown, not a failure
       this.log.warn({ jobId: job?.id, reason: error.message }, 'Failed TrainRun job');
+      if (job && job.finishedOn) this.processor.release(job);
     });
+    this.worker.on('lockRenewalFailed', (jobIds) => this.log.warn({ jobIds }, 'Lost lock of TrainRun job; its rerun will resume from the checkpoint'));
     this.worker.on('error', (error) => this.log.error({ err: error }, 'Worker error'));
     if (this.config.idleExitSeconds > 0) {
       this.idleTimer = setInterval(() => {

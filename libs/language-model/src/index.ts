@@ -9,7 +9,7 @@ export * from './corpus/corpus-loader.js';
 export * from './corpus/token-stream.js';
 export * from './simulation/simulate-run.js';
 export * from './training/training.types.js';
-export { checkpointDirFor } from './training/checkpoint.js';
+export { checkpointDirFor, removeCheckpoint } from './training/checkpoint.js';
 export type { TrainerOptions, Trainer, TrainingInterruptedError } from './training/trainer.js';
 export type { BackendPreference } from './backend/select-backend.js';
 

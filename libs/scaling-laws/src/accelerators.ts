@@ -44,7 +44,7 @@ export const ACCELERATORS = {
 export type AcceleratorName = keyof typeof ACCELERATORS;
 
 /** Short names people type, mapped to table entries. */
-const ALIASES: Readonly<Record<string, AcceleratorName>> = { h100: 'h100-sxm', 'h200-sxm': 'h200', 'a100-sxm': 'a100', 'v5e': 'tpu-v5e', 'v5p': 'tpu-v5p', 'v4': 'tpu-v4' };
+const ALIASES: Readonly<Record<string, AcceleratorName>> = { h100: 'h100-sxm', 'h200-sxm': 'h200', 'a100-sxm': 'a100', 'a100-80gb': 'a100', 'a100-40gb': 'a100', 'v5e': 'tpu-v5e', 'v5p': 'tpu-v5p', 'v4': 'tpu-v4' };
 
 /** Known accelerator names and aliases, for messages and help text. */
 export const ACCELERATOR_NAMES: readonly string[] = [...Object.keys(ACCELERATORS), ...Object.keys(ALIASES)];

@@ -1,6 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
+import { registerAllocateCommand } from './allocate.command.js';
 
 // Runs the built CLI as a user would (`npm run build` first; `npm test` does it).
 const runCli = (...args: string[]) => {
@@ -29,16 +31,27 @@ describe('scaleplan allocate (built CLI)', () => {
     expect(text.stdout).toMatch(/N_opt\s+\d/);
   });
 
+  it('refuses an unknown law with a clear message and exit code 2', () => {
+    const { status, stderr } = runCli('allocate', '--flops', '1e24', '--law', 'kaplan');
+    expect(status).toBe(2);
+    expect(stderr).toMatch(/unknown scaling-law preset "kaplan"; known presets: chinchilla-2022, .*epoch-2024/);
+  });
+});
+
+// The other refusals run in-process (same action, no process start): each message names what was wrong.
+describe('scaleplan allocate refusals', () => {
+  const run = (args: string[]) => {
+    const program = new Command('scaleplan').exitOverride();
+    registerAllocateCommand(program);
+    return program.parseAsync(['node', 'scaleplan', 'allocate', ...args]);
+  };
   it.each([
-    [['--flops', '1e24', '--law', 'kaplan'], /unknown scaling-law preset "kaplan"; known presets: chinchilla-2022, .*epoch-2024/],
     [['--flops', 'lots'], /--flops must be a number > 0 \(e\.g\. 1e24\), got "lots"/],
     [['--accelerator-hours', '10', '--accelerator', 'tpu-v9'], /unknown accelerator "tpu-v9"; known: h100-sxm, /],
     [['--accelerator-hours', '10'], /--accelerator-hours needs --accelerator/],
     [['--flops', '1e24', '--accelerator-hours', '10'], /give exactly one of --flops/],
     [['--accelerator-hours', '10', '--accelerator', 'v100'], /NVIDIA V100 SXM2 has no bf16 peak; known for it: fp64, fp32, fp16/],
-  ])('refuses %j with a clear message and exit code 2', (args, message) => {
-    const { status, stderr } = runCli('allocate', ...args);
-    expect(status).toBe(2);
-    expect(stderr).toMatch(message);
+  ])('refuses %j', async (args, message) => {
+    await expect(run(args)).rejects.toThrow(message);
   });
 });

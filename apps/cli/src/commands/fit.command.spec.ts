@@ -2,7 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Command } from 'commander';
 import { afterAll, describe, expect, it } from 'vitest';
+import { dropTopLoss, registerFitCommand, toCurves } from './fit.command.js';
 
 const SVG = '../shared/data/svg_extracted_data.csv';
 const runCli = (...args: string[]) => {
@@ -57,17 +59,36 @@ describe('scaleplan fit (built CLI)', () => {
     ['a missing file', () => join(dir, 'nope.csv'), /cannot read runs file .*nope\.csv: ENOENT/],
     ['an unknown column set', () => csv('cols.csv', 'size,flop,value\n1,2,3\n'), /cols\.csv: no column for N \(parameters\), loss, D \(tokens\) or C \(FLOPs\); found columns "size", "flop", "value"; accepted names: params: "n"/],
     ['a non-number', () => csv('nan.csv', 'N,C,loss\n1e8,1e19,3.1\n2e8,1e19,abc\n'), /nan\.csv: row 2 \(line 3\), column "loss": expected a number > 0, got "abc"/],
-    ['a negative size', () => csv('neg.csv', 'Model Size,Training FLOP,loss\n-1e8,1e19,3.1\n'), /neg\.csv: row 1 \(line 2\), column "Model Size": expected a number > 0, got "-1e8"/],
   ])('refuses %s with a message naming it and exit code 2', (_name, path, message) => {
     const { status, stderr } = runCli('fit', path(), '--method', '3');
     expect(status).toBe(2);
     expect(stderr).toMatch(message);
   });
 
-  it('refuses a bad flag value and too few runs', () => {
-    expect(runCli('fit', SVG, '--method', '4').stderr).toMatch(/--method must be 1, 2, 3 or all, got "4"/);
-    const few = runCli('fit', csv('few.csv', 'N,D,loss\n1e8,1e9,3\n2e8,1e9,2.9\n'), '--method', '3');
-    expect(few.status).toBe(2);
-    expect(few.stderr).toMatch(/Approach 3 needs at least 6 runs, got 2/);
+});
+
+// Further refusals in-process (same action and reader, no process start).
+describe('scaleplan fit refusals', () => {
+  const run = (args: string[]) => {
+    const program = new Command('scaleplan').exitOverride();
+    registerFitCommand(program);
+    return program.parseAsync(['node', 'scaleplan', 'fit', ...args]);
+  };
+  it.each([
+    [() => [SVG, '--method', '4'], /--method must be 1, 2, 3 or all, got "4"/],
+    [() => [SVG, '--bootstrap', '-1'], /--bootstrap must be an integer ≥ 0, got "-1"/],
+    [() => [SVG, '--budgets', '1e21,x'], /--budgets must be a number > 0 \(e\.g\. 1e24\), got "x"/],
+    [() => [csv('neg.csv', 'Model Size,Training FLOP,loss\n-1e8,1e19,3.1\n'), '--method', '3'], /neg\.csv: row 1 \(line 2\), column "Model Size": expected a number > 0, got "-1e8"/],
+    [() => [csv('few.csv', 'N,D,loss\n1e8,1e9,3\n2e8,1e9,2.9\n'), '--method', '3'], /Approach 3 needs at least 6 runs, got 2/],
+    [() => [csv('ragged.csv', 'N,D,loss\n1e8,1e9\n'), '--method', '3'], /ragged\.csv: not valid CSV/],
+  ])('refuses bad input %#', async (args, message) => {
+    await expect(run(args())).rejects.toThrow(message);
+  });
+
+  it('drops the highest losses and groups rows into curves by size', () => {
+    const runs = [3, 5, 4, 2].map((loss, i) => ({ params: 1e8 * (1 + (i % 2)), tokens: 1e9 * (i + 1), loss }));
+    expect(dropTopLoss(runs, 2).map((r) => r.loss)).toEqual([3, 2]);
+    expect(() => dropTopLoss(runs, 4)).toThrow(/would drop all 4 runs/);
+    expect(toCurves(runs, false).map((c) => c.points.length)).toEqual([2, 2]);
   });
 });

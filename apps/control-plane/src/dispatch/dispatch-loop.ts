@@ -24,12 +24,25 @@ export class DispatchLoop {
     this.kick();
   }
 
+  private lastRun = 0;
+  private delayed: NodeJS.Timeout | undefined;
+
+  /** Asks for a dispatch pass soon (at most one every 100 ms: kicks come with every result). */
   kick(): void {
     if (this.closed) return;
     if (this.running) {
       this.again = true;
       return;
     }
+    const wait = this.lastRun + 100 - Date.now();
+    if (wait > 0) {
+      this.delayed ??= setTimeout(() => {
+        this.delayed = undefined;
+        this.kick();
+      }, wait);
+      return;
+    }
+    this.lastRun = Date.now();
     this.running = true;
     void (async () => {
       try {
@@ -49,6 +62,7 @@ export class DispatchLoop {
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.delayed) clearTimeout(this.delayed);
     await this.dispatcher.close();
   }
 }

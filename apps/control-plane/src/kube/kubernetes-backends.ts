@@ -30,6 +30,8 @@ export interface KubernetesBackends {
   start(): Promise<void>;
   /** True while both informers are watching (readiness). */
   healthy(): boolean;
+  /** Health and restart count of each kind's informer (metrics). */
+  informers(): { kind: string; healthy: boolean; restarts: number }[];
   close(): Promise<void>;
 }
 
@@ -91,6 +93,8 @@ export function createKubernetesBackends(config: ControlPlaneConfig, log: Logger
       await Promise.all([rawLaws.start(), rawBudgets.start()]);
     },
     healthy: () => Boolean(rawLaws.watcher?.healthy && rawBudgets.watcher?.healthy),
+    informers: () =>
+      [rawLaws, rawBudgets].map((store) => ({ kind: store.kind, healthy: store.watcher?.healthy ?? false, restarts: store.watcher?.restarts ?? 0 })),
     async close() {
       await dispatcher.close();
       await Promise.all([rawLaws.close(), rawBudgets.close()]);

@@ -1,5 +1,8 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { Logger } from 'pino';
+import { Gauge } from 'prom-client';
+import { CONTROL_PLANE_METRICS } from '../control-plane.tokens.js';
+import type { ControlPlaneMetrics } from '../http/control-plane.metrics.js';
 import type { ControlPlaneConfig } from '../config/control-plane.config.js';
 import type { ControlPlaneExtensions } from '../control-plane.module.js';
 import { WORKER_DISPATCHER } from '../dispatch/worker-dispatcher.js';
@@ -9,12 +12,38 @@ import { createKubernetesBackends, type KubernetesBackendOptions, type Kubernete
 /** DI token of the `KubernetesBackends` (health checks, tests). */
 export const KUBERNETES_BACKENDS = Symbol('KUBERNETES_BACKENDS');
 
-/** Starts the informers when the application initialises and stops them when it closes. */
+/**
+ * Starts the informers when the application initialises and stops them when it closes; exports their
+ * health on /metrics (`scaleplan_kube_informer_healthy`, `scaleplan_kube_informer_restarts`).
+ */
 @Injectable()
 export class KubernetesLifecycle implements OnModuleInit, OnModuleDestroy {
-  constructor(@Inject(KUBERNETES_BACKENDS) private readonly backends: KubernetesBackends) {}
+  constructor(
+    @Inject(KUBERNETES_BACKENDS) private readonly backends: KubernetesBackends,
+    @Inject(CONTROL_PLANE_METRICS) private readonly metrics: ControlPlaneMetrics,
+  ) {}
 
   async onModuleInit(): Promise<void> {
+    const backends = this.backends;
+    const registers = [this.metrics.registry];
+    new Gauge({
+      name: 'scaleplan_kube_informer_healthy',
+      help: '1 while the informer of a kind is watching, 0 while it waits to restart',
+      labelNames: ['kind'],
+      registers,
+      collect() {
+        for (const informer of backends.informers()) this.set({ kind: informer.kind }, informer.healthy ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'scaleplan_kube_informer_restarts',
+      help: 'Restarts of the informer of a kind after watch errors',
+      labelNames: ['kind'],
+      registers,
+      collect() {
+        for (const informer of backends.informers()) this.set({ kind: informer.kind }, informer.restarts);
+      },
+    });
     await this.backends.start();
   }
 

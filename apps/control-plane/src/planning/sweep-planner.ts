@@ -35,7 +35,8 @@ export function budgetTooSmallReason(budgetFlops: number, model: ModelSettings):
 function feasibleRange(budgetFlops: number, model: ModelSettings): [number, number] {
   const smallest = smallestRun(model);
   let lo = Math.log10(smallest.params);
-  let hi = 13;
+  // Training FLOPs per token exceed 5·N and a run needs ≥ one batch: nothing above C / (5 · batch) fits.
+  let hi = Math.max(lo, Math.log10(budgetFlops / (5 * smallest.minimumTokens)));
   const fits = (log10N: number): boolean => {
     try {
       const shape = planShape(10 ** log10N, model);
@@ -45,7 +46,9 @@ function feasibleRange(budgetFlops: number, model: ModelSettings): [number, numb
     }
   };
   if (!fits(lo)) return [lo, lo];
-  for (let i = 0; i < 40; i++) {
+  if (fits(hi)) return [Math.log10(smallest.params), hi];
+  // 20 halvings: ~1e-5 decade, far below the spacing of any sweep.
+  for (let i = 0; i < 20; i++) {
     const mid = (lo + hi) / 2;
     if (fits(mid)) lo = mid;
     else hi = mid;

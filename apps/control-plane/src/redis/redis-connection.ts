@@ -13,6 +13,7 @@ export function createRedis(url: string, options: RedisOptions = {}): Redis {
     maxRetriesPerRequest: 1,
     retryStrategy: (attempt) => Math.min(2000, 100 * attempt),
     lazyConnect: true,
+    enableAutoPipelining: true,
     ...options,
   });
 }

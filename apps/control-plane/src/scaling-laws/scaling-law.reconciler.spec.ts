@@ -73,7 +73,7 @@ describe('decideScalingLaw', () => {
     },
     {
       name: 'a spec edit (new generation) re-plans and drops planned runs that are no longer wanted',
-      observed: observe(law({ sweep: { budgets: [1e12], sizesPerBudget: 5 } }, { generation: 2 }, plannedStatus), runs),
+      observed: observe(law({ sweep: { budgets: [1e12], sizesPerBudget: 5 } }, { generation: 2 }, plannedStatus), [...runs]),
       expect: (o) => {
         expect(o.dropRunIds.length).toBe(5);
         expect(o.addRuns).toHaveLength(0);

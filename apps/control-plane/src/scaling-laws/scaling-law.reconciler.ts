@@ -111,7 +111,8 @@ export function decideScalingLaw(observed: ObservedScalingLaw): ScalingLawOutcom
   const addRuns: RunRecord[] = [];
   const dropRunIds: string[] = [];
   const planned = previous.plannedGeneration === generation;
-  const plan = planIsoFlopSweep(planInput);
+  // The plan is made once per generation; later reconciles keep its notes from the Planned condition.
+  const plan = planned ? { runs: [], refused: [], warnings: [] } : planIsoFlopSweep(planInput);
   if (!planned) {
     const wanted = new Set(plan.runs.map((r) => r.runId));
     const existing = new Set(runs.map((r) => r.runId));
@@ -124,7 +125,7 @@ export function decideScalingLaw(observed: ObservedScalingLaw): ScalingLawOutcom
   runs = [...runs, ...adaptive];
 
   if (runs.length === 0) {
-    const reasons = plan.refused.map((r) => r.reason).join('; ');
+    const reasons = plan.refused.map((r) => r.reason).join('; ') || (planned ? conditions.find((c) => c.type === ConditionType.Degraded)?.message : '');
     set(condition(ConditionType.Planned, false, ConditionReason.BudgetTooSmall, reasons || 'The sweep plans no runs', now, generation));
     set(condition(ConditionType.Degraded, true, ConditionReason.BudgetTooSmall, reasons || 'The sweep plans no runs', now, generation));
     set(condition(ConditionType.Ready, false, ConditionReason.InvalidSweep, 'No trainable sweep runs', now, generation));
@@ -134,9 +135,9 @@ export function decideScalingLaw(observed: ObservedScalingLaw): ScalingLawOutcom
   const counts = countRuns(runs);
   const budgets = new Set(runs.filter((r) => r.kind === 'sweep').map((r) => r.budgetFlops)).size;
   const notes = [...plan.warnings, ...plan.refused.map((r) => `refused: ${r.reason}`)];
-  set(
-    condition(ConditionType.Planned, true, ConditionReason.SweepPlanned, `Planned ${runs.length} runs over ${budgets} IsoFLOP budgets${notes.length ? ` (${notes.join('; ')})` : ''}`, now, generation),
-  );
+  const previousNotes = planned ? /\((.*)\)$/.exec(conditions.find((c) => c.type === ConditionType.Planned)?.message ?? '')?.[1] : undefined;
+  const noteText = notes.length ? notes.join('; ') : previousNotes;
+  set(condition(ConditionType.Planned, true, ConditionReason.SweepPlanned, `Planned ${runs.length} runs over ${budgets} IsoFLOP budgets${noteText ? ` (${noteText})` : ''}`, now, generation));
 
   const overFailureBudget = counts.failed > law.spec.maxFailedRuns;
   const inFlight = counts.queued + counts.running;
@@ -252,8 +253,15 @@ export class ScalingLawReconciler {
       // Enqueue first, then record: a crash in between leaves runs "planned", and re-adding them is a no-op (same job ids).
       await queue.enqueue(outcome.enqueue.map((run) => ({ data: toTrainRun(run, law.spec.model, law.spec.sweep?.simulate), priority: law.spec.priority })));
       const queuedAt = observed.now;
-      await runs.update('ScalingLaw', ref, outcome.enqueue.map((r) => r.runId), (current) =>
-        current.state === RunState.Planned ? { ...current, state: RunState.Queued, queuedAt } : undefined,
+      // "queued" lives in memory only: BullMQ holds the truth, a restart re-adds these runs under the same
+      // job ids (a no-op), and the record is written when the run finishes. That halves the writes per run.
+      await runs.update(
+        'ScalingLaw',
+        ref,
+        outcome.enqueue.map((r) => r.runId),
+        (current) => (current.state === RunState.Planned ? { ...current, state: RunState.Queued, queuedAt } : undefined),
+        new Map(),
+        { persist: false },
       );
       log.debug({ scalingLaw: refKey(ref), runs: outcome.enqueue.length }, 'Queued ScalingLaw sweep runs');
     }

@@ -10,9 +10,8 @@ import {
   type ObjectRef,
   type RunRecord,
 } from '@scaleplan/contracts';
-import { QueueEvents, type Job } from 'bullmq';
+import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
-import { QueueName } from '@scaleplan/contracts';
 import type { EventBus } from '../events/event-bus.js';
 import type { RunQueue } from './run-queue.js';
 import type { RunOwnerKind, RunStore } from './run-store.js';
@@ -39,10 +38,9 @@ const PROGRESS_WRITE_INTERVAL_MS = 1000;
  * Stores run results exactly once. Finished jobs stay in BullMQ's completed/failed sets until this
  * collector has written them to the run store, so a control-plane restart loses nothing; a result
  * for a run that is already terminal (a duplicate completion) or whose owner is gone is dropped.
- * QueueEvents only wakes the pump up; a periodic pump covers missed events.
+ * The collector polls (no QueueEvents stream to fall behind or miss while the control plane is down).
  */
 export class ResultCollector {
-  private events: QueueEvents | undefined;
   private timer: NodeJS.Timeout | undefined;
   private pumping: Promise<void> | undefined;
   private again = false;
@@ -58,17 +56,22 @@ export class ResultCollector {
     private readonly log: Logger,
   ) {}
 
-  /** Starts listening; `connection` is a BullMQ blocking connection. */
-  start(connection: { url: string }, pollMs = 1000): void {
-    this.events = new QueueEvents(QueueName.Runs, { connection, prefix: this.queue.prefix });
-    this.events.on('error', (error) => this.log.debug({ err: error }, 'Lost the QueueEvents connection'));
-    this.events.on('completed', () => this.kick());
-    this.events.on('failed', () => this.kick());
-    this.events.on('active', ({ jobId }) => void this.onActive(jobId).catch(() => undefined));
-    this.events.on('progress', ({ jobId, data }) => void this.onProgress(jobId, data).catch(() => undefined));
-    this.timer = setInterval(() => this.kick(), pollMs);
-    this.timer.unref();
-    this.kick();
+  /**
+   * Starts polling: finished jobs are collected in batches, and active jobs are read for the running
+   * state and the latest progress (level-based: nothing depends on catching a transient event).
+   * Polls every `busyPollMs` while runs are in flight, every `idlePollMs` otherwise.
+   */
+  start(busyPollMs = 100, idlePollMs = 1000): void {
+    const loop = (): void => {
+      if (this.closed) return;
+      this.kick();
+      void this.drain().then(() => {
+        if (this.closed) return;
+        this.timer = setTimeout(loop, this.busy ? busyPollMs : idlePollMs);
+        this.timer.unref();
+      });
+    };
+    loop();
   }
 
   /** Runs the pump now (or once more after the current pass). */
@@ -92,13 +95,25 @@ export class ResultCollector {
     while (this.pumping) await this.pumping;
   }
 
+  /** True when the last pass saw active jobs or results (poll fast). */
+  private busy = false;
+
   private async pumpLoop(): Promise<void> {
     try {
-      while (!this.closed) {
-        const handled = (await this.collect('completed')) + (await this.collect('failed'));
-        if (handled === 0) break;
+      let handled = 0;
+      for (;;) {
+        if (this.closed) return;
+        const batch = (await this.collect('completed')) + (await this.collect('failed'));
+        handled += batch;
+        if (batch === 0) break;
       }
+      const active = await this.queue.active();
+      for (const job of active) await this.observeActive(job);
+      const activeIds = new Set(active.map((job) => job.id as string));
+      for (const jobId of this.lastProgressStep.keys()) if (!activeIds.has(jobId)) this.lastProgressStep.delete(jobId);
+      this.busy = handled > 0 || active.length > 0;
     } catch (error) {
+      this.busy = false;
       this.log.debug({ err: error }, 'Failed to collect run results');
     }
   }
@@ -118,6 +133,7 @@ export class ResultCollector {
       group.jobs.set(ids.runId, job);
       byOwner.set(key, group);
       this.lastProgressWrite.delete(job.id as string);
+      this.lastProgressStep.delete(job.id as string);
     }
     const finishedAt = new Date().toISOString();
     const tally = { succeeded: 0, failed: 0, diverged: 0 };
@@ -183,36 +199,61 @@ export class ResultCollector {
     return { ...record, state: RunState.Failed, attempts: job.attemptsStarted ?? job.attemptsMade, finishedAt, error: job.failedReason || 'failed without a reason' };
   }
 
-  private async onActive(jobId: string): Promise<void> {
+  private readonly lastProgressStep = new Map<string, number>();
+
+  /** An active job: its run is running, with the latest progress the worker reported. */
+  private async observeActive(job: Job): Promise<void> {
+    const jobId = job.id as string;
     const ids = parseJobId(jobId);
     if (!ids) return;
     const kind = ownerKindOfRun(ids.runId);
-    const startedAt = new Date().toISOString();
-    const changed = await this.runs.update(kind, ids.owner, [ids.runId], (current) =>
-      isTerminalRunState(current.state) ? undefined : { ...current, state: RunState.Running, startedAt: current.startedAt ?? startedAt, attempts: current.attempts + 1 },
+    const parsed = trainingProgressSchema.safeParse(job.progress);
+    const progress = parsed.success ? parsed.data : undefined;
+    const step = progress?.step ?? -1;
+    const known = this.lastProgressStep.get(jobId);
+    if (known === step) return;
+    this.lastProgressStep.set(jobId, step);
+    const startedAt = new Date(job.processedOn ?? Date.now()).toISOString();
+    const attempts = job.attemptsStarted ?? job.attemptsMade + 1;
+    const now = Date.now();
+    // Progress is written to Redis at most once a second per run; in between it lives in memory.
+    const persist = progress !== undefined && now - (this.lastProgressWrite.get(jobId) ?? 0) >= PROGRESS_WRITE_INTERVAL_MS;
+    if (persist) this.lastProgressWrite.set(jobId, now);
+    const changed = await this.runs.update(
+      kind,
+      ids.owner,
+      [ids.runId],
+      (current) =>
+        isTerminalRunState(current.state)
+          ? undefined
+          : { ...current, state: RunState.Running, startedAt: current.startedAt ?? startedAt, attempts: Math.max(current.attempts, attempts), ...(progress ? { progress } : {}) },
+      new Map(),
+      { persist },
     );
     if (changed.length === 0) return;
-    this.onOwnerChanged(kind, ids.owner, []);
-    this.bus.publish({ type: 'run', ownerKind: kind, namespace: ids.owner.namespace, name: ids.owner.name, runId: ids.runId, state: 'running', progress: 0 });
+    const fraction = progress && progress.totalSteps > 0 ? progress.step / progress.totalSteps : 0;
+    const loss = progress?.point?.evalLoss ?? progress?.point?.trainLoss;
+    this.bus.publish({ type: 'run', ownerKind: kind, namespace: ids.owner.namespace, name: ids.owner.name, runId: ids.runId, state: 'running', progress: fraction, ...(loss !== undefined ? { loss } : {}) });
+    this.ownerTouched(kind, ids.owner);
   }
 
-  private async onProgress(jobId: string, data: unknown): Promise<void> {
-    const ids = parseJobId(jobId);
-    const parsed = trainingProgressSchema.safeParse(data);
-    if (!ids || !parsed.success) return;
-    const kind = ownerKindOfRun(ids.runId);
-    const progress = parsed.data;
-    const fraction = progress.totalSteps > 0 ? progress.step / progress.totalSteps : 0;
-    const loss = progress.point?.evalLoss ?? progress.point?.trainLoss;
-    this.bus.publish({ type: 'run', ownerKind: kind, namespace: ids.owner.namespace, name: ids.owner.name, runId: ids.runId, state: 'running', progress: fraction, ...(loss !== undefined ? { loss } : {}) });
-    const now = Date.now();
-    if (now - (this.lastProgressWrite.get(jobId) ?? 0) < PROGRESS_WRITE_INTERVAL_MS) return;
-    this.lastProgressWrite.set(jobId, now);
-    const startedAt = new Date().toISOString();
-    await this.runs.update(kind, ids.owner, [ids.runId], (current) =>
-      isTerminalRunState(current.state) ? undefined : { ...current, state: RunState.Running, startedAt: current.startedAt ?? startedAt, progress },
-    );
-    if (kind === 'ComputeBudget') this.onOwnerChanged(kind, ids.owner, []);
+  private readonly touched = new Map<string, { kind: RunOwnerKind; owner: ObjectRef }>();
+  private touchTimer: NodeJS.Timeout | undefined;
+
+  /**
+   * Runs that start or report progress change only the counts in a status: their owners are
+   * reconciled at most every 250 ms (a burst of short runs would otherwise reconcile once per job).
+   */
+  private ownerTouched(kind: RunOwnerKind, owner: ObjectRef): void {
+    this.touched.set(`${kind}:${owner.namespace}/${owner.name}`, { kind, owner });
+    if (this.touchTimer || this.closed) return;
+    this.touchTimer = setTimeout(() => {
+      this.touchTimer = undefined;
+      const owners = [...this.touched.values()];
+      this.touched.clear();
+      for (const { kind: k, owner: o } of owners) this.onOwnerChanged(k, o, []);
+    }, 250);
+    this.touchTimer.unref();
   }
 
   /** Job ids in the store that BullMQ no longer has (lost jobs): re-queued by the reconcilers. */
@@ -225,8 +266,8 @@ export class ResultCollector {
 
   async close(): Promise<void> {
     this.closed = true;
-    if (this.timer) clearInterval(this.timer);
+    if (this.timer) clearTimeout(this.timer);
+    if (this.touchTimer) clearTimeout(this.touchTimer);
     await this.drain();
-    await this.events?.close().catch(() => undefined);
   }
 }

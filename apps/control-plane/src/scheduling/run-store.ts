@@ -69,8 +69,9 @@ export class RunStore {
       cached.set(record.runId, stored);
       fields.push(record.runId, JSON.stringify(stored));
     }
+    if (curves.size === 0) return this.wrap(() => this.redis.hset(this.recordsKey(key), ...fields), key);
     const pipeline = this.redis.multi().hset(this.recordsKey(key), ...fields);
-    if (curves.size > 0) pipeline.hset(this.curvesKey(key), ...[...curves].flatMap(([runId, curve]) => [runId, JSON.stringify(curve)]));
+    pipeline.hset(this.curvesKey(key), ...[...curves].flatMap(([runId, curve]) => [runId, JSON.stringify(curve)]));
     return this.wrap(() => pipeline.exec(), key);
   }
 
@@ -85,6 +86,7 @@ export class RunStore {
     runIds: readonly string[],
     change: (current: RunRecord) => RunRecord | undefined,
     curves: ReadonlyMap<string, readonly LossPoint[]> = new Map(),
+    options: { persist?: boolean } = {},
   ): Promise<RunRecord[]> {
     const key = ownerKey(kind, owner);
     const cached = await this.load(key);
@@ -95,7 +97,13 @@ export class RunStore {
       const next = change(current);
       if (next) changed.push(next);
     }
-    const changedCurves = new Map([...curves].filter(([runId]) => changed.some((r) => r.runId === runId)));
+    if (options.persist === false) {
+      // Informational changes (a run started, its latest progress) live in memory until the next write of the run.
+      for (const record of changed) cached.set(record.runId, record);
+      return changed;
+    }
+    const changedIds = new Set(changed.map((r) => r.runId));
+    const changedCurves = new Map([...curves].filter(([runId]) => changedIds.has(runId)));
     await this.write(key, cached, changed, changedCurves);
     return changed;
   }

@@ -1,7 +1,7 @@
 import { UnrecoverableError, WaitingError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { trainRunSchema, type TrainingOutcome, type TrainingProgress } from '@scaleplan/contracts';
-import { checkpointDirFor, isPermanentLanguageModelError, loadTrainer, simulateRun, type TrainingResult } from '@scaleplan/language-model';
+import { checkpointDirFor, isPermanentLanguageModelError, loadTrainer, removeCheckpoint, simulateRun, type TrainingResult } from '@scaleplan/language-model';
 import type { WorkerConfig } from '../config/worker.config.js';
 
 const describeIssues = (issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>): string =>
@@ -19,6 +19,15 @@ export class TrainingProcessor {
     private readonly config: WorkerConfig,
     private readonly log: Logger,
   ) {}
+
+  private checkpointDirOf(job: Job): string {
+    return checkpointDirFor(this.config.checkpointDir, String(job.id));
+  }
+
+  /** Called once BullMQ has recorded the job as completed or finally failed: its checkpoint is no longer needed. */
+  release(job: Job): void {
+    removeCheckpoint(this.checkpointDirOf(job));
+  }
 
   /** SIGTERM: the running job checkpoints at its next step and goes back to the queue. */
   stop(): void {
@@ -79,7 +88,8 @@ export class TrainingProcessor {
     this.log.info({ jobId: job.id, runId: run.runId, params: run.params, tokens: run.tokens, corpus: run.corpus }, 'Started TrainRun job');
     const trainer = new Trainer({
       backend: this.config.backend,
-      checkpointDir: checkpointDirFor(this.config.checkpointDir, String(job.id)),
+      checkpointDir: this.checkpointDirOf(job),
+      keepFinishedResult: true,
       signal,
       onProgress: async (event) => {
         const progress: TrainingProgress = event;

@@ -43,6 +43,22 @@ function groupMask(group: number, T: number): tf.Tensor {
   return mask;
 }
 
+const indexScalars: tf.Scalar[] = [];
+
+/**
+ * Splits [blocks·R, C] into `blocks` tensors [R, C]. Not tf.split: the wasm Slice kernel copies its whole
+ * input on every call (readSync), so k slices cost k full copies; one Gather per block reads only the block.
+ * Gather has no wasm gradient, which is fine here: it only runs inside the hand-written customGrad.
+ */
+function splitRows(x: tf.Tensor2D, blocks: number): tf.Tensor2D[] {
+  if (blocks === 1) return [x];
+  const [rows, columns] = x.shape;
+  const perBlock = rows / blocks;
+  const flat = x.reshape([blocks, perBlock * columns]);
+  for (let i = indexScalars.length; i < blocks; i += 1) indexScalars.push(tf.keep(tf.scalar(i, 'int32')));
+  return Array.from({ length: blocks }, (_, i) => tf.gather(flat, indexScalars[i]!).reshape([perBlock, columns]) as tf.Tensor2D);
+}
+
 /** Sequences per group for a batch of `sequences`: the largest divisor of it not above the target. */
 export function groupSize(sequences: number, layout: AttentionLayout): number {
   let group = Math.max(1, Math.min(sequences, Math.floor(layout.groupTokens / layout.sequenceLength)));
@@ -68,7 +84,7 @@ export function causalAttention(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, 
   const back = (x: tf.Tensor): tf.Tensor2D => x.reshape([n, H, W, hd]).transpose([0, 2, 1, 3]).reshape([sequences * T, H * hd]);
   const blockwise = (a: tf.Tensor2D[], b: tf.Tensor2D[]): tf.Tensor2D => tf.concat(a.map((x, i) => tf.matMul(x, b[i]!)), 0);
   const transposeBlocks = (x: tf.Tensor2D): tf.Tensor2D => x.reshape([blocks, W, W]).transpose([0, 2, 1]).reshape([blocks * W, W]);
-  const split = (x: tf.Tensor2D): tf.Tensor2D[] => (blocks === 1 ? [x] : (tf.split(x, blocks, 0) as tf.Tensor2D[]));
+  const split = (x: tf.Tensor2D): tf.Tensor2D[] => splitRows(x, blocks);
 
   const core = tf.customGrad(((qi: tf.Tensor2D, ki: tf.Tensor2D, vi: tf.Tensor2D, save: (t: tf.Tensor[]) => void) => {
     const qBlocks = split(rows(qi));

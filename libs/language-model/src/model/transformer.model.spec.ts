@@ -41,8 +41,10 @@ describe('causalAttention (grouped, rank-2 products, hand-written gradient)', ()
     const rows = sequences * T;
     const [q, k, v, upstream] = [1, 2, 3, 4].map((seed) => randomTensor([rows, H * hd], seed)) as tf.Tensor2D[];
     const layout = { sequenceLength: T, heads: H, headDim: hd, groupTokens };
-    const loss = (fn: typeof referenceAttention | typeof causalAttention) => (a: tf.Tensor2D, b: tf.Tensor2D, c: tf.Tensor2D) =>
-      (fn === causalAttention ? causalAttention(a, b, c, layout) : referenceAttention(a, b, c, T, H, hd)).mul(upstream!).sum() as tf.Scalar;
+    const loss = (fn: typeof referenceAttention | typeof causalAttention) => (...[a, b, c]: tf.Tensor[]): tf.Tensor => {
+      const [a2, b2, c2] = [a, b, c] as tf.Tensor2D[];
+      return (fn === causalAttention ? causalAttention(a2!, b2!, c2!, layout) : referenceAttention(a2!, b2!, c2!, T, H, hd)).mul(upstream!).sum();
+    };
     const expected = tf.grads(loss(referenceAttention))([q!, k!, v!]);
     const actual = tf.grads(loss(causalAttention))([q!, k!, v!]);
     expect(maxRelativeDifference(causalAttention(q!, k!, v!, layout).dataSync() as Float32Array, referenceAttention(q!, k!, v!, T, H, hd).dataSync() as Float32Array)).toBeLessThan(1e-5);

@@ -43,6 +43,19 @@ export const linear = tf.customGrad(((x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tens
   };
 }) as never) as unknown as (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
 
+/** oneHot·wte, differentiated for wte only (the one-hot input needs no gradient: that would be a full [tokens, V] matmul). */
+function embed(oneHot: tf.Tensor2D, wte: tf.Tensor2D): tf.Tensor2D {
+  const lookup = tf.customGrad(((table: tf.Tensor2D, save: Saver) => {
+    // Saved (not just captured): the forward pass's intermediates are disposed before backprop runs.
+    save([oneHot]);
+    return {
+      value: tf.matMul(oneHot, table),
+      gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => [tf.matMul((saved[0] as tf.Tensor2D).transpose(), dy)],
+    };
+  }) as never) as unknown as (table: tf.Tensor2D) => tf.Tensor2D;
+  return lookup(wte);
+}
+
 /** The parameter list of a shape, in a fixed order (checkpoints and optimiser state follow it). */
 export function parameterSpecs(shape: TransformerShape): ParameterSpec[] {
   const { layers, modelDim: d, heads, headDim, ffDim: f, vocabSize: V, sequenceLength: T } = shape;
@@ -141,7 +154,7 @@ export class TransformerModel {
     const tokens = batch.sequences * T;
     const inputs = tf.oneHot(tf.tensor1d(batch.inputs, 'int32'), V).toFloat() as tf.Tensor2D; // float oneHot is broken on wasm
     const wte = this.p<tf.Rank.R2>('wte');
-    let x = matMul2d(inputs, wte).reshape([batch.sequences, T, d]).add(this.p('wpe')).reshape([tokens, d]) as tf.Tensor2D;
+    let x = embed(inputs, wte).reshape([batch.sequences, T, d]).add(this.p('wpe')).reshape([tokens, d]) as tf.Tensor2D;
     for (let l = 0; l < this.shape.layers; l += 1) {
       x = x.add(this.attention(this.layerNorm(x, `h${l}.ln1`), l));
       x = x.add(this.mlp(this.layerNorm(x, `h${l}.ln2`), l));

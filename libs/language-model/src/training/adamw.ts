@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ADAMW } from '../shapes/training-rules.js';
 
-/** AdamW state that a checkpoint must carry. */
+/** AdamW state that a checkpoint must carry (moments per parameter, in parameter order). */
 export interface AdamWState {
   readonly step: number;
   readonly firstMoments: Float32Array[];
@@ -11,6 +11,8 @@ export interface AdamWState {
 /**
  * AdamW (Loshchilov & Hutter 2019) with decoupled weight decay on the flagged parameters and global-norm
  * gradient clipping. Written with plain ops so its state can be saved and restored bit-exactly.
+ * (Per parameter, not on one flat vector: splitting a flat update back into parameters would cost one full
+ * copy of the vector per parameter on the wasm backend, whose Slice kernel copies its whole input.)
  */
 export class AdamW {
   private readonly m: tf.Variable[];

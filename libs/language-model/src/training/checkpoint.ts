@@ -80,6 +80,31 @@ export function readCheckpoint(dir: string, fingerprint: string): CheckpointStat
   return { ...rest, parameters: arrays.slice(0, n), firstMoments: arrays.slice(n, 2 * n), secondMoments: arrays.slice(2 * n) };
 }
 
+const RESULT_FILE = 'result.json';
+
+/**
+ * Stores a finished run's result next to its checkpoint (which it replaces). If the job has to run again
+ * because its result could not be delivered (a lost queue lock, a crash just after training), the rerun
+ * returns this instead of training again: a retry is harmless and cheap.
+ */
+export function writeFinishedResult(dir: string, fingerprint: string, result: unknown): void {
+  mkdirSync(dir, { recursive: true });
+  const temp = join(dir, `${RESULT_FILE}.tmp-${process.pid}`);
+  writeFileSync(temp, JSON.stringify({ version: FORMAT_VERSION, fingerprint, result }));
+  renameSync(temp, join(dir, RESULT_FILE));
+  rmSync(join(dir, FILE_NAME), { force: true });
+}
+
+/** The stored result of this run, if it already finished. */
+export function readFinishedResult<T>(dir: string, fingerprint: string): T | undefined {
+  try {
+    const stored = JSON.parse(readFileSync(join(dir, RESULT_FILE), 'utf8')) as { version: number; fingerprint: string; result: T };
+    return stored.version === FORMAT_VERSION && stored.fingerprint === fingerprint ? stored.result : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Removes a run's checkpoint directory (after the run finished and its result was delivered). */
 export function removeCheckpoint(dir: string): void {
   rmSync(dir, { recursive: true, force: true });

@@ -53,6 +53,14 @@ describe('Trainer', () => {
     expect(existsSync(dir)).toBe(false); // removed once the run finished
   });
 
+  it('keeps a finished result on request and returns it when the same run is asked for again', async () => {
+    const dir = tempDir();
+    const first = await new Trainer({ ...quick, backend: 'wasm', checkpointDir: dir, keepFinishedResult: true }).train({ ...spec, tokens: 4096 });
+    expect(readdirSync(dir)).toEqual(['result.json']);
+    const again = await new Trainer({ ...quick, backend: 'wasm', checkpointDir: dir, keepFinishedResult: true }).train({ ...spec, tokens: 4096 });
+    expect(again).toEqual(first);
+  });
+
   it('checkpoints and stops when its signal is aborted', async () => {
     const dir = tempDir();
     const controller = new AbortController();

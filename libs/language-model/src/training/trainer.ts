@@ -9,7 +9,7 @@ import { countParameters, modelFlopsPerToken } from '../shapes/parameter-count.j
 import { DEFAULT_SEQUENCE_LENGTH, solveShape } from '../shapes/shape-solver.js';
 import { ADAMW, batchSizeFor, learningRateAt, minimumTokensForOneBatch, peakLearningRateFor } from '../shapes/training-rules.js';
 import { AdamW } from './adamw.js';
-import { readCheckpoint, removeCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { readCheckpoint, readFinishedResult, removeCheckpoint, writeCheckpoint, writeFinishedResult } from './checkpoint.js';
 import type { LossPoint, TrainingProgressEvent, TrainingResult, TrainingRunSpec } from './training.types.js';
 
 /** A loss above EXPLODING_LOSS_FACTOR·ln(V) (twice the loss of a uniform guess) counts as divergence. */
@@ -22,6 +22,12 @@ export interface TrainerOptions {
   readonly backend?: BackendPreference;
   /** This run's checkpoint directory; without one the run is not checkpointed (and cannot resume). */
   readonly checkpointDir?: string;
+  /**
+   * Keep the finished result in the checkpoint directory (and return it if the same run is asked for again)
+   * instead of removing the directory. The worker sets it and removes the directory once the queue has
+   * accepted the result. @default false
+   */
+  readonly keepFinishedResult?: boolean;
   /** Time between periodic checkpoints; runs also checkpoint at every held-out evaluation. @default 120000 */
   readonly checkpointIntervalMs?: number;
   /** Called for every loss point; awaited (so a slow consumer slows training rather than queueing up). */
@@ -111,6 +117,12 @@ export class Trainer {
     const explodeAbove = EXPLODING_LOSS_FACTOR * Math.log(shape.vocabSize);
     const log = this.options.onLog ?? (() => undefined);
 
+    const dir = this.options.checkpointDir;
+    const finished = dir ? readFinishedResult<TrainingResult>(dir, fingerprint) : undefined;
+    if (finished) {
+      log({ runId: spec.runId, status: finished.status }, 'Returned stored result of finished training run');
+      return finished;
+    }
     const model = new TransformerModel(shape, mixSeed(seed, 1));
     const optimizer = new AdamW(model.variables, model.specs.map((s) => s.decay));
     let step = 0;
@@ -121,7 +133,6 @@ export class Trainer {
     let previousWallSeconds = 0;
     let resumedFromStep: number | undefined;
     let stream = new TrainingStream(corpus.train, sequenceLength, seed);
-    const dir = this.options.checkpointDir;
     const restored = dir ? readCheckpoint(dir, fingerprint) : undefined;
     if (restored) {
       tf.tidy(() => model.variables.forEach((v, i) => v.assign(tf.tensor(restored.parameters[i]!, v.shape))));
@@ -157,13 +168,15 @@ export class Trainer {
     const finish = (status: 'completed' | 'diverged', extra: Partial<TrainingResult>): TrainingResult => {
       model.dispose();
       optimizer.dispose();
-      if (dir) removeCheckpoint(dir);
-      return {
+      const result: TrainingResult = {
         runId: spec.runId, status, params: solved.params, paramsTotal: countParameters(shape).total, tokens,
         flops: tokens * flopsPerToken, shape, curve, backend, simulated: false, wallSeconds: wallSeconds(),
         tokensPerSecond: trainSeconds > 0 ? tokens / trainSeconds : 0, repetitionFactor: spec.tokens / corpus.train.length,
         ...(resumedFromStep !== undefined ? { resumedFromStep } : {}), ...extra,
       };
+      if (dir && this.options.keepFinishedResult) writeFinishedResult(dir, fingerprint, result);
+      else if (dir) removeCheckpoint(dir);
+      return result;
     };
 
     let stepsThisCall = 0;

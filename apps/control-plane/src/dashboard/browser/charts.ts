@@ -31,6 +31,7 @@ export class Chart {
   private readonly body: HTMLElement;
   private result: Result | undefined;
   private rendered = '';
+  private pending: Promise<void> = Promise.resolve();
 
   constructor(
     readonly id: string,
@@ -48,17 +49,26 @@ export class Chart {
     );
   }
 
-  /** Renders `spec` (with `description` as the chart's accessible name) unless it is unchanged. */
-  async render(spec: Spec): Promise<void> {
+  /**
+   * Renders `spec` (with `description` as the chart's accessible name) unless it is unchanged.
+   * Renders of one chart run one after the other, so a live refresh never embeds over an embed
+   * still in progress.
+   */
+  render(spec: Spec): Promise<void> {
+    this.pending = this.pending.then(() => this.embed(spec)).catch((error: unknown) => {
+      this.rendered = '';
+      this.body.replaceChildren(h('p', { class: 'error-box', role: 'alert' }, `This chart could not be drawn: ${(error as Error).message}`));
+    });
+    return this.pending;
+  }
+
+  private async embed(spec: Spec): Promise<void> {
     const key = JSON.stringify(spec);
     if (key === this.rendered) return;
-    this.rendered = key;
     const embed = window.vegaEmbed;
-    if (!embed) {
-      this.body.replaceChildren(h('p', { class: 'error-box' }, 'The charting library did not load.'));
-      return;
-    }
+    if (!embed) throw new Error('the charting library did not load');
     this.result?.finalize();
+    this.result = undefined;
     this.result = await embed(this.body, { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', config: BASE_CONFIG, ...spec } as VisualizationSpec, {
       renderer: 'svg',
       // The expression interpreter instead of Vega's Function-based code generator: no 'unsafe-eval' in the CSP.
@@ -67,6 +77,7 @@ export class Chart {
       downloadFileName: this.fileName,
       i18n: { SVG_ACTION: 'Save as SVG', PNG_ACTION: 'Save as PNG', CLICK_TO_VIEW_ACTIONS: 'Export this chart' },
     });
+    this.rendered = key;
     this.body.dataset.rendered = 'true';
   }
 

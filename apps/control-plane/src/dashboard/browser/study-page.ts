@@ -116,6 +116,9 @@ export async function studyPage(main: HTMLElement, live: LiveUpdates, namespace:
           run.simulated ? simulatedBadge() : 'no',
           [
             stateBadge('state', run.state),
+            run.state === 'running' && run.progress
+              ? ` ${fmt.percent(run.progress.step / Math.max(1, run.progress.totalSteps))}${run.progress.point?.evalLoss ?? run.progress.point?.trainLoss ? `, loss ${fmt.loss(run.progress.point?.evalLoss ?? run.progress.point?.trainLoss)}` : ''}`
+              : null,
             run.attempts > 1 ? ` after ${run.attempts} attempts` : null,
             run.error ? h('span', { class: 'run-error', title: run.error }, ` ${run.error.length > 80 ? `${run.error.slice(0, 77)}…` : run.error}`) : null,
           ],
