@@ -76,7 +76,7 @@ async function fullPath(url: string, prefix: string): Promise<{ seconds: number;
     localWorkersMax: 1,
     logDestination: silent,
     env: { LOG_LEVEL: 'warn' },
-    tuning: { resyncSeconds: 5, refitDebounceMs: 500, localWorkerIdleExitSeconds: 60 },
+    tuning: { resyncSeconds: 5, localWorkerIdleExitSeconds: 60 },
   });
   try {
     const started = performance.now();

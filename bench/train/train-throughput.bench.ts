@@ -4,7 +4,8 @@
  * (a) the same backend's rank-2 fp32 matmul throughput measured in this run and (b) numpy's single-thread
  * sgemm (OPENBLAS_NUM_THREADS=1) when python3 with numpy exists.
  *
- * Options: --sizes 1e4,1e5,1e6  --seconds 20 (timed seconds per size)  --profile (kernel-time breakdown).
+ * Options: --sizes 1e4,1e5,1e6  --seconds 20 (timed seconds per size)  --profile (kernel-time breakdown)
+ *          --group-tokens 64 (attention group width, see grouped-attention.ts).
  */
 import { spawnSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
@@ -18,6 +19,7 @@ const option = (name: string, fallback: string): string => {
 const sizes = option('sizes', '1e4,1e5,1e6').split(',').map(Number);
 const secondsPerSize = Number(option('seconds', '20'));
 const profile = args.includes('--profile');
+const groupTokens = Number(option('group-tokens', '64'));
 
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
@@ -56,7 +58,7 @@ console.log('N target | exact N | shape (L/d/H/ff) | batch | tok/s | model GFLOP
 
 for (const target of sizes) {
   const { shape, params } = solveShape(target, { vocabSize: corpus.tokenizer.vocabSize, sequenceLength: 64 });
-  const model = new TransformerModel(shape, 1);
+  const model = new TransformerModel(shape, 1, groupTokens);
   const optimizer = new AdamW(model.variables, model.specs.map((s) => s.decay));
   const stream = new TrainingStream(corpus.train, 64, 1);
   const sequences = batchSizeFor(shape);

@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RunningControlPlane } from '../../apps/control-plane/src/bootstrap.js';
 import { freePort, redisReachable } from '../../apps/control-plane/src/demo/private-redis.js';
 import type { LocalWorkerDispatcher } from '../../apps/control-plane/src/dispatch/local-worker-dispatcher.js';
 import { deletePrefix, simulatedStudy, startTestControlPlane, TEST_TOKEN, uniquePrefix, waitFor } from '../../apps/control-plane/src/testing/e2e-harness.js';

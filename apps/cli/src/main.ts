@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { commandRegistrations } from './commands/index.js';
+import { loadCommandRegistrations } from './commands/index.js';
 import { reportCliError } from './cli-errors.js';
 
 /** `scaleplan` — compute-optimal allocation from the command line. */
@@ -8,9 +8,8 @@ const program = new Command('scaleplan')
   .showHelpAfterError()
   .exitOverride();
 
-for (const register of commandRegistrations) register(program);
-
 try {
+  for (const register of await loadCommandRegistrations(process.argv.slice(2))) register(program);
   await program.parseAsync(process.argv);
 } catch (error) {
   if (error instanceof CommanderError) process.exit(error.exitCode);

@@ -49,7 +49,7 @@ export class ControlPlaneCore {
   private started = false;
 
   constructor(readonly deps: ControlPlaneCoreDeps) {
-    const { config, redis, laws, budgets, queue, bus, metrics, fitter, presets, log } = deps;
+    const { config, redis, laws, budgets, queue, bus, metrics, presets, log } = deps;
     const prefix = config.queuePrefix;
     const retainResults = config.resultRetention === 'keep';
     this.runs = new RunStore(redis, prefix);

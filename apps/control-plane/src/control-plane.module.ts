@@ -4,6 +4,7 @@ import { COMPUTE_BUDGET_GVR, ResourceKind, SCALING_LAW_GVR } from '@scaleplan/co
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { AuthModule } from './auth/index.js';
+import { DashboardModule } from './dashboard/dashboard.module.js';
 import { CONTROL_PLANE_CONFIG, type ControlPlaneConfig } from './config/control-plane.config.js';
 import { ControlPlaneCore } from './control-plane.core.js';
 import {
@@ -103,7 +104,7 @@ export class ControlPlaneModule {
     ];
     return {
       module: ControlPlaneModule,
-      imports: [AuthModule.forRoot({ token: config.dashboardToken }), ...(extensions.imports ?? [])],
+      imports: [AuthModule.forRoot({ token: config.dashboardToken }), DashboardModule.forRoot(), ...(extensions.imports ?? [])],
       controllers: [ScalingLawsController, ComputeBudgetsController, AllocationsController, OperationsController, ...(extensions.controllers ?? [])],
       providers,
       exports: [

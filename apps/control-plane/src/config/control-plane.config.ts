@@ -41,7 +41,7 @@ export interface ControlPlaneConfig {
 export interface ControlPlaneTuning {
   /** Periodic full resync of every resource. @default 10 */
   readonly resyncSeconds: number;
-  /** Quiet time after the last result before a study is refitted. @default 500 */
+  /** Quiet time after the last result before a study is refitted. @default 250 */
   readonly refitDebounceMs: number;
   /** Idle time after which a local worker child exits (passed as SCALEPLAN_WORKER_IDLE_EXIT_SECONDS). @default 30 */
   readonly localWorkerIdleExitSeconds: number;
@@ -63,7 +63,7 @@ export interface ControlPlaneTuning {
 
 export const DEFAULT_TUNING: ControlPlaneTuning = {
   resyncSeconds: 10,
-  refitDebounceMs: 500,
+  refitDebounceMs: 250,
   localWorkerIdleExitSeconds: 30,
   localWorkerLockMs: 15_000,
   runAttempts: 3,

@@ -75,6 +75,9 @@ async function renderSvg(spec: Record<string, unknown>): Promise<string> {
 
 const fmtBudget = (flops: number): string => `C = ${flops.toExponential(1)} FLOPs`;
 
+/** Legend order: budgets ascending (labels would sort as text otherwise). */
+const budgetOrder = (runs: readonly RunWithCurve[]): string[] => [...new Set(runs.map((r) => r.budgetFlops))].sort((a, b) => a - b).map(fmtBudget);
+
 /** vega-lite spec of the IsoFLOP profiles: final loss vs N per budget, the fitted parabolas and their minima. */
 export function isoFlopSpec(runs: readonly RunWithCurve[], title: string): Record<string, unknown> {
   const points = runs
@@ -95,7 +98,7 @@ export function isoFlopSpec(runs: readonly RunWithCurve[], title: string): Recor
   }
   const x = { field: 'params', type: 'quantitative', scale: { type: 'log' }, title: 'Parameters N (non-embedding)' };
   const y = { field: 'loss', type: 'quantitative', scale: { zero: false }, title: 'Final loss (nats/token)' };
-  const color = { field: 'budget', type: 'nominal', title: 'IsoFLOP budget' };
+  const color = { field: 'budget', type: 'nominal', title: 'IsoFLOP budget', sort: budgetOrder(runs) };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title,
@@ -162,7 +165,7 @@ export function curvesSpec(runs: readonly RunWithCurve[], title: string): Record
     encoding: {
       x: { field: 'tokens', type: 'quantitative', scale: { type: 'log' }, title: 'Tokens seen' },
       y: { field: 'loss', type: 'quantitative', scale: { zero: false }, title: 'Loss (nats/token)' },
-      color: { field: 'budget', type: 'nominal', title: 'IsoFLOP budget' },
+      color: { field: 'budget', type: 'nominal', title: 'IsoFLOP budget', sort: budgetOrder(runs) },
       detail: { field: 'run', type: 'nominal' },
     },
   };

@@ -26,8 +26,24 @@ export interface PlannedShape {
  */
 const vocabFor = (_model: ModelSettings): number => DEFAULT_VOCAB_SIZE;
 
-/** The shape the worker will build for `params` (same solver as the worker). */
+const SHAPE_CACHE_LIMIT = 20_000;
+const shapeCache = new Map<string, PlannedShape>();
+
+/**
+ * The shape the worker will build for `params` (same solver as the worker). Memoised: studies with the
+ * same budgets and prior plan the same sizes, and the solver scans widths, which adds up for large N.
+ */
 export function planShape(params: number, model: ModelSettings): PlannedShape {
+  const key = `${params}|${vocabFor(model)}|${model.sequenceLength}`;
+  const cached = shapeCache.get(key);
+  if (cached) return cached;
+  const planned = solvePlannedShape(params, model);
+  if (shapeCache.size >= SHAPE_CACHE_LIMIT) shapeCache.clear();
+  shapeCache.set(key, planned);
+  return planned;
+}
+
+function solvePlannedShape(params: number, model: ModelSettings): PlannedShape {
   const solved = solveShape(params, { vocabSize: vocabFor(model), sequenceLength: model.sequenceLength });
   return {
     shape: solved.shape,

@@ -103,7 +103,12 @@ export function decideScalingLaw(observed: ObservedScalingLaw): ScalingLawOutcom
     owner: { namespace: law.metadata.namespace, name: law.metadata.name },
     sweep,
     model: law.spec.model,
-    centerParams: (flops) => (current ? allocate(current.mapping, flops).params : observed.prior(flops)),
+    centerParams: (flops) =>
+      current
+        ? allocate(current.mapping, flops).params
+        : sweep.priorTokensPerParam
+          ? Math.sqrt(flops / (6 * sweep.priorTokensPerParam))
+          : observed.prior(flops),
     now,
   };
 

@@ -161,7 +161,7 @@ export class ResultCollector {
       if (changed.length > 0) changedByOwner.push({ kind: group.kind, owner: group.owner, records: changed });
     }
     // Remove only after the results are stored: a crash in between re-collects them, and the run is terminal by then.
-    await this.queue.removeJobs(jobs.map((job) => job.id as string));
+    await this.queue.removeFinishedJobs(state, jobs.map((job) => job.id as string));
     for (const [outcome, count] of Object.entries(tally)) if (count > 0) this.counters.onFinished(outcome as keyof typeof tally, count);
     for (const group of changedByOwner) {
       this.onOwnerChanged(group.kind, group.owner, group.records);

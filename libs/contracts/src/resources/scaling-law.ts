@@ -40,6 +40,12 @@ export const sweepSpecSchema = z
     budgetRange: budgetRangeSchema.optional(),
     sizesPerBudget: z.number().int().min(3).max(25).default(5).describe('Model sizes per budget (at least 3, to fit a parabola).'),
     spanDecades: z.number().min(1).max(4).default(1).describe('Total spread of model sizes per budget in decades of N, centred on the current N_opt estimate (at least 1 = ±0.5 decade).'),
+    priorTokensPerParam: z
+      .number()
+      .positive()
+      .max(1e6)
+      .optional()
+      .describe('Prior D/N ratio that centres the first sweep while the study has no fit (N = sqrt(C / (6·ratio))); default: the chinchilla-2022 law. Tiny models trained for a few hundred steps are compute-optimal at far more tokens per parameter than 20.'),
     adaptive: adaptiveSpecSchema.optional(),
     seed: z.number().int().nonnegative().default(0).describe('Base seed of the runs.'),
     simulate: z

@@ -4,11 +4,12 @@ import * as tf from '@tensorflow/tfjs';
  * Causal multi-head attention with every product as a rank-2 matmul.
  *
  * The wasm backend runs XNNPACK only for rank-2 products without transpose flags; batched (rank-3/4)
- * matmuls fall into a scalar loop at <1 GFLOP/s, and each tfjs kernel call costs tens of microseconds, so
- * one tiny matmul per (sequence, head) is dominated by overhead. Here `G` consecutive sequences form one
- * group of width W = G·T, and each (group, head) block is one [W, hd]·[hd, W] product with a block-diagonal
- * causal mask: G× the attention FLOPs of the per-sequence form, in G·H× fewer kernel calls. The result is
- * the same function (masked scores are exactly zero after the softmax).
+ * matmuls fall into a scalar loop at <1 GFLOP/s. So q, k and v are rearranged (one transpose each) into
+ * head-major blocks and each (group, head) block is one [W, hd]·[hd, W] product. A group is G consecutive
+ * sequences (W = G·T) under a block-diagonal causal mask: G× the attention FLOPs in G× fewer kernel calls.
+ * Measured here (bench:train), G = 1 is fastest once blocks are cut out cheaply (see splitRows), so the
+ * default group is one 64-token sequence; larger groups remain available for longer batches of short
+ * sequences. Masked scores are exactly zero after the softmax, so every G computes the same function.
  *
  * The gradient is hand-written (one customGrad for the whole core) so the backward pass needs no transposed
  * matmuls and only a handful of whole-tensor transposes.
@@ -21,8 +22,8 @@ export interface AttentionLayout {
   readonly groupTokens: number;
 }
 
-/** Default group width: 256 tokens (4 sequences of 64), measured as the best trade-off on the wasm backend. */
-export const DEFAULT_GROUP_TOKENS = 256;
+/** Default group width in tokens: one sequence at T = 64 (measured fastest on the wasm backend, bench:train). */
+export const DEFAULT_GROUP_TOKENS = 64;
 
 const masks = new Map<string, tf.Tensor>();
 
@@ -43,20 +44,18 @@ function groupMask(group: number, T: number): tf.Tensor {
   return mask;
 }
 
-const indexScalars: tf.Scalar[] = [];
-
 /**
- * Splits [blocks·R, C] into `blocks` tensors [R, C]. Not tf.split: the wasm Slice kernel copies its whole
- * input on every call (readSync), so k slices cost k full copies; one Gather per block reads only the block.
- * Gather has no wasm gradient, which is fine here: it only runs inside the hand-written customGrad.
+ * Splits [blocks·R, C] into `blocks` tensors [R, C] with one read-back and one write per block. Not tf.split:
+ * the wasm Slice kernel copies its whole input on every call (readSync), so k slices cost k full copies, and
+ * wasm Gather is a slow scalar loop. Only used inside the hand-written customGrad, where nothing is taped.
  */
 function splitRows(x: tf.Tensor2D, blocks: number): tf.Tensor2D[] {
   if (blocks === 1) return [x];
   const [rows, columns] = x.shape;
   const perBlock = rows / blocks;
-  const flat = x.reshape([blocks, perBlock * columns]);
-  for (let i = indexScalars.length; i < blocks; i += 1) indexScalars.push(tf.keep(tf.scalar(i, 'int32')));
-  return Array.from({ length: blocks }, (_, i) => tf.gather(flat, indexScalars[i]!).reshape([perBlock, columns]) as tf.Tensor2D);
+  const size = perBlock * columns;
+  const values = x.dataSync() as Float32Array;
+  return Array.from({ length: blocks }, (_, i) => tf.tensor2d(values.subarray(i * size, (i + 1) * size), [perBlock, columns]));
 }
 
 /** Sequences per group for a batch of `sequences`: the largest divisor of it not above the target. */
@@ -79,9 +78,10 @@ export function causalAttention(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, 
   const blocks = n * H;
   const mask = groupMask(G, T);
   // [tokens, H·hd] → head-major row blocks [blocks·W, hd] (block = group·H + head), or transposed blocks [blocks·hd, W].
-  const rows = (x: tf.Tensor): tf.Tensor2D => x.reshape([n, W, H, hd]).transpose([0, 2, 1, 3]).reshape([blocks * W, hd]);
+  // With one head the token-major layout already is head-major: skip the (no-op) transposes.
+  const rows = (x: tf.Tensor): tf.Tensor2D => (H === 1 ? (x as tf.Tensor2D) : x.reshape([n, W, H, hd]).transpose([0, 2, 1, 3]).reshape([blocks * W, hd]));
   const columns = (x: tf.Tensor): tf.Tensor2D => x.reshape([n, W, H, hd]).transpose([0, 2, 3, 1]).reshape([blocks * hd, W]);
-  const back = (x: tf.Tensor): tf.Tensor2D => x.reshape([n, H, W, hd]).transpose([0, 2, 1, 3]).reshape([sequences * T, H * hd]);
+  const back = (x: tf.Tensor): tf.Tensor2D => (H === 1 ? (x as tf.Tensor2D) : x.reshape([n, H, W, hd]).transpose([0, 2, 1, 3]).reshape([sequences * T, H * hd]));
   const blockwise = (a: tf.Tensor2D[], b: tf.Tensor2D[]): tf.Tensor2D => tf.concat(a.map((x, i) => tf.matMul(x, b[i]!)), 0);
   const transposeBlocks = (x: tf.Tensor2D): tf.Tensor2D => x.reshape([blocks, W, W]).transpose([0, 2, 1]).reshape([blocks * W, W]);
   const split = (x: tf.Tensor2D): tf.Tensor2D[] => splitRows(x, blocks);

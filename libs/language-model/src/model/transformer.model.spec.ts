@@ -4,7 +4,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { SeededRandom } from '../random.js';
 import { TrainingStream } from '../corpus/token-stream.js';
 import { causalAttention } from './grouped-attention.js';
-import { TransformerModel } from './transformer.model.js';
+import { layerNorm, TransformerModel } from './transformer.model.js';
 
 const randomTensor = (shape: number[], seed: number): tf.Tensor2D => {
   const random = new SeededRandom(seed);
@@ -48,6 +48,23 @@ describe('causalAttention (grouped, rank-2 products, hand-written gradient)', ()
     const expected = tf.grads(loss(referenceAttention))([q!, k!, v!]);
     const actual = tf.grads(loss(causalAttention))([q!, k!, v!]);
     expect(maxRelativeDifference(causalAttention(q!, k!, v!, layout).dataSync() as Float32Array, referenceAttention(q!, k!, v!, T, H, hd).dataSync() as Float32Array)).toBeLessThan(1e-5);
+    for (let i = 0; i < 3; i += 1) expect(maxRelativeDifference(actual[i]!.dataSync() as Float32Array, expected[i]!.dataSync() as Float32Array)).toBeLessThan(1e-4);
+  });
+});
+
+describe('layerNorm (hand-written gradient)', () => {
+  it('matches the autodiff gradient of the textbook formula', async () => {
+    await tf.setBackend('cpu');
+    const [x, upstream] = [randomTensor([12, 10], 1), randomTensor([12, 10], 2)];
+    const g = tf.tensor1d(Array.from({ length: 10 }, (_, i) => 1 + i / 10));
+    const b = tf.tensor1d(Array.from({ length: 10 }, (_, i) => i / 20));
+    const reference = (...[xi, gi, bi]: tf.Tensor[]): tf.Tensor => {
+      const centred = xi!.sub(xi!.mean(1, true));
+      return centred.mul(centred.square().mean(1, true).add(1e-5).rsqrt()).mul(gi!).add(bi!).mul(upstream!).sum();
+    };
+    const custom = (...[xi, gi, bi]: tf.Tensor[]): tf.Tensor => layerNorm(xi as tf.Tensor2D, gi as tf.Tensor1D, bi as tf.Tensor1D).mul(upstream!).sum();
+    const expected = tf.grads(reference)([x!, g, b]);
+    const actual = tf.grads(custom)([x!, g, b]);
     for (let i = 0; i < 3; i += 1) expect(maxRelativeDifference(actual[i]!.dataSync() as Float32Array, expected[i]!.dataSync() as Float32Array)).toBeLessThan(1e-4);
   });
 });

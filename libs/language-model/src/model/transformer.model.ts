@@ -31,6 +31,9 @@ export const matMul2d = tf.customGrad(((a: tf.Tensor2D, b: tf.Tensor2D, save: Sa
   };
 }) as never) as unknown as (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D;
 
+/** Column sums of [rows, n] (gradients of biases, gains and positions). */
+export const sumRows = (x: tf.Tensor2D): tf.Tensor1D => x.sum(0);
+
 /** x·W + b with the fast gradient (one fused forward kernel, three rank-2 kernels backward). */
 export const linear = tf.customGrad(((x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, save: Saver) => {
   save([x, w]);
@@ -38,10 +41,45 @@ export const linear = tf.customGrad(((x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tens
     value: tf.fused.matMul({ a: x, b: w, bias: b }),
     gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
       const [sx, sw] = saved as [tf.Tensor2D, tf.Tensor2D];
-      return [tf.matMul(dy, sw.transpose()), tf.matMul(sx.transpose(), dy), dy.sum(0)];
+      // [x, 1]ᵀ·dy gives dW and the bias gradient in one product (no transpose-and-reduce of dy).
+      const rows = sx.shape[0];
+      const [din, dout] = sw.shape;
+      const augmented = tf.matMul(tf.concat([sx, tf.ones([rows, 1])], 1).transpose(), dy);
+      return [tf.matMul(dy, sw.transpose()), augmented.slice([0, 0], [din, dout]), augmented.slice([din, 0], [1, dout]).reshape([dout])];
     },
   };
 }) as never) as unknown as (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
+
+/**
+ * LayerNorm over the feature axis with a hand-written gradient (half the kernels of autodiff, and the gain
+ * and bias gradients as row-sum matmuls): dx = rstd·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)), dx̂ = dy·g.
+ */
+export const layerNorm = tf.customGrad(((x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D, save: Saver) => {
+  const mean = x.mean(1, true);
+  const centred = x.sub(mean);
+  const rstd = centred.square().mean(1, true).add(LAYER_NORM_EPSILON).rsqrt();
+  const normalised = centred.mul(rstd) as tf.Tensor2D;
+  save([normalised, rstd, g]);
+  return {
+    value: normalised.mul(g).add(b),
+    gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
+      const [xhat, sr, sg] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
+      const dxhat = dy.mul(sg);
+      const dx = dxhat.sub(dxhat.mean(1, true)).sub(xhat.mul(dxhat.mul(xhat).mean(1, true))).mul(sr);
+      return [dx, sumRows(dy.mul(xhat) as tf.Tensor2D), sumRows(dy)];
+    },
+  };
+}) as never) as unknown as (x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D) => tf.Tensor2D;
+
+/** x [sequences·T, d] + positions [T, d], with the positions' gradient as a row-sum matmul. */
+const addPositions = tf.customGrad(((x: tf.Tensor2D, positions: tf.Tensor2D) => {
+  const [T, d] = positions.shape;
+  const sequences = x.shape[0] / T;
+  return {
+    value: x.reshape([sequences, T, d]).add(positions).reshape([sequences * T, d]),
+    gradFunc: (dy: tf.Tensor2D) => [dy, sumRows(dy.reshape([sequences, T * d])).reshape([T, d])],
+  };
+}) as never) as unknown as (x: tf.Tensor2D, positions: tf.Tensor2D) => tf.Tensor2D;
 
 /** oneHot·wte, differentiated for wte only (the one-hot input needs no gradient: that would be a full [tokens, V] matmul). */
 function embed(oneHot: tf.Tensor2D, wte: tf.Tensor2D): tf.Tensor2D {
@@ -115,12 +153,14 @@ export class TransformerModel {
   constructor(
     readonly shape: TransformerShape,
     seed: number,
+    /** Tokens per attention group (see grouped-attention.ts); a speed setting, the function is the same. */
+    groupTokens = DEFAULT_GROUP_TOKENS,
   ) {
     this.specs = parameterSpecs(shape);
     const values = initialValues(shape, seed);
     this.variables = tf.tidy(() => this.specs.map((spec, i) => tf.variable(tf.tensor(values[i]!, [...spec.shape]), true)));
     this.byName = new Map(this.specs.map((spec, i) => [spec.name, this.variables[i]!]));
-    this.attentionLayout = { sequenceLength: shape.sequenceLength, heads: shape.heads, headDim: shape.headDim, groupTokens: DEFAULT_GROUP_TOKENS };
+    this.attentionLayout = { sequenceLength: shape.sequenceLength, heads: shape.heads, headDim: shape.headDim, groupTokens };
   }
 
   private p<R extends tf.Rank>(name: string): tf.Tensor<R> {
@@ -128,10 +168,7 @@ export class TransformerModel {
   }
 
   private layerNorm(x: tf.Tensor2D, prefix: string): tf.Tensor2D {
-    const mean = x.mean(1, true);
-    const centred = x.sub(mean);
-    const variance = centred.square().mean(1, true);
-    return centred.mul(variance.add(LAYER_NORM_EPSILON).rsqrt()).mul(this.p(`${prefix}.g`)).add(this.p(`${prefix}.b`));
+    return layerNorm(x, this.p(`${prefix}.g`), this.p(`${prefix}.b`));
   }
 
   private attention(x: tf.Tensor2D, l: number): tf.Tensor2D {
@@ -150,11 +187,10 @@ export class TransformerModel {
 
   /** Summed negative log-likelihood (nats) of the batch's weighted targets; differentiable. */
   lossSum(batch: TokenBatch): tf.Scalar {
-    const { modelDim: d, vocabSize: V, sequenceLength: T } = this.shape;
-    const tokens = batch.sequences * T;
+    const V = this.shape.vocabSize;
     const inputs = tf.oneHot(tf.tensor1d(batch.inputs, 'int32'), V).toFloat() as tf.Tensor2D; // float oneHot is broken on wasm
     const wte = this.p<tf.Rank.R2>('wte');
-    let x = embed(inputs, wte).reshape([batch.sequences, T, d]).add(this.p('wpe')).reshape([tokens, d]) as tf.Tensor2D;
+    let x = addPositions(embed(inputs, wte), this.p('wpe'));
     for (let l = 0; l < this.shape.layers; l += 1) {
       x = x.add(this.attention(this.layerNorm(x, `h${l}.ln1`), l));
       x = x.add(this.mlp(this.layerNorm(x, `h${l}.ln2`), l));

@@ -1,0 +1,43 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RunState, scalingLawSchema, type RunRecord } from '@scaleplan/contracts';
+import { describe, expect, it } from 'vitest';
+import { planIsoFlopSweep } from '../planning/sweep-planner.js';
+import type { RunWithCurve } from '../scheduling/run-store.js';
+import { summariseProfiles, writeStudyReport } from './study-report.js';
+
+const law = scalingLawSchema.parse({ metadata: { name: 'study' }, spec: { sweep: { budgets: [1e12, 4e12], sizesPerBudget: 5 } } });
+const runs: RunWithCurve[] = planIsoFlopSweep({
+  owner: { namespace: 'default', name: 'study' },
+  sweep: law.spec.sweep!,
+  model: law.spec.model,
+  centerParams: (c) => Math.sqrt(c / 120),
+  now: 'now',
+}).runs.map((r: RunRecord) => {
+  const x = Math.log10(r.params) - Math.log10(Math.sqrt(r.budgetFlops / 120));
+  const loss = 2 + 0.3 * x * x - 0.1 * Math.log10(r.budgetFlops / 1e12);
+  return { ...r, state: RunState.Succeeded, outcome: { finalLoss: loss, params: r.params } as RunRecord['outcome'], curve: [{ step: 1, tokens: 2048, flops: 1, trainLoss: 4 }, { step: 10, tokens: r.tokens, flops: 1, evalLoss: loss }] };
+});
+
+describe('study report', () => {
+  it('finds each bracketed IsoFLOP minimum', () => {
+    const profiles = summariseProfiles(runs);
+    expect(profiles).toHaveLength(2);
+    for (const p of profiles) {
+      expect(p.bracketed).toBe(true);
+      expect(Math.log10(p.nOpt!)).toBeCloseTo(Math.log10(Math.sqrt(p.budgetFlops / 120)), 1);
+    }
+  });
+
+  it('writes JSON, CSV and vega-rendered SVG plots', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'report-'));
+    const { files } = await writeStudyReport(dir, { law, runs, simulated: true });
+    expect(files.map((f) => f.split('/').pop())).toEqual(['report.json', 'runs.csv', 'isoflop-profiles.svg', 'nopt-vs-flops.svg', 'loss-curves.svg']);
+    expect(readFileSync(join(dir, 'runs.csv'), 'utf8').split('\n')[0]).toMatch(/^runId,kind,budgetFlops,params,tokens/);
+    const svg = readFileSync(join(dir, 'isoflop-profiles.svg'), 'utf8');
+    expect(svg).toMatch(/^<svg/);
+    expect(svg).toContain('SIMULATED');
+    expect(JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')).simulated).toBe(true);
+  });
+});
