@@ -3,7 +3,6 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 const allLibs = ['scaling-laws', 'contracts', 'language-model', 'kube-emulator'];
-const aliasPattern = (names) => names.map((name) => `@scaleplan/${name}`);
 const deepLibImports = { group: ['**/libs/**', '@scaleplan/*/src/**'], message: 'Import libraries through their @scaleplan/<lib> alias.' };
 const appImports = { group: ['**/apps/**'], message: 'Libraries never import apps, and apps never import each other.' };
 
