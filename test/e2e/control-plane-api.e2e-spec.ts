@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningControlPlane } from '../../apps/control-plane/src/bootstrap.js';
+import type { LocalWorkerDispatcher } from '../../apps/control-plane/src/dispatch/local-worker-dispatcher.js';
 import { deletePrefix, simulatedStudy, startTestControlPlane, TEST_TOKEN, uniquePrefix, waitFor } from '../../apps/control-plane/src/testing/e2e-harness.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -123,6 +124,10 @@ describe('control plane REST API (real Redis, no workers)', () => {
     expect(runs).toHaveLength(15);
     const studyJobs = async (): Promise<number> =>
       (await cp.core.deps.queue.queue.getJobs(['prioritized', 'waiting'])).filter((job) => job.id?.startsWith('default/queued-study/')).length;
+    expect(await studyJobs()).toBe(3);
+    // tuning.disableDispatch: queued work must not start local workers (reconciles and results kick the dispatch loop).
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect((cp.core.deps.dispatcher as LocalWorkerDispatcher).pids()).toEqual([]);
     expect(await studyJobs()).toBe(3);
     await request(cp.url).delete('/api/v1/namespaces/default/scalinglaws/queued-study').set(auth).expect(202);
     await waitFor('the study to be gone', async () => (await request(cp.url).get('/api/v1/namespaces/default/scalinglaws/queued-study')).status === 404);

@@ -8,8 +8,11 @@ import { join } from 'node:path';
 import { COMPUTE_BUDGET_GVR, type ComputeBudget, ResourceKind } from '@scaleplan/contracts';
 import { type KubeEmulator, startKubeEmulator } from '@scaleplan/kube-emulator';
 import { pino } from 'pino';
+import request from 'supertest';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startControlPlane } from '../../apps/control-plane/src/bootstrap.js';
 import { createKubeClients, loadKubeConfig } from '../../apps/control-plane/src/kube/kube-client.js';
+import { deletePrefix, nullStream, uniquePrefix, waitFor } from '../../apps/control-plane/src/testing/e2e-harness.js';
 import { KubeResourceStore } from '../../apps/control-plane/src/kube/kube-resource-store.js';
 
 const KUBECTL = '/usr/lib/google-cloud-sdk/bin/kubectl.1.32';
@@ -28,8 +31,8 @@ const kubectl = (args: string[], input = ''): Promise<string> =>
 
 async function serve(port = 0): Promise<KubeEmulator> {
   emulator = await startKubeEmulator({ port, kubeconfigPath });
-  await kubectl(['apply', '-f', join(repoRoot, 'k8s/crds/scaleplan.dev_computebudgets.yaml')]);
-  await kubectl(['wait', '--for', 'condition=Established', '--timeout=20s', 'crd/computebudgets.scaleplan.dev']);
+  await kubectl(['apply', '-f', join(repoRoot, 'k8s/crds/')]);
+  await kubectl(['wait', '--for', 'condition=Established', '--timeout=20s', 'crd/computebudgets.scaleplan.dev', 'crd/scalinglaws.scaleplan.dev']);
   return emulator;
 }
 
@@ -79,4 +82,38 @@ describe('ResilientInformer with client-node against the emulator', () => {
     expect(store.watcher?.healthy).toBe(true);
     await store.close();
   });
+});
+
+describe('/readyz of a control plane in kubernetes mode', () => {
+  it('answers 503 naming the informer while the API server is gone past the grace period, and 200 once it is back', async () => {
+    await emulator?.stop(); // the previous test's server
+    const server = await serve();
+    const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+    const prefix = uniquePrefix('readyz-kube');
+    process.env.KUBECONFIG = kubeconfigPath; // client-node reads it when the control plane builds its clients
+    const cp = await startControlPlane({
+      port: 0, host: '127.0.0.1', dispatch: 'kubernetes', queuePrefix: prefix, dashboardToken: 'e2e', namespace: '',
+      env: { REDIS_URL: redisUrl, LOG_LEVEL: 'silent' }, logDestination: nullStream(),
+      tuning: { informerReadinessGraceMs: 1000, resyncSeconds: 1 },
+    });
+    try {
+      const ready = (await request(cp.url).get('/readyz').expect(200)).body;
+      expect(ready.checks.informers).toMatchObject({ ready: true, ScalingLaw: { healthy: true }, ComputeBudget: { healthy: true } });
+
+      await server.stop();
+      const down = await waitFor('/readyz to fail', async () => {
+        const response = await request(cp.url).get('/readyz');
+        return response.status === 503 ? response.body : undefined;
+      }, 15_000, 100);
+      expect(down).toMatchObject({ status: 'unavailable', redis: 'up', checks: { informers: { ready: false } } });
+      expect(down.message).toMatch(/Kubernetes watch unavailable: the (ScalingLaw|ComputeBudget) informer has been failing for \d+ s/);
+      await request(cp.url).get('/healthz').expect(200); // alive: only not ready
+
+      await serve(server.port);
+      await waitFor('/readyz to recover', async () => (await request(cp.url).get('/readyz')).status === 200, 30_000, 200);
+    } finally {
+      await cp.close();
+      await deletePrefix(redisUrl, prefix);
+    }
+  }, 90_000);
 });

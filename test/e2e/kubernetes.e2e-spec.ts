@@ -146,6 +146,7 @@ describe('kubernetes mode with kubectl', () => {
     expect(cells[3]).toMatch(/^[\d.]+[KMBT]$/);
     expect(cells[4]).toMatch(/^[\d.]+[KMBT]$/);
     expect(Number(cells[5])).toBeGreaterThan(5);
+    expect(cells[5]).toBe(String(Number(Number(cells[5]).toPrecision(4)))); // 20.27, not 20.269548712651467
     expect(cells[6]).toBe('Resolved');
 
     const cr = await getCr('cb', 'chinchilla-1e21');
@@ -239,6 +240,8 @@ describe('kubernetes mode with kubectl', () => {
       const row = (await kubectlOk(['get', 'sl', 'simulated-sweep', '--no-headers'])).trim().split(/\s{2,}/);
       expect(row.slice(0, 2)).toEqual(['simulated-sweep', '15/15']);
       expect(Number(row[2])).toBeCloseTo(law.status?.primaryFit.a, 3);
+      expect(row[2]).toBe(String(Number(Number(row[2]).toPrecision(4)))); // a rounded to 4 significant figures
+      expect(row[3]).toBe(String(Number(Number(row[3]).toPrecision(4))));
       expect(row[4]).toBe('Ready');
 
       const budget = await eventually('on-simulated-sweep to resolve from the fit', async () => {

@@ -22,6 +22,7 @@ import { EventBus } from './events/event-bus.js';
 import { AllocationsController } from './http/allocations.controller.js';
 import { ControlPlaneMetrics } from './http/control-plane.metrics.js';
 import { OperationsController } from './http/operations.controller.js';
+import { READINESS_CHECKS, type ReadinessCheck } from './http/readiness.js';
 import { ComputeBudgetsController, ScalingLawsController } from './http/resources.controller.js';
 import { ROOT_LOGGER } from './logging/logger.js';
 import type { BudgetFlopsResolver } from './planning/budget-flops.js';
@@ -77,6 +78,7 @@ export class ControlPlaneModule {
         provide: WORKER_DISPATCHER,
         useFactory: (): WorkerDispatcher => new LocalWorkerDispatcher(localWorkerOptions(config), log.child({ context: 'LocalWorkerDispatcher' })),
       },
+      { provide: READINESS_CHECKS, useValue: [] satisfies ReadinessCheck[] },
       { provide: PRESET_CATALOG, useFactory: () => createPresetCatalog() },
       { provide: LAW_FITTER, useFactory: () => createLawFitter() },
       { provide: BUDGET_FLOPS_RESOLVER, useFactory: () => createBudgetFlopsResolverFromLibrary() },
@@ -118,6 +120,7 @@ export class ControlPlaneModule {
         WORKER_DISPATCHER,
         CONTROL_PLANE_CORE,
         CONTROL_PLANE_METRICS,
+        READINESS_CHECKS,
         PRESET_CATALOG,
         BUDGET_FLOPS_RESOLVER,
       ],

@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { JobName, QueueName, type TrainingOutcome } from '@scaleplan/contracts';
 import type { WorkerConfig } from './config/worker.config.js';
+import { RedisRunCancellations } from './training/run-cancellations.js';
 import { TrainingProcessor } from './training/training.processor.js';
 
 /**
@@ -13,6 +14,8 @@ import { TrainingProcessor } from './training/training.processor.js';
 export class WorkerRuntime {
   private worker: Worker | undefined;
   private connection: Redis | undefined;
+  private readonly cancellations: RedisRunCancellations;
+  private currentJobId: string | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   private busy = false;
   private lastActivity = Date.now();
@@ -28,16 +31,23 @@ export class WorkerRuntime {
     private readonly config: WorkerConfig,
     private readonly log: Logger,
   ) {
-    this.processor = new TrainingProcessor(config, log.child({ context: 'TrainingProcessor' }));
+    this.cancellations = new RedisRunCancellations(config.redisUrl, config.queuePrefix, log.child({ context: 'RunCancellations' }));
+    this.processor = new TrainingProcessor(config, log.child({ context: 'TrainingProcessor' }), this.cancellations);
   }
 
   async start(): Promise<void> {
     this.connection = new Redis(this.config.redisUrl, { maxRetriesPerRequest: null });
+    // Declaring the third parameter makes BullMQ create the per-job AbortSignal that `worker.cancelJob` aborts.
     this.worker = new Worker<unknown, TrainingOutcome>(
       QueueName.Runs,
-      async (job, token) => {
+      async (job, token, signal) => {
         if (job.name !== JobName.TrainRun) throw new Error(`Unknown job name ${job.name} on queue ${QueueName.Runs}`);
-        return this.processor.process(job, token);
+        this.currentJobId = job.id;
+        try {
+          return await this.processor.process(job, token, signal);
+        } finally {
+          this.currentJobId = undefined;
+        }
       },
       {
         connection: this.connection,
@@ -78,8 +88,26 @@ export class WorkerRuntime {
         }
       }, 500);
     }
+    // Subscribed before the first job is taken, so no cancellation of a job this worker runs is published unheard.
+    await this.cancellations.start(
+      (jobId, reason) => this.cancel(jobId, reason),
+      () => void this.recheckCancellation(),
+    );
     void this.worker.run();
     this.log.info({ queue: QueueName.Runs, prefix: this.config.queuePrefix, backend: this.config.backend, lockDurationMs: this.config.lockDurationMs }, 'Started worker');
+  }
+
+  /** Stops the run of `jobId` if this worker is running it (a cancellation from the control plane). */
+  private cancel(jobId: string, reason: string): void {
+    if (this.worker?.cancelJob(jobId, reason)) this.log.info({ jobId, reason }, 'Cancelling TrainRun job');
+  }
+
+  /** After the subscriber reconnected: a cancellation published meanwhile is only in its marker. */
+  private async recheckCancellation(): Promise<void> {
+    const jobId = this.currentJobId;
+    if (!jobId) return;
+    const reason = await this.cancellations.reasonFor(jobId).catch(() => undefined);
+    if (reason !== undefined) this.cancel(jobId, reason);
   }
 
   /** Stops taking jobs; a running job checkpoints and goes back to the queue. Idempotent. */
@@ -89,6 +117,7 @@ export class WorkerRuntime {
       if (this.idleTimer) clearInterval(this.idleTimer);
       this.processor.stop();
       await this.worker?.close();
+      await this.cancellations.close();
       await this.connection?.quit().catch(() => undefined);
       this.log.info({ reason }, 'Stopped worker');
       this.markStopped();

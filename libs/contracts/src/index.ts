@@ -6,3 +6,4 @@ export * from './resources/scaling-law.js';
 export * from './resources/compute-budget.js';
 export * from './resources/run-record.js';
 export * from './run-cancellation.js';
+export * from './resources/display-precision.js';

@@ -36,8 +36,9 @@ export function dropTopLoss(runs: readonly LossObservation[], k: number): LossOb
 }
 
 /**
- * Approach 1 wants loss curves: rows of one run (the run column) or, without one, of one model size,
- * each an intermediate or final loss at D tokens.
+ * Approach 1 wants loss curves: rows of one run (the run column: points along its training curve) or,
+ * without one, of one model size (each row a run of its own: `finalLosses`, so the fit's last-15%-of-run
+ * check does not apply across them).
  */
 export function toCurves(runs: readonly LossObservation[], byRunColumn: boolean): LossCurve[] {
   const curves = new Map<string, { params: number; points: { tokens: number; loss: number }[] }>();
@@ -47,7 +48,7 @@ export function toCurves(runs: readonly LossObservation[], byRunColumn: boolean)
     curve.points.push({ tokens: r.tokens, loss: r.loss });
     curves.set(key, curve);
   }
-  return [...curves.entries()].map(([runId, c]) => ({ runId, ...c }));
+  return [...curves.entries()].map(([runId, c]) => ({ runId, ...c, ...(byRunColumn ? {} : { finalLosses: true }) }));
 }
 
 function runMethod(method: 1 | 2 | 3, runs: LossObservation[], byRunColumn: boolean, budgets: number[], resamples: number, seed: number): FitReport {

@@ -41,6 +41,20 @@ describe('decideComputeBudget', () => {
     expect(o.startFinalRun).toBeUndefined();
   });
 
+  it('rounds what kubectl get prints (tokens/param, predicted loss, FLOPs) and keeps N_opt and D_opt exact', () => {
+    const flops = 5000 * 3600 * 989.4e12 * 0.4; // an accelerator-hours budget: 7.123680000000001e+21
+    const o = decideComputeBudget({ ...observe(budget({ flops: 1e21, preset: 'chinchilla-2022' }), { preset: chinchilla }), flops: { ok: true, flops } });
+    const allocation = o.status.allocation!;
+    const significant = (value: number): number => value.toExponential().replace(/e.*$/, '').replace(/[-.]/g, '').length;
+    expect(significant(allocation.tokensPerParam)).toBeLessThanOrEqual(4);
+    expect(allocation.tokensPerParam).toBeCloseTo(allocation.tokens / allocation.params, 1);
+    expect(significant(allocation.predictedLoss!)).toBeLessThanOrEqual(4);
+    expect(o.status.flops).toBe(7.12368e21);
+    expect(allocation.flops).toBe(flops); // exact: what the final run is sized from
+    expect(Math.abs((6 * allocation.params * allocation.tokens) / flops - 1)).toBeLessThan(1e-12); // N, D unrounded
+    expect(significant(allocation.params)).toBeGreaterThan(4);
+  });
+
   it('waits for the first fit of a measured law', () => {
     const o = decideComputeBudget(observe(budget({ flops: 1e21, scalingLaw: 'study' }), { law: study('Running') }));
     expect(o.status.phase).toBe('Pending');

@@ -17,7 +17,7 @@ import {
   type ScalingLaw,
   type ScalingLawSpec,
 } from '@scaleplan/contracts';
-import { modelSpecSchema } from '@scaleplan/contracts';
+import { FLOPS_SIGNIFICANT_FIGURES, modelSpecSchema, roundSignificant } from '@scaleplan/contracts';
 import type { Logger } from 'pino';
 import { allocateWithIntervals, humanCount } from '../planning/allocation.js';
 import { pickMethod, type Mapping, type StudyFitState } from '../planning/fit-state.js';
@@ -125,6 +125,7 @@ export function decideComputeBudget(observed: ObservedComputeBudget): ComputeBud
 
   if (!observed.flops.ok) return degraded(ConditionReason.InvalidBudget, observed.flops.reason);
   const flops = observed.flops.flops;
+  const statusFlops = roundSignificant(flops, FLOPS_SIGNIFICANT_FIGURES); // the FLOPs column; runs use the exact value
   const model = observed.law?.spec.model ?? DEFAULT_MODEL;
   const tooSmall = budgetTooSmallReason(flops, model);
   if (tooSmall) return degraded(ConditionReason.BudgetTooSmall, tooSmall);
@@ -143,7 +144,7 @@ export function decideComputeBudget(observed: ObservedComputeBudget): ComputeBud
       const message = `Waiting for the first fit of ScalingLaw ${lawLabel} (${law.status?.runsSummary ?? '0/0'} runs finished)`;
       set(condition(ConditionType.Ready, false, ConditionReason.AwaitingFit, message, now, generation));
       set(condition(ConditionType.Degraded, false, ConditionReason.AwaitingFit, message, now, generation));
-      return { addFinalizer, finalize: false, status: { ...base, phase: 'Pending', flops, lawName: lawLabel, conditions } };
+      return { addFinalizer, finalize: false, status: { ...base, phase: 'Pending', flops: statusFlops, lawName: lawLabel, conditions } };
     }
     source = {
       mapping: picked.mapping,
@@ -168,12 +169,13 @@ export function decideComputeBudget(observed: ObservedComputeBudget): ComputeBud
       flops,
       params: resolved.params,
       tokens: resolved.tokens,
-      tokensPerParam: resolved.tokens / resolved.params,
+      // Numbers `kubectl get` prints are rounded (DISPLAY_SIGNIFICANT_FIGURES); params and tokens stay exact.
+      tokensPerParam: roundSignificant(resolved.tokens / resolved.params),
       paramsDisplay: humanCount(resolved.params),
       tokensDisplay: humanCount(resolved.tokens),
       ...(resolved.paramsInterval ? { paramsInterval: resolved.paramsInterval } : {}),
       ...(resolved.tokensInterval ? { tokensInterval: resolved.tokensInterval } : {}),
-      ...(resolved.loss !== undefined ? { predictedLoss: resolved.loss } : {}),
+      ...(resolved.loss !== undefined ? { predictedLoss: roundSignificant(resolved.loss) } : {}),
       ...(resolved.lossInterval ? { predictedLossInterval: resolved.lossInterval } : {}),
       ...(shape ? { shape: shape.shape } : {}),
       law: source.lawName,
@@ -206,7 +208,7 @@ export function decideComputeBudget(observed: ObservedComputeBudget): ComputeBud
   }
 
   const run = finalRun ?? startFinalRun;
-  const status: ComputeBudgetStatus = { ...base, flops, lawName: allocation.law, allocation, conditions };
+  const status: ComputeBudgetStatus = { ...base, flops: statusFlops, lawName: allocation.law, allocation, conditions };
   set(condition(ConditionType.Degraded, false, ConditionReason.Reconciled, 'The budget resolved', now, generation));
   if (!run) {
     set(condition(ConditionType.Ready, true, ConditionReason.AllocationResolved, allocationMessage, now, generation));

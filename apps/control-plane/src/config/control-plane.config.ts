@@ -59,6 +59,8 @@ export interface ControlPlaneTuning {
   readonly workerLogFile: string | null;
   /** Don't start local workers at all (tests that drive the queue themselves). @default false */
   readonly disableDispatch: boolean;
+  /** Kubernetes mode: how long an informer may fail before /readyz answers 503. @default 30000 */
+  readonly informerReadinessGraceMs: number;
 }
 
 export const DEFAULT_TUNING: ControlPlaneTuning = {
@@ -72,6 +74,7 @@ export const DEFAULT_TUNING: ControlPlaneTuning = {
   workerCommand: null,
   workerLogFile: null,
   disableDispatch: false,
+  informerReadinessGraceMs: 30_000,
 };
 
 /** DI token of the frozen `ControlPlaneConfig`. */

@@ -3,10 +3,12 @@ import type { WorkDemand, WorkerDispatcher } from './worker-dispatcher.js';
 
 /**
  * Calls the dispatcher with the queue's demand periodically and whenever work is added, so workers
- * exist while runs are queued (and a crashed worker is replaced at the next tick).
+ * exist while runs are queued (and a crashed worker is replaced at the next tick). Kicks before `start`
+ * do nothing: a loop that is never started (`tuning.disableDispatch`) never starts a worker.
  */
 export class DispatchLoop {
   private timer: NodeJS.Timeout | undefined;
+  private started = false;
   private running = false;
   private again = false;
   private closed = false;
@@ -19,6 +21,8 @@ export class DispatchLoop {
   ) {}
 
   start(): void {
+    if (this.started || this.closed) return;
+    this.started = true;
     this.timer = setInterval(() => this.kick(), this.intervalMs);
     this.timer.unref();
     this.kick();
@@ -29,7 +33,8 @@ export class DispatchLoop {
 
   /** Asks for a dispatch pass soon (at most one every 100 ms: kicks come with every result). */
   kick(): void {
-    if (this.closed) return;
+    // Results and reconciles kick on every change; without this guard they alone would start workers.
+    if (!this.started || this.closed) return;
     if (this.running) {
       this.again = true;
       return;

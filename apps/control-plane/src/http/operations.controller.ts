@@ -9,8 +9,9 @@ import type { EventBus } from '../events/event-bus.js';
 import { REDIS } from '../redis/redis-connection.js';
 import type { RunQueue } from '../scheduling/run-queue.js';
 import type { ControlPlaneMetrics } from './control-plane.metrics.js';
+import { READINESS_CHECKS, type ReadinessCheck } from './readiness.js';
 
-/** Liveness, readiness (Redis included), Prometheus metrics and the live event stream. */
+/** Liveness, readiness (Redis, plus the mode's checks: the informers in kubernetes mode), Prometheus metrics and the live event stream. */
 @ApiTags('operations')
 @Controller()
 export class OperationsController {
@@ -19,6 +20,7 @@ export class OperationsController {
     @Inject(RUN_QUEUE) private readonly queue: RunQueue,
     @Inject(CONTROL_PLANE_METRICS) private readonly metrics: ControlPlaneMetrics,
     @Inject(EVENT_BUS) private readonly bus: EventBus,
+    @Inject(READINESS_CHECKS) private readonly checks: readonly ReadinessCheck[],
   ) {}
 
   @Get('healthz')
@@ -30,18 +32,26 @@ export class OperationsController {
 
   @Get('readyz')
   @Public()
-  @ApiOperation({ summary: 'Readiness: Redis answers and the runs queue is reachable (503 otherwise)' })
+  @ApiOperation({ summary: 'Readiness: Redis answers, the runs queue is reachable and (kubernetes mode) the informers watch (503 otherwise)' })
   async readyz(@Res({ passthrough: true }) response: Response): Promise<unknown> {
     const timeout = <T>(promise: Promise<T>): Promise<T> =>
       Promise.race([promise, new Promise<T>((_, reject) => setTimeout(() => reject(new Error('timed out after 2000 ms')), 2000).unref())]);
+    let depth: Awaited<ReturnType<RunQueue['depth']>>;
     try {
       await timeout(this.redis.ping());
-      const depth = await timeout(this.queue.depth());
-      return { status: 'ok', redis: 'up', queue: depth };
+      depth = await timeout(this.queue.depth());
     } catch (error) {
       response.status(503);
       return { status: 'unavailable', redis: 'down', message: (error as Error).message };
     }
+    const results = this.checks.map((check) => ({ name: check.name, ...check.check() }));
+    const checks = Object.fromEntries(results.map(({ name, ready, message, details }) => [name, { ready, ...(message ? { message } : {}), ...details }]));
+    const failing = results.filter((result) => !result.ready);
+    if (failing.length > 0) {
+      response.status(503);
+      return { status: 'unavailable', redis: 'up', queue: depth, checks, message: failing.map((result) => result.message ?? `${result.name} is not ready`).join('; ') };
+    }
+    return { status: 'ok', redis: 'up', queue: depth, ...(results.length > 0 ? { checks } : {}) };
   }
 
   @Get('metrics')

@@ -30,9 +30,21 @@ export interface KubernetesBackends {
   start(): Promise<void>;
   /** True while both informers are watching (readiness). */
   healthy(): boolean;
-  /** Health and restart count of each kind's informer (metrics). */
-  informers(): { kind: string; healthy: boolean; restarts: number }[];
+  /** Health and restart count of each kind's informer (metrics, readiness). */
+  informers(): InformerHealth[];
   close(): Promise<void>;
+}
+
+/** One kind's informer, as /metrics and /readyz see it. */
+export interface InformerHealth {
+  readonly kind: string;
+  /** Watching (not waiting for a restart). */
+  readonly healthy: boolean;
+  readonly restarts: number;
+  /** Started (false before `start` and after `close`). */
+  readonly running: boolean;
+  /** Wall-clock ms since when it has been failing (restarts included); undefined while it works. */
+  readonly failingSince?: number;
 }
 
 /** Options that are not part of the environment contract. */
@@ -94,7 +106,13 @@ export function createKubernetesBackends(config: ControlPlaneConfig, log: Logger
     },
     healthy: () => Boolean(rawLaws.watcher?.healthy && rawBudgets.watcher?.healthy),
     informers: () =>
-      [rawLaws, rawBudgets].map((store) => ({ kind: store.kind, healthy: store.watcher?.healthy ?? false, restarts: store.watcher?.restarts ?? 0 })),
+      [rawLaws, rawBudgets].map((store) => ({
+        kind: store.kind,
+        healthy: store.watcher?.healthy ?? false,
+        restarts: store.watcher?.restarts ?? 0,
+        running: store.watcher?.isRunning ?? false,
+        ...(store.watcher?.failingSince !== undefined ? { failingSince: store.watcher.failingSince } : {}),
+      })),
     async close() {
       await dispatcher.close();
       await Promise.all([rawLaws.close(), rawBudgets.close()]);

@@ -6,7 +6,9 @@ import type { ControlPlaneMetrics } from '../http/control-plane.metrics.js';
 import type { ControlPlaneConfig } from '../config/control-plane.config.js';
 import type { ControlPlaneExtensions } from '../control-plane.module.js';
 import { WORKER_DISPATCHER } from '../dispatch/worker-dispatcher.js';
+import { READINESS_CHECKS } from '../http/readiness.js';
 import { COMPUTE_BUDGET_STORE, SCALING_LAW_STORE } from '../resources/resource-store.tokens.js';
+import { InformerReadiness } from './informer-readiness.js';
 import { createKubernetesBackends, type KubernetesBackendOptions, type KubernetesBackends } from './kubernetes-backends.js';
 
 /** DI token of the `KubernetesBackends` (health checks, tests). */
@@ -14,7 +16,8 @@ export const KUBERNETES_BACKENDS = Symbol('KUBERNETES_BACKENDS');
 
 /**
  * Starts the informers when the application initialises and stops them when it closes; exports their
- * health on /metrics (`scaleplan_kube_informer_healthy`, `scaleplan_kube_informer_restarts`).
+ * health on /metrics (`scaleplan_kube_informer_healthy`, `scaleplan_kube_informer_restarts`). /readyz
+ * fails while one is down past the grace period (`InformerReadiness`).
  */
 @Injectable()
 export class KubernetesLifecycle implements OnModuleInit, OnModuleDestroy {
@@ -67,6 +70,7 @@ export function kubernetesExtensions(config: ControlPlaneConfig, log: Logger, op
       { provide: SCALING_LAW_STORE, useValue: backends.laws },
       { provide: COMPUTE_BUDGET_STORE, useValue: backends.budgets },
       { provide: WORKER_DISPATCHER, useValue: backends.dispatcher },
+      { provide: READINESS_CHECKS, useValue: [new InformerReadiness(() => backends.informers(), config.tuning.informerReadinessGraceMs)] },
       KubernetesLifecycle,
     ],
   };

@@ -75,6 +75,27 @@ describe('ResilientInformer', () => {
     await informer.stop();
   });
 
+  it('keeps failingSince from the first failure through failed restarts, and clears it once a restart lists', async () => {
+    vi.useFakeTimers({ now: 1_000_000 });
+    const fake = new FakeInformer();
+    const informer = make(fake, { initialBackoffMs: 100, maxBackoffMs: 1000 });
+    await informer.start();
+    expect(informer.failingSince).toBeUndefined();
+    fake.failStart = new Error('connect ECONNREFUSED');
+    fake.fire('error', new Error('connect ECONNREFUSED'));
+    expect(informer.failingSince).toBe(1_000_000);
+    await vi.advanceTimersByTimeAsync(100); // restart 1 fails
+    expect(fake.starts).toBe(2);
+    expect(informer.failingSince).toBe(1_000_000);
+    fake.failStart = undefined;
+    await vi.advanceTimersByTimeAsync(200); // restart 2 lists and watches
+    expect(fake.starts).toBe(3);
+    expect(informer.failingSince).toBeUndefined();
+    expect(informer.isRunning).toBe(true);
+    await informer.stop();
+    expect(informer.isRunning).toBe(false);
+  });
+
   it('relists on restart: known objects come back as modified, vanished ones as deleted', async () => {
     vi.useFakeTimers();
     const fake = new FakeInformer();

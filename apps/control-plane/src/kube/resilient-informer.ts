@@ -45,6 +45,11 @@ export class ResilientInformer<T extends KubernetesObject> {
   restarts = 0;
   /** Wall-clock ms of the last watch event or successful (re)connect. */
   lastActivityAt = 0;
+  /**
+   * Wall-clock ms of the first failure since the informer last listed and watched successfully; undefined
+   * while it works. Unlike `healthy` it stays set while restarts keep failing (readiness grace period).
+   */
+  failingSince: number | undefined;
 
   constructor(
     private readonly name: string,
@@ -62,6 +67,11 @@ export class ResilientInformer<T extends KubernetesObject> {
   /** Known objects (what the last list and watch events said). */
   list(): readonly T[] {
     return [...this.known.values()];
+  }
+
+  /** True between `start` and `stop`, failing or not. */
+  get isRunning(): boolean {
+    return this.running;
   }
 
   /** True while running and not waiting for a restart. */
@@ -116,6 +126,7 @@ export class ResilientInformer<T extends KubernetesObject> {
     }
     if (!current() || this.erroredSinceStart) return;
     this.failures = 0;
+    this.failingSince = undefined;
     this.lastActivityAt = Date.now();
     const listed = new Set(informer.list().map(keyOf));
     for (const [key, object] of [...this.known]) if (!listed.has(key)) this.emit('deleted', object);
@@ -165,6 +176,7 @@ export class ResilientInformer<T extends KubernetesObject> {
 
   private scheduleRestart(): void {
     if (this.restartTimer || !this.running) return;
+    this.failingSince ??= Date.now();
     const delayMs = Math.min(this.options.maxBackoffMs ?? 30_000, (this.options.initialBackoffMs ?? 500) * 2 ** this.failures);
     this.failures += 1;
     this.restartTimer = setTimeout(() => {

@@ -114,4 +114,19 @@ describe('decideScalingLaw', () => {
     expect(outcome.requestRefit).toBe(false);
     expect(outcome.status.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
   });
+
+  it('rounds the fitted a and b of status.primaryFit (the kubectl get sl columns) and keeps status.fits exact', () => {
+    const done = withState(runs, runs.map(() => RunState.Succeeded));
+    const summary = { method: 3 as const, converged: true, fittedAt: NOW, runs: 10, a: 0.49871234567, b: 0.50128765433, aInterval: [0.4712345678, 0.5212345678] as [number, number], warnings: [] };
+    const fit: StudyFitState = {
+      fittedAt: NOW,
+      runIds: done.map((r) => r.runId),
+      methods: [{ summary, mapping: { form: 'power', paramCoeff: 0.1, a: summary.a, tokenCoeff: 1.7, b: summary.b }, samples: [] }],
+      history: [],
+      skipped: [],
+    };
+    const { status } = decideScalingLaw(observe(law({}, {}, plannedStatus), done, fit));
+    expect(status.primaryFit).toMatchObject({ a: 0.4987, b: 0.5013, aInterval: summary.aInterval, runs: 10 });
+    expect(status.fits).toEqual([summary]);
+  });
 });

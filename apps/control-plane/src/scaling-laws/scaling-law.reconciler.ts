@@ -24,7 +24,7 @@ import { refKey, type ResourceStore } from '../resources/resource-store.js';
 import type { RunQueue } from '../scheduling/run-queue.js';
 import type { RunStore } from '../scheduling/run-store.js';
 import { toTrainRun } from '../scheduling/train-run.js';
-import { condition, EXCLUDED_RUNS_LIMIT, FIT_HISTORY_LIMIT } from './scaling-law.status.js';
+import { condition, displayedFit, EXCLUDED_RUNS_LIMIT, FIT_HISTORY_LIMIT } from './scaling-law.status.js';
 
 /** What the ScalingLaw reconciler observed. */
 export interface ObservedScalingLaw {
@@ -88,7 +88,7 @@ export function decideScalingLaw(observed: ObservedScalingLaw): ScalingLawOutcom
       return { ...NO_OP, addFinalizer, status: { phase: 'Degraded', observedGeneration: generation, conditions } };
     }
     set(condition(ConditionType.Ready, true, ConditionReason.PresetLoaded, `Loaded the published law ${law.spec.preset}`, now, generation));
-    return { ...NO_OP, addFinalizer, status: { phase: 'Ready', observedGeneration: generation, fits: [fit], primaryFit: fit, conditions } };
+    return { ...NO_OP, addFinalizer, status: { phase: 'Ready', observedGeneration: generation, fits: [fit], primaryFit: displayedFit(fit), conditions } };
   }
 
   const sweep = law.spec.sweep;
@@ -161,7 +161,7 @@ export function decideScalingLaw(observed: ObservedScalingLaw): ScalingLawOutcom
   const finished = counts.succeeded + counts.failed + counts.diverged;
 
   const fits = observed.fit?.methods.map((m) => m.summary) ?? [];
-  const primaryFit = current?.summary;
+  const primaryFit = current ? displayedFit(current.summary) : undefined;
   const excludedRuns = runs
     .filter((r) => r.state === RunState.Diverged || r.state === RunState.Failed)
     .sort((a, b) => (b.finishedAt ?? '').localeCompare(a.finishedAt ?? ''))

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { trainRunSchema, type TrainingOutcome, type TrainingProgress } from '@scaleplan/contracts';
 import { checkpointDirFor, isPermanentLanguageModelError, loadTrainer, removeCheckpoint, simulateRun, type TrainingResult } from '@scaleplan/language-model';
 import type { WorkerConfig } from '../config/worker.config.js';
+import { UNKNOWN_CANCEL_REASON, type RunCancellations } from './run-cancellations.js';
 
 const describeIssues = (issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>): string =>
   issues.map((issue) => `${issue.path.length > 0 ? issue.path.map(String).join('.') : '(payload)'}: ${issue.message}`).join('; ');
@@ -18,6 +19,7 @@ export class TrainingProcessor {
   constructor(
     private readonly config: WorkerConfig,
     private readonly log: Logger,
+    private readonly cancellations?: RunCancellations,
   ) {}
 
   private checkpointDirOf(job: Job): string {
@@ -27,6 +29,8 @@ export class TrainingProcessor {
   /** Called once BullMQ has recorded the job as completed or finally failed: its checkpoint is no longer needed. */
   release(job: Job): void {
     removeCheckpoint(this.checkpointDirOf(job));
+    // A marker set while the run was finishing must not cancel a later job with the same (deterministic) id.
+    void this.cancellations?.acknowledge(String(job.id)).catch(() => undefined);
   }
 
   /** SIGTERM: the running job checkpoints at its next step and goes back to the queue. */
@@ -35,7 +39,14 @@ export class TrainingProcessor {
     this.abort?.abort();
   }
 
-  async process(job: Job, token?: string): Promise<TrainingOutcome> {
+  /**
+   * @param cancel BullMQ's per-job signal, aborted by `worker.cancelJob(jobId, reason)` when the control plane
+   *   cancels the run (its owner was deleted): the run stops at its next step and fails for good.
+   */
+  async process(job: Job, token?: string, cancel?: AbortSignal): Promise<TrainingOutcome> {
+    // Cancelled while queued but picked before the control plane saw it active, or the message came before this job was tracked.
+    const cancelledBefore = await this.cancellations?.reasonFor(String(job.id)).catch(() => undefined); // Redis trouble: the message still stops it
+    if (cancelledBefore !== undefined) return this.cancelled(job, cancelledBefore);
     const parsed = trainRunSchema.safeParse(job.data);
     if (!parsed.success) {
       this.log.warn({ jobId: job.id, reason: describeIssues(parsed.error.issues) }, 'Rejected TrainRun job');
@@ -43,13 +54,16 @@ export class TrainingProcessor {
     }
     const run = parsed.data;
     this.abort = new AbortController();
-    const { signal } = this.abort;
+    const signal = cancel ? AbortSignal.any([this.abort.signal, cancel]) : this.abort.signal;
     if (this.stopping) this.abort.abort();
     try {
       const result = run.simulate ? await this.simulate(run, signal) : await this.train(job, run, signal);
+      // Cancelled during the final evaluation: the owner is gone, so the result is not wanted either.
+      if (cancel?.aborted) return await this.cancelled(job, cancelReason(cancel));
       this.log.info({ jobId: job.id, runId: run.runId, status: result.status, finalLoss: result.finalLoss, simulated: result.simulated, backend: result.backend }, 'Finished TrainRun job');
       return result;
     } catch (error) {
+      if (cancel?.aborted && !(error instanceof UnrecoverableError)) return await this.cancelled(job, cancelReason(cancel));
       if (error instanceof Interrupted || (error instanceof Error && error.name === 'TrainingInterruptedError')) {
         // Back to the wait list with its checkpoint: another worker (or this one after a restart) resumes it.
         await job.moveToWait(token);
@@ -64,6 +78,14 @@ export class TrainingProcessor {
     } finally {
       this.abort = undefined;
     }
+  }
+
+  /** Fails the job for good (no retry can help: its owner is gone) and drops its checkpoint. */
+  private async cancelled(job: Job, reason: string): Promise<never> {
+    removeCheckpoint(this.checkpointDirOf(job));
+    await this.cancellations?.acknowledge(String(job.id)).catch(() => undefined);
+    this.log.info({ jobId: job.id, reason }, 'Cancelled TrainRun job');
+    throw new UnrecoverableError(`run cancelled: ${reason}`);
   }
 
   private async simulate(run: ReturnType<typeof trainRunSchema.parse>, signal: AbortSignal): Promise<TrainingResult> {
@@ -101,7 +123,10 @@ export class TrainingProcessor {
   }
 }
 
-/** A simulated run stopped by SIGTERM. */
+const cancelReason = (signal: AbortSignal): string =>
+  typeof signal.reason === 'string' && signal.reason !== '' ? signal.reason : UNKNOWN_CANCEL_REASON;
+
+/** A simulated run stopped by SIGTERM or a cancellation. */
 class Interrupted extends Error {
   override readonly name = 'Interrupted';
 }

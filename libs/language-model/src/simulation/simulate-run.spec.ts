@@ -18,6 +18,15 @@ describe('simulateRun', () => {
     expect(result.flops).toBe(result.curve.at(-1)!.flops);
   });
 
+  it('follows the trajectory of a run whose LR schedule ends at D: above a matched run before the end', () => {
+    const result = simulateRun({ runId: 'sim', params: 1e8, tokens: 2e9, seed: 1 }, { law, noise: 0 });
+    const points = result.curve.slice(0, -1);
+    expect(points.length).toBeGreaterThan(3);
+    // L(N, t) is the loss of a run whose schedule ends at t; before its end, this run has not annealed yet.
+    for (const p of points) expect(p.evalLoss!).toBeGreaterThan(predict(result.params, p.tokens) * 1.01);
+    expect(result.curve.at(-1)!.evalLoss).toBeCloseTo(predict(result.params, 2e9), 10);
+  });
+
   it('adds seeded noise: same seed, same curve; another seed, another curve', () => {
     const a = simulateRun({ runId: 'a', params: 1e6, tokens: 2e7, seed: 1 }, { law, noise: 0.01 });
     const b = simulateRun({ runId: 'b', params: 1e6, tokens: 2e7, seed: 1 }, { law, noise: 0.01 });

@@ -3,6 +3,7 @@ import { frontierExponents, predictLoss, type LossLaw } from '../loss-law.js';
 import { fitApproach1, smoothGaussian, type LossCurve } from './fit-approach1.js';
 
 const epoch: LossLaw = { irreducibleLoss: 1.8172, paramCoeff: 482.01, dataCoeff: 2085.43, paramExponent: 0.3478, dataExponent: 0.3658 };
+const chinchilla: LossLaw = { irreducibleLoss: 1.69, paramCoeff: 406.4, dataCoeff: 410.7, paramExponent: 0.34, dataExponent: 0.28 };
 
 /** Loss curves of fixed-N runs read off a known law: 16 sizes 1e7…3e9, each to 400 tokens/param. */
 function syntheticCurves(law: LossLaw): LossCurve[] {
@@ -16,7 +17,52 @@ function syntheticCurves(law: LossLaw): LossCurve[] {
   });
 }
 
+/** Each of 12 sizes 1e7…1e9 trained to 4 lengths spanning 16× (10…160 tokens/param): their final losses. */
+function multiLengthCurves(law: LossLaw): LossCurve[] {
+  return Array.from({ length: 12 }, (_, k) => 1e7 * 100 ** (k / 11)).map((params, k) => {
+    const points = [10, 25.2, 63.5, 160].map((perParam) => ({ tokens: perParam * params, loss: predictLoss(law, params, perParam * params) }));
+    return { runId: `n${k}`, params, points, finalLosses: true };
+  });
+}
+
+/** A run's curve along a cosine schedule that ends at `total` tokens: L(N, t) + 20% of the data term × decay still ahead. */
+function scheduleCurve(law: LossLaw, params: number, total: number): LossCurve['points'] {
+  return Array.from({ length: 100 }, (_, j) => {
+    const tokens = (total * (j + 1)) / 100;
+    const ahead = 0.5 * (1 + Math.cos((Math.PI * tokens) / total));
+    return { tokens, loss: predictLoss(law, params, tokens) + 0.2 * ahead * law.dataCoeff * tokens ** -law.dataExponent };
+  });
+}
+
 describe('fitApproach1', () => {
+  it('known answer: several sizes × several training lengths give a = β/(α+β)', () => {
+    for (const law of [epoch, chinchilla]) {
+      const fit = fitApproach1(multiLengthCurves(law));
+      expect(Math.abs(fit.mapping.paramExponent - frontierExponents(law).a)).toBeLessThan(0.02);
+      expect(fit.converged).toBe(true);
+    }
+  });
+
+  it('sparse log-spaced curves are not smoothed across decades of tokens (a simulated run has 8 points)', () => {
+    const curves = syntheticCurves(epoch).map((c) => ({ ...c, points: c.points.filter((_, j) => j % 11 === 0 || j === 79), finalLosses: true }));
+    const fit = fitApproach1(curves);
+    expect(Math.abs(fit.mapping.paramExponent - frontierExponents(epoch).a)).toBeLessThan(0.03);
+  });
+
+  it('an IsoFLOP-only sweep (one schedule per size) is reported as not converged, with the reason', () => {
+    // 7 sizes per budget, each trained once to its budget: between budgets only mid-schedule points exist.
+    const curves = [1e17, 1e18, 1e19].flatMap((budget) =>
+      Array.from({ length: 7 }, (_, k) => 1e7 * 30 ** (k / 6) * Math.sqrt(budget / 1e17)).map((params, k) => ({
+        runId: `c${budget}-${k}`,
+        params,
+        points: scheduleCurve(epoch, params, budget / (6 * params)),
+      })),
+    );
+    const fit = fitApproach1(curves);
+    expect(fit.converged).toBe(false);
+    expect(fit.warnings.join(' ')).toMatch(/before the last 15% of its run.*several closely spaced lengths.*IsoFLOP-only sweep.*not reported as converged/);
+  });
+
   it('recovers the frontier exponent of the law behind the curves', () => {
     const fit = fitApproach1(syntheticCurves(epoch), { smoothingWindow: 1 });
     expect(Math.abs(fit.mapping.paramExponent - frontierExponents(epoch).a)).toBeLessThan(0.03);

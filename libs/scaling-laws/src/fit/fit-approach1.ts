@@ -10,7 +10,23 @@ export interface LossCurve {
   readonly params: number;
   /** (tokens seen, loss) pairs; sorted by tokens internally */
   readonly points: readonly { readonly tokens: number; readonly loss: number }[];
+  /**
+   * Every point is the final loss of its own run (each trained with a schedule matched to its length,
+   * e.g. one size's runs to several D), not a point along one run's training curve. Then no point is
+   * "mid-run" and the last-15% check of the envelope does not apply. @default false
+   */
+  readonly finalLosses?: boolean;
 }
+
+/**
+ * Hoffmann et al. 2022, footnote 4: every envelope point of their Approach 1 lies in the last 15% of
+ * its run. A point earlier in a run whose learning-rate schedule was set for its full length has not
+ * been annealed and overestimates the loss of a run matched to that length (§2, Kaplan's bias).
+ */
+export const APPROACH1_RUN_END_FRACTION = 0.85;
+
+/** Smoothing never averages points more than this far apart in ln(tokens) (±10%): see `smoothGaussian`. */
+export const SMOOTHING_MAX_LOG_SPAN = Math.log(1.1);
 
 /** Options of `fitApproach1`. */
 export interface Approach1Options {
@@ -33,6 +49,8 @@ export interface EnvelopePoint {
   /** C/(6N): tokens the winning run had seen at `flops` */
   readonly tokens: number;
   readonly loss: number;
+  /** tokens / the run's final tokens (1 for curves of final losses): where in its run the point lies */
+  readonly runFraction: number;
 }
 
 /** Result of an Approach-1 fit. */
@@ -67,16 +85,36 @@ function checkCurves(curves: readonly LossCurve[]): void {
   }
 }
 
-/** Gaussian-smoothed copy of `values` over `window` consecutive points (edges renormalised). */
-export function smoothGaussian(values: readonly number[], window: number): number[] {
+/**
+ * Gaussian-smoothed copy of `values` over `window` consecutive points (σ = window/4).
+ *
+ * Without `tokens` the kernel is truncated at the ends and renormalised. With `tokens` (the position of
+ * each value) the kernel is symmetric around each point and reaches only neighbours within
+ * `SMOOTHING_MAX_LOG_SPAN` of it in ln(tokens) on both sides: a window of "10 steps" (App. D.1) assumes
+ * densely and evenly spaced steps, over which a loss curve is nearly straight. On a sparse curve (a few
+ * log-spaced points spanning decades of tokens) a window of 10 points averages the whole convex curve
+ * and moves every point by a lot; such points are left as they are. Symmetric weights leave a straight
+ * line unchanged up to its ends.
+ */
+export function smoothGaussian(values: readonly number[], window: number, tokens?: readonly number[]): number[] {
   if (window <= 1) return [...values];
   const sigma = window / 4;
   const half = Math.floor(window / 2);
   const kernel = Array.from({ length: 2 * half + 1 }, (_, k) => Math.exp(-((k - half) ** 2) / (2 * sigma * sigma)));
+  if (tokens && tokens.length !== values.length) throw new ScalingLawError('InvalidOption', `tokens and values differ in length (${tokens.length} vs ${values.length})`);
   return values.map((_, i) => {
+    let from = -half;
+    let to = half;
+    if (tokens) {
+      let reach = Math.min(half, i, values.length - 1 - i);
+      const near = (j: number): boolean => Math.abs(Math.log(tokens[j]! / tokens[i]!)) <= SMOOTHING_MAX_LOG_SPAN;
+      while (reach > 0 && !(near(i - reach) && near(i + reach))) reach--;
+      from = -reach;
+      to = reach;
+    }
     let sum = 0;
     let weight = 0;
-    for (let k = -half; k <= half; k++) {
+    for (let k = from; k <= to; k++) {
       const j = i + k;
       if (j < 0 || j >= values.length) continue;
       sum += kernel[k + half]! * values[j]!;
@@ -91,6 +129,8 @@ export function smoothGaussian(values: readonly number[], window: number): numbe
  * (C = 6·N·tokens), take at log-spaced FLOP values the run with the lowest interpolated loss
  * (linear in ln C), and fit N_opt ∝ C^a, D_opt ∝ C^b through that envelope. FLOP values whose winner
  * is the smallest or largest size reaching them are left out (the optimum may lie beyond the sizes run).
+ * When over half of the envelope lies before the last 15% of its run (fn. 4; an IsoFLOP-only sweep with
+ * one schedule per size has nothing else between its budgets) the fit warns and returns `converged: false`.
  */
 export function fitApproach1(curves: readonly LossCurve[], options: Approach1Options = {}): Approach1Fit {
   checkCurves(curves);
@@ -103,8 +143,9 @@ export function fitApproach1(curves: readonly LossCurve[], options: Approach1Opt
 
   const prepared = curves.map((curve) => {
     const points = [...curve.points].sort((p, q) => p.tokens - q.tokens);
-    const loss = smoothGaussian(points.map((p) => p.loss), smoothingWindow);
-    return { curve, logFlops: points.map((p) => Math.log(FLOPS_PER_PARAM_TOKEN * curve.params * p.tokens)), loss };
+    const tokens = points.map((p) => p.tokens);
+    const loss = smoothGaussian(points.map((p) => p.loss), smoothingWindow, tokens);
+    return { curve, logFlops: tokens.map((t) => Math.log(FLOPS_PER_PARAM_TOKEN * curve.params * t)), loss, finalTokens: tokens[tokens.length - 1]! };
   });
   const low = Math.min(...prepared.map((p) => p.logFlops[0]!));
   const high = Math.max(...prepared.map((p) => p.logFlops[p.logFlops.length - 1]!));
@@ -115,7 +156,7 @@ export function fitApproach1(curves: readonly LossCurve[], options: Approach1Opt
     let covering = 0;
     let smallestCovering = Infinity;
     let largestCovering = 0;
-    let best: { loss: number; curve: LossCurve } | null = null;
+    let best: { loss: number; curve: LossCurve; finalTokens: number } | null = null;
     for (const p of prepared) {
       const xs = p.logFlops;
       if (logC < xs[0]! || logC > xs[xs.length - 1]!) continue;
@@ -127,7 +168,7 @@ export function fitApproach1(curves: readonly LossCurve[], options: Approach1Opt
       const span = xs[j]! - xs[j - 1]!;
       const t = span > 0 ? (logC - xs[j - 1]!) / span : 1;
       const loss = p.loss[j - 1]! + t * (p.loss[j]! - p.loss[j - 1]!);
-      if (best === null || loss < best.loss) best = { loss, curve: p.curve };
+      if (best === null || loss < best.loss) best = { loss, curve: p.curve, finalTokens: p.finalTokens };
     }
     if (best === null || covering < minCurvesPerFlop) continue;
     // A winner at the edge of the sizes that reach this C may only be the best of what was run:
@@ -137,7 +178,9 @@ export function fitApproach1(curves: readonly LossCurve[], options: Approach1Opt
       continue;
     }
     const flops = Math.exp(logC);
-    envelope.push({ flops, runId: best.curve.runId, params: best.curve.params, tokens: flops / (FLOPS_PER_PARAM_TOKEN * best.curve.params), loss: best.loss });
+    const tokens = flops / (FLOPS_PER_PARAM_TOKEN * best.curve.params);
+    const runFraction = best.curve.finalLosses ? 1 : Math.min(1, tokens / best.finalTokens);
+    envelope.push({ flops, runId: best.curve.runId, params: best.curve.params, tokens, loss: best.loss, runFraction });
   }
   const sizes = new Set(envelope.map((e) => e.params));
   if (sizes.size < 2) {
@@ -149,6 +192,20 @@ export function fitApproach1(curves: readonly LossCurve[], options: Approach1Opt
       `${edgeWinners} of ${edgeWinners + envelope.length} FLOP values were won by the smallest or largest model that reaches them and were left out; the sweep may not bracket the optimum`,
     );
   }
+  // Footnote 4: the paper's envelope came entirely from the last 15% of runs. Points earlier in a run
+  // (whose LR schedule is set for its full length) overestimate the loss of a matched run (§2). An
+  // envelope mostly made of such points (an IsoFLOP-only sweep has nothing else between its budgets)
+  // gives a biased allocation, even when the exponent comes out close: reported as not converged.
+  const beforeRunEnd = envelope.filter((e) => e.runFraction < APPROACH1_RUN_END_FRACTION).length;
+  const converged = beforeRunEnd <= envelope.length / 2;
+  if (!converged) {
+    warnings.push(
+      `${((100 * beforeRunEnd) / envelope.length).toFixed(0)}% of the envelope comes from before the last ${(100 * (1 - APPROACH1_RUN_END_FRACTION)).toFixed(0)}% of its run, ` +
+        `where a run whose learning-rate schedule is set for its full length overestimates the loss of a run matched to that length (Hoffmann et al. 2022 §2, fn. 4); ` +
+        'Approach 1 needs each size trained to several closely spaced lengths (the paper: 4 cosine cycles spanning 16×) so that runs end near every FLOP value; ' +
+        'an IsoFLOP-only sweep has run ends only at its budgets. The allocation is biased and not reported as converged',
+    );
+  }
   const fit = fitPowerLaws(envelope);
-  return { method: 'approach1', mapping: fit.mapping, envelope, objective: fit.residualSumOfSquares, iterations: 0, converged: true, warnings };
+  return { method: 'approach1', mapping: fit.mapping, envelope, objective: fit.residualSumOfSquares, iterations: 0, converged, warnings };
 }

@@ -93,3 +93,16 @@ describe('fitApproach3 input validation', () => {
     expect(() => fitApproach3(good, { starts: [] })).toThrow(/at least one starting point/);
   });
 });
+
+describe('fitApproach3 on data that cannot pin down E', () => {
+  it('warns that the fit is ill-conditioned when E collapses to zero', () => {
+    // A pure power law in N and D has no loss floor: the LSE fit drives e → −∞.
+    const rows = [];
+    for (const params of [1e3, 2e3, 4e3, 8e3]) {
+      for (const tokens of [1e6, 4e6, 1.6e7]) rows.push({ params, tokens, loss: 3 * params ** -0.05 + 2e4 * tokens ** -0.7 });
+    }
+    const fit = fitApproach3(rows);
+    expect(fit.law.irreducibleLoss).toBeLessThan(1e-3);
+    expect(fit.warnings.join(' ')).toMatch(/irreducible loss E collapsed/);
+  });
+});

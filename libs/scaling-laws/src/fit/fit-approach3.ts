@@ -121,6 +121,9 @@ function resolveApproach3Options(options: Approach3Options): ResolvedApproach3Op
   return { huberDelta, starts, lbfgs: options.lbfgs ?? {}, screening, polishCount };
 }
 
+/** E below this fraction of the lowest observed loss means E ran to the edge of the parameter space (e → −∞). */
+export const IRREDUCIBLE_LOSS_COLLAPSE_FRACTION = 1e-3;
+
 /** Minimum observations for five free parameters with something left to estimate noise from. */
 export const APPROACH3_MIN_OBSERVATIONS = 6;
 
@@ -180,6 +183,16 @@ export function fitApproach3Data(data: Approach3Data, settings: ResolvedApproach
   const law: LossLaw = { irreducibleLoss: Math.exp(e), paramCoeff: Math.exp(a), dataCoeff: Math.exp(b), paramExponent: alpha, dataExponent: beta };
   const warnings: string[] = [];
   if (!best.converged) warnings.push(`no start met the stopping test; reporting the best of ${settings.starts.length} (max |∇f| = ${best.gradientNorm.toExponential(2)})`);
+  // The LSE form lets E run to 0 (e → −∞) when the runs do not reach the loss floor; the optimum is then at
+  // the edge of the parameter space and the allocation it implies is not identified by the data.
+  let lowestLoss = Infinity;
+  for (const logLoss of data.logLoss) lowestLoss = Math.min(lowestLoss, Math.exp(logLoss));
+  if (law.irreducibleLoss < IRREDUCIBLE_LOSS_COLLAPSE_FRACTION * lowestLoss) {
+    warnings.push(
+      `the irreducible loss E collapsed to ${law.irreducibleLoss.toExponential(2)} (lowest observed loss ${lowestLoss.toFixed(3)}): ` +
+        'the runs do not constrain E, so this fit is ill-conditioned; use more sizes and budgets, or Approach 2',
+    );
+  }
   let frontier: FrontierExponents | null = null;
   if (alpha > 0 && beta > 0 && Number.isFinite(law.paramCoeff) && Number.isFinite(law.dataCoeff)) frontier = frontierExponents(law);
   else warnings.push(`fitted exponents α = ${alpha}, β = ${beta} do not give a compute-optimal frontier (both must be > 0)`);
