@@ -13,7 +13,7 @@ import {
 import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { EventBus } from '../events/event-bus.js';
-import type { RunQueue } from './run-queue.js';
+import type { FinishedJob, RunQueue } from './run-queue.js';
 import type { RunOwnerKind, RunStore } from './run-store.js';
 
 /** Final runs are named `final-…`; every other run id is a ScalingLaw sweep run. */
@@ -24,6 +24,12 @@ export function parseJobId(jobId: string): { owner: ObjectRef; runId: string } |
   const parts = jobId.split('/');
   if (parts.length !== 3 || parts.some((p) => !p)) return undefined;
   return { owner: { namespace: parts[0] as string, name: parts[1] as string }, runId: parts[2] as string };
+}
+
+/** Owner and run id from a job's payload (for a job whose id is not `namespace/name/runId`). */
+function idsFromPayload(data: unknown): { owner: ObjectRef; runId: string } | undefined {
+  const parsed = trainRunSchema.safeParse(data);
+  return parsed.success ? { owner: parsed.data.owner, runId: parsed.data.runId } : undefined;
 }
 
 /** Counts of stored results, for /metrics. */
@@ -122,18 +128,18 @@ export class ResultCollector {
   private async collect(state: 'completed' | 'failed'): Promise<number> {
     const jobs = await this.queue.finished(state, BATCH);
     if (jobs.length === 0) return 0;
-    const byOwner = new Map<string, { kind: RunOwnerKind; owner: ObjectRef; jobs: Map<string, Job> }>();
+    const byOwner = new Map<string, { kind: RunOwnerKind; owner: ObjectRef; jobs: Map<string, FinishedJob> }>();
     for (const job of jobs) {
-      const parsedData = trainRunSchema.safeParse(job.data);
-      const ids = parsedData.success ? { owner: parsedData.data.owner, runId: parsedData.data.runId } : parseJobId(job.id as string);
+      // Job ids are `trainingJobId(owner, runId)` (the only producer sets them); the payload is parsed only for an id that is not.
+      const ids = parseJobId(job.id) ?? idsFromPayload(job.data);
       if (!ids) continue;
       const kind = ownerKindOfRun(ids.runId);
       const key = `${kind}:${ids.owner.namespace}/${ids.owner.name}`;
-      const group = byOwner.get(key) ?? { kind, owner: ids.owner, jobs: new Map<string, Job>() };
+      const group = byOwner.get(key) ?? { kind, owner: ids.owner, jobs: new Map<string, FinishedJob>() };
       group.jobs.set(ids.runId, job);
       byOwner.set(key, group);
-      this.lastProgressWrite.delete(job.id as string);
-      this.lastProgressStep.delete(job.id as string);
+      this.lastProgressWrite.delete(job.id);
+      this.lastProgressStep.delete(job.id);
     }
     const finishedAt = new Date().toISOString();
     const tally = { succeeded: 0, failed: 0, diverged: 0 };
@@ -150,7 +156,7 @@ export class ResultCollector {
         [...group.jobs.keys()],
         (current) => {
           if (isTerminalRunState(current.state)) return undefined;
-          const job = group.jobs.get(current.runId) as Job;
+          const job = group.jobs.get(current.runId) as FinishedJob;
           return state === 'completed' ? this.completedRecord(current, job, finishedAt) : this.failedRecord(current, job, finishedAt);
         },
         curves,
@@ -161,7 +167,7 @@ export class ResultCollector {
       if (changed.length > 0) changedByOwner.push({ kind: group.kind, owner: group.owner, records: changed });
     }
     // Remove only after the results are stored: a crash in between re-collects them, and the run is terminal by then.
-    await this.queue.removeFinishedJobs(state, jobs.map((job) => job.id as string));
+    await this.queue.removeFinishedJobs(state, jobs.map((job) => job.id));
     for (const [outcome, count] of Object.entries(tally)) if (count > 0) this.counters.onFinished(outcome as keyof typeof tally, count);
     for (const group of changedByOwner) {
       this.onOwnerChanged(group.kind, group.owner, group.records);
@@ -174,7 +180,7 @@ export class ResultCollector {
     return jobs.length;
   }
 
-  private completedRecord(record: RunRecord, job: Job, finishedAt: string): RunRecord {
+  private completedRecord(record: RunRecord, job: FinishedJob, finishedAt: string): RunRecord {
     const parsed = trainingOutcomeSchema.safeParse(job.returnvalue);
     const attempts = job.attemptsStarted ?? job.attemptsMade;
     if (!parsed.success) {
@@ -195,7 +201,7 @@ export class ResultCollector {
     return { ...record, state: RunState.Succeeded, attempts, finishedAt, outcome, simulated: outcome.simulated, progress: undefined };
   }
 
-  private failedRecord(record: RunRecord, job: Job, finishedAt: string): RunRecord {
+  private failedRecord(record: RunRecord, job: FinishedJob, finishedAt: string): RunRecord {
     return { ...record, state: RunState.Failed, attempts: job.attemptsStarted ?? job.attemptsMade, finishedAt, error: job.failedReason || 'failed without a reason' };
   }
 

@@ -30,7 +30,7 @@ export class TrainingProcessor {
   release(job: Job): void {
     removeCheckpoint(this.checkpointDirOf(job));
     // A marker set while the run was finishing must not cancel a later job with the same (deterministic) id.
-    void this.cancellations?.acknowledge(String(job.id)).catch(() => undefined);
+    void this.cancellations?.acknowledge(String(job.id), { announcedOnly: isSimulated(job) }).catch(() => undefined);
   }
 
   /** SIGTERM: the running job checkpoints at its next step and goes back to the queue. */
@@ -45,7 +45,8 @@ export class TrainingProcessor {
    */
   async process(job: Job, token?: string, cancel?: AbortSignal): Promise<TrainingOutcome> {
     // Cancelled while queued but picked before the control plane saw it active, or the message came before this job was tracked.
-    const cancelledBefore = await this.cancellations?.reasonFor(String(job.id)).catch(() => undefined); // Redis trouble: the message still stops it
+    // Simulated runs cost nothing to run: they take the answer without a round trip (see RedisRunCancellations).
+    const cancelledBefore = await this.cancellations?.reasonFor(String(job.id), { announcedOnly: isSimulated(job) }).catch(() => undefined); // Redis trouble: the message still stops it
     if (cancelledBefore !== undefined) return this.cancelled(job, cancelledBefore);
     const parsed = trainRunSchema.safeParse(job.data);
     if (!parsed.success) {
@@ -53,14 +54,25 @@ export class TrainingProcessor {
       throw new UnrecoverableError(`Rejected job ${job.id}: ${describeIssues(parsed.error.issues)}`);
     }
     const run = parsed.data;
-    this.abort = new AbortController();
-    const signal = cancel ? AbortSignal.any([this.abort.signal, cancel]) : this.abort.signal;
-    if (this.stopping) this.abort.abort();
     try {
-      const result = run.simulate ? await this.simulate(run, signal) : await this.train(job, run, signal);
+      // A simulated run without a duration is synchronous (microseconds): nothing can interrupt it midway,
+      // so it needs no abort signal, only the checks before and after.
+      const instant = run.simulate !== undefined && run.simulate.durationMs <= 0;
+      let result: TrainingResult;
+      if (instant) {
+        if (this.stopping) throw new Interrupted();
+        result = simulateRun(run, run.simulate!);
+        if (this.stopping) throw new Interrupted();
+      } else {
+        this.abort = new AbortController();
+        const signal = cancel ? AbortSignal.any([this.abort.signal, cancel]) : this.abort.signal;
+        if (this.stopping) this.abort.abort();
+        result = run.simulate ? await this.simulate(run, signal) : await this.train(job, run, signal);
+      }
       // Cancelled during the final evaluation: the owner is gone, so the result is not wanted either.
       if (cancel?.aborted) return await this.cancelled(job, cancelReason(cancel));
-      this.log.info({ jobId: job.id, runId: run.runId, status: result.status, finalLoss: result.finalLoss, simulated: result.simulated, backend: result.backend }, 'Finished TrainRun job');
+      // Simulated runs finish thousands a second: their line is at debug, real runs' at info.
+      this.log[result.simulated ? 'debug' : 'info']({ jobId: job.id, runId: run.runId, status: result.status, finalLoss: result.finalLoss, simulated: result.simulated, backend: result.backend }, 'Finished TrainRun job');
       return result;
     } catch (error) {
       if (cancel?.aborted && !(error instanceof UnrecoverableError)) return await this.cancelled(job, cancelReason(cancel));
@@ -122,6 +134,9 @@ export class TrainingProcessor {
     return trainer.train(run);
   }
 }
+
+/** A job whose payload asks for a simulated run (checked before the payload is validated). */
+const isSimulated = (job: Job): boolean => typeof job.data === 'object' && job.data !== null && (job.data as { simulate?: unknown }).simulate != null;
 
 const cancelReason = (signal: AbortSignal): string =>
   typeof signal.reason === 'string' && signal.reason !== '' ? signal.reason : UNKNOWN_CANCEL_REASON;

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StreamPosition } from '../corpus/token-stream.js';
 import type { LossPoint } from './training.types.js';
@@ -107,5 +107,6 @@ export function readFinishedResult<T>(dir: string, fingerprint: string): T | und
 
 /** Removes a run's checkpoint directory (after the run finished and its result was delivered). */
 export function removeCheckpoint(dir: string): void {
-  rmSync(dir, { recursive: true, force: true });
+  // existsSync first: most runs (all simulated ones) have none, and rmSync's ENOENT path costs an exception per call.
+  if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
 }
