@@ -190,36 +190,32 @@ export function bootstrapApproach2(
   observations: readonly LossObservation[],
   options: BootstrapOptions & { readonly fit?: Approach2Options } = {},
 ): BootstrapResult<Approach2Fit> {
-  const settings = resolveBootstrapOptions(options);
-  const fit = fitApproach2(observations, options.fit);
-  const random = createRandom(settings.seed);
-  const replicates = new Replicates();
-  let succeeded = 0;
-  for (let k = 0; k < settings.resamples; k++) {
-    let replicate: Approach2Fit;
-    try {
-      replicate = fitApproach2(resampleRows(observations, random), options.fit);
-    } catch (error) {
-      if (error instanceof ScalingLawError) continue;
-      throw error;
-    }
-    succeeded++;
-    addPowerLaw(replicates, replicate.mapping, settings.budgets);
-  }
-  return summarise(fit, settings, replicates, succeeded, settings.resamples - succeeded, false);
+  return bootstrapPowerLawFit(observations, (rows) => fitApproach2(rows, options.fit), options);
 }
 
 /** Bootstrap of Approach 1: resample whole loss curves (runs) with replacement and refit. */
 export function bootstrapApproach1(curves: readonly LossCurve[], options: BootstrapOptions & { readonly fit?: Approach1Options } = {}): BootstrapResult<Approach1Fit> {
+  return bootstrapPowerLawFit(curves, (rows) => fitApproach1(rows, options.fit), options);
+}
+
+/**
+ * The resampling loop shared by the power-law methods: refit on rows drawn with replacement; a resample the
+ * method refuses (a `ScalingLawError`, e.g. a budget left with too few sizes) counts as failed, not as data.
+ */
+function bootstrapPowerLawFit<Row, Fit extends Approach1Fit | Approach2Fit>(
+  rows: readonly Row[],
+  fitRows: (rows: readonly Row[]) => Fit,
+  options: BootstrapOptions,
+): BootstrapResult<Fit> {
   const settings = resolveBootstrapOptions(options);
-  const fit = fitApproach1(curves, options.fit);
+  const fit = fitRows(rows);
   const random = createRandom(settings.seed);
   const replicates = new Replicates();
   let succeeded = 0;
   for (let k = 0; k < settings.resamples; k++) {
-    let replicate: Approach1Fit;
+    let replicate: Fit;
     try {
-      replicate = fitApproach1(resampleRows(curves, random), options.fit);
+      replicate = fitRows(resampleRows(rows, random));
     } catch (error) {
       if (error instanceof ScalingLawError) continue;
       throw error;
