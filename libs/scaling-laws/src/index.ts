@@ -26,3 +26,4 @@ export * from './fit/fit-approach1.js';
 export * from './fit/iso-flop-parabola.js';
 export * from './fit/budget-grouping.js';
 export * from './fit/bootstrap.js';
+export * from './data-constrained.js';

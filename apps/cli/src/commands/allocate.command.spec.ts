@@ -31,6 +31,19 @@ describe('scaleplan allocate (built CLI)', () => {
     expect(text.stdout).toMatch(/N_opt\s+\d/);
   });
 
+  it('allocates for repeated data with --unique-tokens, and refuses it for power-law presets', () => {
+    const free = JSON.parse(runCli('allocate', '--flops', '1e24', '--json').stdout);
+    const constrained = runCli('allocate', '--flops', '1e24', '--unique-tokens', String(free.tokens / 10), '--json');
+    expect(constrained.status).toBe(0);
+    const out = JSON.parse(constrained.stdout);
+    expect(out.params).toBeGreaterThan(free.params);
+    expect(out.repetitionFactor).toBeGreaterThan(1);
+    expect(out.effectiveTokens).toBeLessThan(out.tokens);
+    const refused = runCli('allocate', '--flops', '1e24', '--law', 'chinchilla-2022-approach2', '--unique-tokens', '1e10');
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/--unique-tokens needs a loss-law preset/);
+  });
+
   it('refuses an unknown law with a clear message and exit code 2', () => {
     const { status, stderr } = runCli('allocate', '--flops', '1e24', '--law', 'kaplan');
     expect(status).toBe(2);

@@ -1,5 +1,14 @@
 import type { Command } from 'commander';
-import { ACCELERATOR_NAMES, PRESET_NAMES, allocate, flopsFromAcceleratorHours, getPreset, type Allocation, type Precision } from '@scaleplan/scaling-laws';
+import {
+  ACCELERATOR_NAMES,
+  PRESET_NAMES,
+  allocate,
+  computeDataConstrainedAllocation,
+  flopsFromAcceleratorHours,
+  getPreset,
+  type Allocation,
+  type Precision,
+} from '@scaleplan/scaling-laws';
 import { CliUsageError } from '../cli-errors.js';
 import { parsePositiveNumber } from '../cli-numbers.js';
 
@@ -10,6 +19,7 @@ interface AllocateOptions {
   precision: string;
   mfu: string;
   law: string;
+  uniqueTokens?: string;
   json?: boolean;
 }
 
@@ -64,16 +74,25 @@ export function registerAllocateCommand(program: Command): void {
     .option('--precision <p>', `with --accelerator-hours: ${PRECISIONS.join(', ')}`, 'bf16')
     .option('--mfu <u>', 'with --accelerator-hours: model FLOP utilisation in (0, 1]', '0.4')
     .option('--law <name>', `scaling-law preset: ${PRESET_NAMES.join(', ')}`, 'epoch-2024')
+    .option('--unique-tokens <U>', 'unique training tokens available: loss-law presets allocate for repeated data (Muennighoff et al. 2023)')
     .option('--json', 'print one JSON object')
     .action((options: AllocateOptions) => {
       const preset = getPreset(options.law);
       const { flops, source } = resolveBudget(options);
-      const allocation = allocate(preset.mapping, flops);
+      const uniqueTokens = options.uniqueTokens === undefined ? undefined : parsePositiveNumber('--unique-tokens', options.uniqueTokens);
+      if (uniqueTokens !== undefined && preset.mapping.kind !== 'loss-law') {
+        throw new CliUsageError(`--unique-tokens needs a loss-law preset to weigh repeated data with (e.g. epoch-2024, chinchilla-2022); ${preset.name} is a power law`);
+      }
+      const constrained = uniqueTokens !== undefined && preset.mapping.kind === 'loss-law' ? computeDataConstrainedAllocation(preset.mapping.law, flops, uniqueTokens) : undefined;
+      const allocation: Allocation = constrained ?? allocate(preset.mapping, flops);
       if (options.json) {
         process.stdout.write(`${JSON.stringify({ law: preset.name, budget: source, ...allocation })}\n`);
         return;
       }
       const lines = describeAllocation(preset.name, allocation);
+      if (constrained) {
+        lines.push(`unique tokens   ${format(uniqueTokens!, 'tokens')}: ${constrained.repetitionFactor.toPrecision(3)} passes, worth ${format(constrained.effectiveTokens, 'fresh tokens')}`);
+      }
       if (source.kind === 'accelerator-hours') lines.splice(2, 0, `                (${source.acceleratorHours} ${source.accelerator} hours, ${source.precision}, MFU ${source.mfu})`);
       process.stdout.write(`${lines.join('\n')}\n`);
     });

@@ -55,6 +55,25 @@ describe('decideComputeBudget', () => {
     expect(significant(allocation.params)).toBeGreaterThan(4);
   });
 
+  it('allocates for repeated data when the unique tokens run short (loss laws), and says so', () => {
+    const free = decideComputeBudget(observe(budget({ flops: 1e23, preset: 'chinchilla-2022' }), { preset: chinchilla })).status.allocation!;
+    const uniqueTokens = free.tokens / 20;
+    const o = decideComputeBudget(observe(budget({ flops: 1e23, preset: 'chinchilla-2022', uniqueTokens }), { preset: chinchilla }));
+    const constrained = o.status.allocation!;
+    expect(constrained.params).toBeGreaterThan(free.params);
+    expect(constrained.tokens).toBeLessThan(free.tokens);
+    expect(Math.abs((6 * constrained.params * constrained.tokens) / 1e23 - 1)).toBeLessThan(1e-12);
+    expect(constrained.repetitionFactor).toBeGreaterThan(1);
+    expect(o.status.conditions?.find((c) => c.type === 'Ready')?.message).toMatch(/passes over the unique data, accounted for/);
+  });
+
+  it('warns that a power-law mapping cannot account for repeated data', () => {
+    const powerLaw: PresetLaw = { ...chinchilla, name: 'chinchilla-2022-approach2', method: 2, mapping: { form: 'power', paramCoeff: 0.1449, a: 0.4899, tokenCoeff: 1.153, b: 0.51 } };
+    const o = decideComputeBudget(observe(budget({ flops: 1e23, preset: 'chinchilla-2022-approach2', uniqueTokens: 1e10 }), { preset: powerLaw }));
+    expect(o.status.allocation?.repetitionFactor).toBeGreaterThan(1);
+    expect(o.status.conditions?.find((c) => c.type === 'Ready')?.message).toMatch(/NOT accounted for/);
+  });
+
   it('waits for the first fit of a measured law', () => {
     const o = decideComputeBudget(observe(budget({ flops: 1e21, scalingLaw: 'study' }), { law: study('Running') }));
     expect(o.status.phase).toBe('Pending');

@@ -163,7 +163,7 @@ export function decideComputeBudget(observed: ObservedComputeBudget): ComputeBud
   if (finalRun && previous.allocation) {
     allocation = previous.allocation;
   } else {
-    const resolved = allocateWithIntervals(source.mapping, source.samples, flops, source.confidence);
+    const resolved = allocateWithIntervals(source.mapping, source.samples, flops, source.confidence, budget.spec.uniqueTokens);
     shape = safeShape(resolved.params, model);
     allocation = {
       flops,
@@ -181,10 +181,16 @@ export function decideComputeBudget(observed: ObservedComputeBudget): ComputeBud
       law: source.lawName,
       method: source.method,
       ...(source.fittedAt ? { fittedAt: source.fittedAt } : {}),
-      ...(budget.spec.uniqueTokens ? { repetitionFactor: resolved.tokens / budget.spec.uniqueTokens } : {}),
+      ...(budget.spec.uniqueTokens ? { repetitionFactor: roundSignificant(resolved.tokens / budget.spec.uniqueTokens) } : {}),
     };
   }
-  const allocationMessage = `N_opt=${allocation.paramsDisplay}, D_opt=${allocation.tokensDisplay} (${allocation.tokensPerParam.toFixed(1)} tokens/param) from ${allocation.law}, approach ${allocation.method}${source.provisional ? ' (provisional: the sweep is still running)' : ''}`;
+  const repetitionNote =
+    allocation.repetitionFactor !== undefined && allocation.repetitionFactor > 1
+      ? source.mapping.form === 'loss'
+        ? `; ${allocation.repetitionFactor.toFixed(1)} passes over the unique data, accounted for (Muennighoff et al. 2023)`
+        : `; ${allocation.repetitionFactor.toFixed(1)} passes over the unique data, NOT accounted for: approach ${allocation.method} has no loss model (use approach 3 or a parametric preset)`
+      : '';
+  const allocationMessage = `N_opt=${allocation.paramsDisplay}, D_opt=${allocation.tokensDisplay} (${allocation.tokensPerParam.toFixed(1)} tokens/param) from ${allocation.law}, approach ${allocation.method}${source.provisional ? ' (provisional: the sweep is still running)' : ''}${repetitionNote}`;
 
   let startFinalRun: RunRecord | undefined;
   if (budget.spec.train && !finalRun && !source.provisional) {

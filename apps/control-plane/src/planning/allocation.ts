@@ -1,4 +1,4 @@
-import { computeOptimalAllocation, predictLoss } from '@scaleplan/scaling-laws';
+import { computeDataConstrainedAllocation, computeOptimalAllocation, predictLoss } from '@scaleplan/scaling-laws';
 import type { Mapping } from './fit-state.js';
 
 /** N_opt, D_opt (and the predicted loss for parametric laws) of one budget. */
@@ -8,8 +8,16 @@ export interface MappedAllocation {
   readonly loss?: number;
 }
 
-/** Applies a mapping to a budget: closed form under C = 6ND for loss laws, the power laws otherwise. */
-export function allocate(mapping: Mapping, flops: number): MappedAllocation {
+/**
+ * Applies a mapping to a budget: closed form under C = 6ND for loss laws, the power laws otherwise. With
+ * `uniqueTokens`, loss laws allocate for repeated data (Muennighoff et al. 2023); power-law mappings have no
+ * loss model to weigh repetition with, so they ignore it (the caller reports the repetition factor).
+ */
+export function allocate(mapping: Mapping, flops: number, uniqueTokens?: number): MappedAllocation {
+  if (mapping.form === 'loss' && uniqueTokens !== undefined) {
+    const allocation = computeDataConstrainedAllocation(mapping.law, flops, uniqueTokens);
+    return { params: allocation.params, tokens: allocation.tokens, loss: allocation.loss ?? undefined };
+  }
   if (mapping.form === 'loss') {
     const allocation = computeOptimalAllocation(mapping.law, flops);
     return { params: allocation.params, tokens: allocation.tokens, loss: predictLoss(mapping.law, allocation.params, allocation.tokens) };
@@ -41,11 +49,17 @@ export interface AllocationWithIntervals extends MappedAllocation {
   readonly lossInterval?: [number, number];
 }
 
-export function allocateWithIntervals(mapping: Mapping, samples: readonly Mapping[], flops: number, confidence: number): AllocationWithIntervals {
-  const point = allocate(mapping, flops);
+export function allocateWithIntervals(
+  mapping: Mapping,
+  samples: readonly Mapping[],
+  flops: number,
+  confidence: number,
+  uniqueTokens?: number,
+): AllocationWithIntervals {
+  const point = allocate(mapping, flops, uniqueTokens);
   const replicates = samples.map((sample) => {
     try {
-      return allocate(sample, flops);
+      return allocate(sample, flops, uniqueTokens);
     } catch {
       return undefined;
     }
