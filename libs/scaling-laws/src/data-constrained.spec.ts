@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { computeDataConstrainedAllocation, effectiveTokens, REPETITION_HALF_LIFE_EPOCHS } from './data-constrained.js';
-import { computeOptimalAllocation, predictLoss, type LossLaw } from './loss-law.js';
+import { computeOptimalAllocation, predictLoss } from './loss-law.js';
+import { EPOCH_2024 } from './__tests__/published-laws.js';
 
-const epoch: LossLaw = { irreducibleLoss: 1.8172, paramCoeff: 482.01, dataCoeff: 2085.43, paramExponent: 0.3478, dataExponent: 0.3658 };
+const epoch = EPOCH_2024;
 const relativeError = (actual: number, expected: number) => Math.abs(actual - expected) / Math.abs(expected);
 
 describe('effectiveTokens (Muennighoff et al. 2023)', () => {

@@ -1,18 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { ScalingLawError } from './errors.js';
 import { computeIsoFlopAllocation } from './iso-flop-allocation.js';
-import { checkLossLaw, computeOptimalAllocation, frontierExponents, predictLoss, type LossLaw } from './loss-law.js';
+import { checkLossLaw, computeOptimalAllocation, frontierExponents, predictLoss } from './loss-law.js';
 import { allocateWithPowerLaw, powerLawFromLossLaw } from './power-law.js';
 import { FLOPS_PER_PARAM_TOKEN } from './transformer-flops.js';
+import { EPOCH_2024, CHINCHILLA_TEX } from './__tests__/published-laws.js';
 
-const epoch: LossLaw = { irreducibleLoss: 1.8172, paramCoeff: 482.01, dataCoeff: 2085.43, paramExponent: 0.3478, dataExponent: 0.3658 };
-const chinchillaTex: LossLaw = {
-  irreducibleLoss: Math.exp(0.5267228),
-  paramCoeff: Math.exp(6.0073404),
-  dataCoeff: Math.exp(6.0179186),
-  paramExponent: 0.33917084,
-  dataExponent: 0.2849083,
-};
+const epoch = EPOCH_2024;
+const chinchillaTex = CHINCHILLA_TEX;
 const budgets = Array.from({ length: 13 }, (_, k) => 10 ** (15 + k)); // 1e15 … 1e27
 const relativeError = (actual: number, expected: number) => Math.abs(actual - expected) / Math.abs(expected);
 

@@ -28,6 +28,9 @@ export interface ProfileSummary {
 
 const Z80 = 1.2816;
 
+/** What every report chart shares: the vega-lite schema, its title and a size that reads well in a report. */
+const chartFrame = (title: string) => ({ $schema: 'https://vega.github.io/schema/vega-lite/v6.json', title, width: 520, height: 340 });
+
 /** Per-budget parabola minima of the succeeded runs. */
 export function summariseProfiles(runs: readonly RunWithCurve[]): ProfileSummary[] {
   const profiles = fitProfiles(runs);
@@ -100,10 +103,7 @@ export function isoFlopSpec(runs: readonly RunWithCurve[], title: string): Recor
   const y = { field: 'loss', type: 'quantitative', scale: { zero: false }, title: 'Final loss (nats/token)' };
   const color = { field: 'budget', type: 'nominal', title: 'IsoFLOP budget', sort: budgetOrder(runs) };
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title,
-    width: 520,
-    height: 340,
+    ...chartFrame(title),
     layer: [
       { data: { values: curves }, mark: { type: 'line', opacity: 0.7 }, encoding: { x, y, color } },
       { data: { values: points }, mark: { type: 'point', filled: true, size: 50 }, encoding: { x, y, color } },
@@ -135,10 +135,7 @@ export function frontierSpec(input: StudyReportInput, profiles: readonly Profile
   const x = { field: 'flops', type: 'quantitative', scale: { type: 'log' }, title: 'Compute budget C (FLOPs)' };
   const y = { field: 'params', type: 'quantitative', scale: { type: 'log' }, title: 'N_opt (parameters)' };
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title,
-    width: 520,
-    height: 340,
+    ...chartFrame(title),
     layer: [
       { data: { values: lines }, mark: 'line', encoding: { x, y, color: { field: 'fit', type: 'nominal', title: 'Fit' } } },
       { data: { values: minima }, mark: 'rule', encoding: { x, y: { ...y, field: 'low' }, y2: { field: 'high' } } },
@@ -156,10 +153,7 @@ export function curvesSpec(runs: readonly RunWithCurve[], title: string): Record
       .map((p) => ({ run: r.runId, tokens: p.tokens, loss: p.evalLoss ?? p.trainLoss, budget: fmtBudget(r.budgetFlops) })),
   );
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title,
-    width: 520,
-    height: 340,
+    ...chartFrame(title),
     data: { values },
     mark: { type: 'line', opacity: 0.6 },
     encoding: {

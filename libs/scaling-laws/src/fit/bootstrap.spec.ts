@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { LossLaw } from '../loss-law.js';
 import { createRandom, resampleCounts } from '../random.js';
 import { syntheticIsoFlopSweep } from '../synthetic.js';
 import { bootstrapApproach2, bootstrapApproach3, percentile } from './bootstrap.js';
+import { EPOCH_2024 } from '../__tests__/published-laws.js';
 
-const epoch: LossLaw = { irreducibleLoss: 1.8172, paramCoeff: 482.01, dataCoeff: 2085.43, paramExponent: 0.3478, dataExponent: 0.3658 };
+const epoch = EPOCH_2024;
 const noisy = syntheticIsoFlopSweep(epoch, { noise: 0.005, seed: 11, span: 16 });
 const grid = [
   { a: 5, b: 5, e: 0.5, alpha: 0.5, beta: 0.5 },

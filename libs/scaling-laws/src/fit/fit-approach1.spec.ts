@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { frontierExponents, predictLoss, type LossLaw } from '../loss-law.js';
 import { fitApproach1, smoothGaussian, type LossCurve } from './fit-approach1.js';
+import { EPOCH_2024 } from '../__tests__/published-laws.js';
 
-const epoch: LossLaw = { irreducibleLoss: 1.8172, paramCoeff: 482.01, dataCoeff: 2085.43, paramExponent: 0.3478, dataExponent: 0.3658 };
+const epoch = EPOCH_2024;
 const chinchilla: LossLaw = { irreducibleLoss: 1.69, paramCoeff: 406.4, dataCoeff: 410.7, paramExponent: 0.34, dataExponent: 0.28 };
 
 /** Loss curves of fixed-N runs read off a known law: 16 sizes 1e7…3e9, each to 400 tokens/param. */

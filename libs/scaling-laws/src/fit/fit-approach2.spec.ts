@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { loadSvgRuns240 } from '../__tests__/chinchilla-svg-data.js';
-import { computeOptimalAllocation, predictLoss, type LossLaw } from '../loss-law.js';
+import { computeOptimalAllocation, predictLoss } from '../loss-law.js';
 import { syntheticIsoFlopSweep } from '../synthetic.js';
 import { groupByBudget } from './budget-grouping.js';
 import { fitApproach2 } from './fit-approach2.js';
 import { fitIsoFlopParabola } from './iso-flop-parabola.js';
+import { EPOCH_2024 } from '../__tests__/published-laws.js';
 
-const epoch: LossLaw = { irreducibleLoss: 1.8172, paramCoeff: 482.01, dataCoeff: 2085.43, paramExponent: 0.3478, dataExponent: 0.3658 };
+const epoch = EPOCH_2024;
 
 describe('fitIsoFlopParabola', () => {
   it('recovers an exact parabola in ln N, its vertex and a zero standard error', () => {

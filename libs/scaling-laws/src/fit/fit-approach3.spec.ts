@@ -1,18 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadSvgRuns240 } from '../__tests__/chinchilla-svg-data.js';
-import { computeOptimalAllocation, type LossLaw } from '../loss-law.js';
+import { computeOptimalAllocation } from '../loss-law.js';
 import { syntheticIsoFlopSweep } from '../synthetic.js';
 import { APPROACH3_DEFAULT_GRID, fitApproach3, startFromLossLaw, type Approach3Fit } from './fit-approach3.js';
+import { EPOCH_2024, CHINCHILLA_TEX } from '../__tests__/published-laws.js';
 
 const relativeError = (actual: number, expected: number) => Math.abs(actual - expected) / Math.abs(expected);
-const epoch: LossLaw = { irreducibleLoss: 1.8172, paramCoeff: 482.01, dataCoeff: 2085.43, paramExponent: 0.3478, dataExponent: 0.3658 };
-const chinchillaTex: LossLaw = {
-  irreducibleLoss: Math.exp(0.5267228),
-  paramCoeff: Math.exp(6.0073404),
-  dataCoeff: Math.exp(6.0179186),
-  paramExponent: 0.33917084,
-  dataExponent: 0.2849083,
-};
+const epoch = EPOCH_2024;
+const chinchillaTex = CHINCHILLA_TEX;
 
 describe('fitApproach3 on the 240 Chinchilla runs (full 4,500-start grid)', () => {
   const runs = loadSvgRuns240();
