@@ -27,3 +27,4 @@ export * from './fit/iso-flop-parabola.js';
 export * from './fit/budget-grouping.js';
 export * from './fit/bootstrap.js';
 export * from './data-constrained.js';
+export * from './fitted-law.js';
