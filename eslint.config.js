@@ -1,6 +1,10 @@
 // Import boundaries between apps and libs (STYLE.md §6.1), enforced by tooling rather than politeness.
+import { fileURLToPath } from 'node:url';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { appBoundaries } from './tools/eslint-rules/app-boundaries.js';
+
+const root = fileURLToPath(new URL('.', import.meta.url));
 
 const allLibs = ['scaling-laws', 'contracts', 'language-model', 'kube-emulator'];
 const deepLibImports = { group: ['**/libs/**', '@scaleplan/*/src/**'], message: 'Import libraries through their @scaleplan/<lib> alias.' };
@@ -43,9 +47,15 @@ export default tseslint.config(
   boundary(['apps/worker/**'], ['kube-emulator'], [
     { group: ['@kubernetes/*'], message: 'Workers get no Kubernetes API access.' },
   ]),
-  // The CLI composes the apps: it may start them through their bootstrap modules (documented exception).
+  // The CLI composes the apps: it may start the control plane, through its public entry point only.
   {
     files: ['apps/cli/**'],
     rules: { 'no-restricted-imports': ['error', { patterns: [deepLibImports] }] },
+  },
+  // Relative paths too: resolved against the importing file, they may not reach into another app or library.
+  {
+    files: ['apps/**/*.ts', 'libs/**/*.ts'],
+    plugins: { scaleplan: { rules: { 'app-boundaries': appBoundaries } } },
+    rules: { 'scaleplan/app-boundaries': ['error', { root, entryPoints: { 'apps/cli': ['apps/control-plane/src/index.ts'] } }] },
   },
 );

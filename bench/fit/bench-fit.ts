@@ -14,7 +14,9 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { data: '../shared/data/svg_extracted_data.csv', resamples: 1000, scipyModes: 'default,tight', scipy: true };
+  // The published data's folder, found as test/support/shared-data.ts finds it.
+  const sharedData = process.env.SCALEPLAN_SHARED_DATA || '../shared/data';
+  const args: Args = { data: `${sharedData}/svg_extracted_data.csv`, resamples: 1000, scipyModes: 'default,tight', scipy: true };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     if (flag === '--data') args.data = argv[++i]!;

@@ -6,6 +6,7 @@ import { JobName, QueueName, type ScalingLaw } from '@scaleplan/contracts';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { startControlPlane } from '../../apps/control-plane/src/bootstrap.js';
+import { deleteKeysWithPrefix } from '../../apps/control-plane/src/redis/redis-connection.js';
 import { acquireDemoRedis } from '../../apps/control-plane/src/demo/private-redis.js';
 
 /**
@@ -20,15 +21,6 @@ const BUDGETS_PER_STUDY = 20;
 const SIZES = Math.round(RUNS / STUDIES / BUDGETS_PER_STUDY);
 const here = fileURLToPath(new URL('.', import.meta.url));
 const silent = new Writable({ write: (_c, _e, done) => done() });
-
-async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 5000);
-    cursor = next;
-    if (keys.length > 0) await redis.unlink(...keys);
-  } while (cursor !== '0');
-}
 
 async function bareBullmq(url: string, prefix: string): Promise<number> {
   const queue = new Queue(QueueName.Runs, { connection: { url }, prefix });
@@ -123,8 +115,8 @@ try {
   const ratio = full.seconds / bare;
   process.stdout.write(`ratio full/bare: ${ratio.toFixed(2)}× (target ≤ 2×: ${ratio <= 2 ? 'met' : 'NOT met'})\n`);
 } finally {
-  await deletePrefix(redis, barePrefix);
-  await deletePrefix(redis, fullPrefix);
+  await deleteKeysWithPrefix(redis, barePrefix, 5000);
+  await deleteKeysWithPrefix(redis, fullPrefix, 5000);
   redis.disconnect();
   await redisHandle.stop();
 }

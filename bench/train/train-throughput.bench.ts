@@ -5,11 +5,13 @@
  * sgemm (OPENBLAS_NUM_THREADS=1) when python3 with numpy exists.
  *
  * Options: --sizes 1e4,1e5,1e6  --seconds 20 (timed seconds per size)  --profile (kernel-time breakdown)
- *          --group-tokens 64 (attention group width, see grouped-attention.ts).
+ *          --group-tokens 64 (attention group width, see grouped-attention.ts)
+ *          --total (sizes are total parameter counts, as sweeps count them; see docs/worker.md).
+ * The "6·N_total" column is the FLOP rate in the sweeps' accounting (C = 6·N_total·D): what sizes the budgets.
  */
 import { spawnSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
-import { batchSizeFor, hardwareFlopsPerToken, loadCorpus, loadModel, loadTrainer, modelFlopsPerToken, solveShape, TrainingStream } from '@scaleplan/language-model';
+import { batchSizeFor, hardwareFlopsPerToken, loadCorpus, loadModel, loadTrainer, modelFlopsPerToken, solveShape, solveShapeForTotalParams, TrainingStream } from '@scaleplan/language-model';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: string): string => {
@@ -20,6 +22,7 @@ const sizes = option('sizes', '1e4,1e5,1e6').split(',').map(Number);
 const secondsPerSize = Number(option('seconds', '20'));
 const profile = args.includes('--profile');
 const groupTokens = Number(option('group-tokens', '64'));
+const sizesAreTotal = args.includes('--total');
 
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
@@ -54,10 +57,11 @@ const matmul = Math.max(matmulGflops(512), matmulGflops(1024));
 const numpy = numpyGflops();
 const corpus = loadCorpus('moby-dick', 'byte', 64);
 console.log(`backend ${backend}; rank-2 fp32 matmul ${matmul.toFixed(1)} GFLOP/s (best of 512², 1024²); numpy 1-thread sgemm ${numpy ? `${numpy.toFixed(1)} GFLOP/s` : 'n/a (no python3+numpy)'}`);
-console.log('N target | exact N | shape (L/d/H/ff) | batch | tok/s | model GFLOP/s | % of wasm matmul | % of numpy | incl. emb+logits GFLOP/s | % of wasm matmul');
+console.log('N target | exact N | N total | shape (L/d/H/ff) | batch | tok/s | model GFLOP/s | % of wasm matmul | % of numpy | incl. emb+logits GFLOP/s | % of wasm matmul | 6·N_total GFLOP/s');
 
 for (const target of sizes) {
-  const { shape, params } = solveShape(target, { vocabSize: corpus.tokenizer.vocabSize, sequenceLength: 64 });
+  const shapeOptions = { vocabSize: corpus.tokenizer.vocabSize, sequenceLength: 64 };
+  const { shape, params, paramsTotal } = sizesAreTotal ? solveShapeForTotalParams(target, shapeOptions) : solveShape(target, shapeOptions);
   const model = new TransformerModel(shape, 1, groupTokens);
   const optimizer = new AdamW(model.variables, model.specs.map((s) => s.decay));
   const stream = new TrainingStream(corpus.train, 64, 1);
@@ -89,7 +93,7 @@ for (const target of sizes) {
   const hardwareGflops = (hardwareFlopsPerToken(shape) * tokensPerSecond) / 1e9;
   const pct = (x: number, of: number | undefined): string => (of ? `${((100 * x) / of).toFixed(1)}%` : 'n/a');
   console.log(
-    `${target.toExponential(0)} | ${params} | ${shape.layers}/${shape.modelDim}/${shape.heads}/${shape.ffDim} | ${sequences}×64 | ${Math.round(tokensPerSecond)} | ${modelGflops.toFixed(2)} | ${pct(modelGflops, matmul)} | ${pct(modelGflops, numpy)} | ${hardwareGflops.toFixed(2)} | ${pct(hardwareGflops, matmul)}`,
+    `${target.toExponential(0)} | ${params} | ${paramsTotal} | ${shape.layers}/${shape.modelDim}/${shape.heads}/${shape.ffDim} | ${sequences}×64 | ${Math.round(tokensPerSecond)} | ${modelGflops.toFixed(2)} | ${pct(modelGflops, matmul)} | ${pct(modelGflops, numpy)} | ${hardwareGflops.toFixed(2)} | ${pct(hardwareGflops, matmul)} | ${((6 * paramsTotal * tokensPerSecond) / 1e9).toFixed(2)}`,
   );
   model.dispose();
   optimizer.dispose();

@@ -70,6 +70,24 @@ describe('control plane REST API (real Redis, no workers)', () => {
     await waitFor('the budget to be gone', async () => (await request(cp.url).get('/api/v1/namespaces/default/computebudgets/yaml-budget')).status === 404);
   });
 
+  it('clears a budget\'s allocation when its law is deleted (no stale N_opt/D_opt)', async () => {
+    await request(cp.url).post('/api/v1/namespaces/default/scalinglaws').set(auth).send({ kind: 'ScalingLaw', metadata: { name: 'published-law' }, spec: { preset: 'epoch-2024' } }).expect(201);
+    await request(cp.url).post('/api/v1/namespaces/default/computebudgets').set(auth).send({ kind: 'ComputeBudget', metadata: { name: 'on-published-law' }, spec: { flops: 1e21, scalingLaw: 'published-law' } }).expect(201);
+    const budgetPath = '/api/v1/namespaces/default/computebudgets/on-published-law';
+    const resolved = await waitFor('the budget to resolve from the law', async () => {
+      const body = (await request(cp.url).get(budgetPath)).body;
+      return body.status?.phase === 'Resolved' ? body : undefined;
+    });
+    expect(resolved.status.allocation.paramsColumn).toMatch(/\[/); // epoch-2024's published interval
+    await request(cp.url).delete('/api/v1/namespaces/default/scalinglaws/published-law').set(auth).expect((r) => expect([200, 202]).toContain(r.status));
+    const cleared = await waitFor('the allocation to be cleared', async () => {
+      const body = (await request(cp.url).get(budgetPath)).body;
+      return body.status && body.status.allocation === undefined ? body : undefined;
+    });
+    expect(cleared.status.conditions.find((c: { type: string }) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'UnknownScalingLaw' });
+    await request(cp.url).delete(budgetPath).set(auth).expect((r) => expect([200, 202]).toContain(r.status));
+  });
+
   it('computes allocations on the spot (FLOPs or accelerator-hours) and validates the query', async () => {
     const chinchilla = (await request(cp.url).get('/api/v1/allocations').query({ flops: 5.76e23, law: 'chinchilla-2022' }).expect(200)).body;
     expect(chinchilla.params / 1e9).toBeGreaterThan(35);
@@ -80,6 +98,10 @@ describe('control plane REST API (real Redis, no workers)', () => {
     const bad = (await request(cp.url).get('/api/v1/allocations').query({ flops: -5, law: 'chinchilla-2022' }).expect(400)).body;
     expect(bad.fields[0].field).toBe('flops');
     expect((await request(cp.url).get('/api/v1/allocations').query({ flops: 1e20, law: 'nope' }).expect(400)).body.fields[0].field).toBe('law');
+    expect((await request(cp.url).get('/api/v1/allocations').query({ flops: 1e24, law: 'epoch-2024', uniqueTokens: -1 }).expect(400)).body.fields[0].field).toBe('uniqueTokens');
+    expect((await request(cp.url).get('/api/v1/allocations').query({ flops: 1e24, law: 'epoch-2024', inferenceTokens: 'Infinity' }).expect(400)).body.fields[0].field).toBe('inferenceTokens');
+    const constrained = (await request(cp.url).get('/api/v1/allocations').query({ flops: 1e24, law: 'epoch-2024', uniqueTokens: 1e11 }).expect(200)).body;
+    expect(Math.abs(constrained.params / 59.8e9 - 1)).toBeLessThan(0.03);
   });
 
   it('serves OpenAPI, health, readiness and Prometheus metrics', async () => {

@@ -25,6 +25,9 @@ function startRedis(port: number, dir: string): ChildProcess {
   return spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always'], { stdio: 'ignore' });
 }
 
+/** A terminal phase: every run finished and fitted (Ready, or Degraded with the verdict's reason). */
+const isFinished = (phase: string | undefined): boolean => phase === 'Ready' || phase === 'Degraded';
+
 describe('control plane failure modes (real Redis, real worker processes, simulated runs)', () => {
   const cleanups: (() => Promise<void>)[] = [];
   afterEach(async () => {
@@ -42,7 +45,8 @@ describe('control plane failure modes (real Redis, real worker processes, simula
     const victim = await waitFor('a run to be training', async () => (await runsOf(cp.url)).find((r) => r.state === 'running'), 30_000, 50);
     const [pid] = await waitFor('a worker process', () => (dispatcher.pids().length > 0 ? dispatcher.pids() : undefined));
     process.kill(pid!, 'SIGKILL');
-    await waitFor('the study to finish', async () => ((await status(cp.url)).phase === 'Ready' ? true : undefined), 60_000, 200);
+    // 6 runs are too few for a trusted Approach 3 (the verdict says InsufficientEvidence): finished means Ready or Degraded.
+    await waitFor('the study to finish', async () => (isFinished((await status(cp.url)).phase) ? true : undefined), 60_000, 200);
     const runs = await runsOf(cp.url);
     expect(runs).toHaveLength(6);
     expect(runs.every((r) => r.state === 'succeeded')).toBe(true);
@@ -117,7 +121,7 @@ describe('control plane failure modes (real Redis, real worker processes, simula
 
     redis = startRedis(port, dir);
     await waitFor('/readyz to recover', async () => (await request(cp.url).get('/readyz')).status === 200, 20_000, 200);
-    await waitFor('the study to finish after the outage', async () => ((await status(cp.url)).phase === 'Ready' ? true : undefined), 90_000, 250);
+    await waitFor('the study to finish after the outage', async () => (isFinished((await status(cp.url)).phase) ? true : undefined), 90_000, 250);
     const runs = await runsOf(cp.url);
     expect(runs).toHaveLength(8);
     expect(runs.every((r) => r.state === 'succeeded')).toBe(true);

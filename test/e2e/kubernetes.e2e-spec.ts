@@ -11,6 +11,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { type RunningControlPlane, startControlPlane } from '../../apps/control-plane/src/bootstrap.js';
+import { deleteKeysWithPrefix } from '../../apps/control-plane/src/redis/redis-connection.js';
 
 const KUBECTL = '/usr/lib/google-cloud-sdk/bin/kubectl.1.32';
 const repoRoot = join(import.meta.dirname, '..', '..');
@@ -118,12 +119,7 @@ afterAll(async () => {
   if (process.env.SCALEPLAN_E2E_LOG_COPY && existsSync(logFile)) copyFileSync(logFile, process.env.SCALEPLAN_E2E_LOG_COPY);
   await emulator?.stop();
   if (redis) {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
+    await deleteKeysWithPrefix(redis, prefix);
     redis.disconnect();
   }
   rmSync(home, { recursive: true, force: true });
@@ -143,8 +139,9 @@ describe('kubernetes mode with kubectl', () => {
     expect(cells[0]).toBe('chinchilla-1e21');
     expect(cells[1]).toBe('1e+21');
     expect(cells[2]).toBe('preset:chinchilla-2022');
-    expect(cells[3]).toMatch(/^[\d.]+[KMBT]$/);
-    expect(cells[4]).toMatch(/^[\d.]+[KMBT]$/);
+    // N_opt and D_opt with the interval the preset's paper published (Chinchilla Table 2)
+    expect(cells[3]).toMatch(/^[\d.]+[KMBT] \[[\d.]+[KMBT]–[\d.]+[KMBT]\]$/);
+    expect(cells[4]).toMatch(/^[\d.]+[KMBT] \[[\d.]+[KMBT]–[\d.]+[KMBT]\]$/);
     expect(Number(cells[5])).toBeGreaterThan(5);
     expect(cells[5]).toBe(String(Number(Number(cells[5]).toPrecision(4)))); // 20.27, not 20.269548712651467
     expect(cells[6]).toBe('Resolved');
@@ -242,7 +239,8 @@ describe('kubernetes mode with kubectl', () => {
       expect(Number(row[2])).toBeCloseTo(law.status?.primaryFit.a, 3);
       expect(row[2]).toBe(String(Number(Number(row[2]).toPrecision(4)))); // a rounded to 4 significant figures
       expect(row[3]).toBe(String(Number(Number(row[3]).toPrecision(4))));
-      expect(row[4]).toBe('Ready');
+      expect(row[4]).toBe('Trusted'); // the Verdict column
+      expect(row[5]).toBe('Ready');
 
       const budget = await eventually('on-simulated-sweep to resolve from the fit', async () => {
         const cr = await getCr('cb', 'on-simulated-sweep');

@@ -1,4 +1,4 @@
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { loadCommandRegistrations } from './commands/index.js';
 import { reportCliError } from './cli-errors.js';
 
@@ -12,6 +12,5 @@ try {
   for (const register of await loadCommandRegistrations(process.argv.slice(2))) register(program);
   await program.parseAsync(process.argv);
 } catch (error) {
-  if (error instanceof CommanderError) process.exit(error.exitCode);
   process.exit(reportCliError(error));
 }

@@ -8,10 +8,17 @@ export const RUN_COLUMNS = {
   params: ['n', 'params', 'parameters', 'model size'],
   tokens: ['d', 'tokens', 'training tokens'],
   flops: ['c', 'flops', 'training flop', 'training flops'],
-  loss: ['loss', 'l', 'final loss'],
+  loss: ['loss', 'l', 'final loss', 'finalloss'],
   budget: ['budget', 'budget flops', 'budgetflops'],
   run: ['run', 'run id', 'runid'],
 } as const;
+
+/**
+ * Columns of the demo's and the dashboard's runs.csv that say which rows are fit data: only succeeded
+ * sweep runs are (the control plane fits exactly those); other rows are left out and listed.
+ */
+const STATE_COLUMN = 'state';
+const KIND_COLUMN = 'kind';
 
 /** Runs read from a CSV file, with the columns that were used. */
 export interface RunsFile {
@@ -21,6 +28,10 @@ export interface RunsFile {
   readonly columns: Readonly<Record<string, string>>;
   /** whether D came from a tokens column or from C/(6N) */
   readonly tokensFrom: 'tokens' | 'flops';
+  /** data rows in the file */
+  readonly rows: number;
+  /** rows left out, with why (runs that did not succeed, final runs of a budget), e.g. "row 3 (run b1-n2): state failed" */
+  readonly skipped: readonly string[];
 }
 
 const describeColumns = () =>
@@ -30,8 +41,9 @@ const describeColumns = () =>
 
 /**
  * Reads finished runs from CSV: N, loss, and D (tokens) or C (FLOPs, D = C/6N); optionally a
- * budget and a run id. Extra columns are ignored. Errors name the file, the row (1 = first data
- * row; the header is line 1 of the file) and the column.
+ * budget and a run id. Extra columns are ignored. The demo's and the dashboard's runs.csv are read as
+ * they are: `finalLoss` is the loss, and with `state`/`kind` columns only succeeded sweep runs are fitted.
+ * Errors name the file, the row (1 = first data row; the header is line 1 of the file) and the column.
  */
 export function readRunsCsv(path: string): RunsFile {
   let text: string;
@@ -58,6 +70,16 @@ export function readRunsCsv(path: string): RunsFile {
     throw new CliUsageError(`${path}: no column for ${missing.join(', ')}; found columns ${header.map((h) => JSON.stringify(h)).join(', ')}; accepted names: ${describeColumns()}`);
   }
   const tokensFrom = index.tokens >= 0 ? 'tokens' : 'flops';
+  const stateIndex = header.findIndex((h) => h.toLowerCase() === STATE_COLUMN);
+  const kindIndex = header.findIndex((h) => h.toLowerCase() === KIND_COLUMN);
+  const skipped: string[] = [];
+  const fitRows = rows.flatMap((row, i) => {
+    const why = stateIndex >= 0 && row[stateIndex] !== 'succeeded' ? `state ${row[stateIndex] || '(empty)'}` : kindIndex >= 0 && row[kindIndex] !== 'sweep' ? `kind ${row[kindIndex] || '(empty)'}` : null;
+    if (why === null) return [{ row, rowNumber: i + 1 }];
+    skipped.push(`row ${i + 1}${index.run >= 0 && row[index.run] ? ` (run ${row[index.run]})` : ''}: ${why}`);
+    return [];
+  });
+  if (fitRows.length === 0) throw new CliUsageError(`${path}: no succeeded sweep runs to fit (${skipped.length} rows left out: ${skipped.slice(0, 3).join('; ')}${skipped.length > 3 ? '; …' : ''})`);
   const numberAt = (row: string[], column: number, rowNumber: number): number => {
     const raw = row[column] ?? '';
     const value = raw === '' ? Number.NaN : Number(raw);
@@ -66,8 +88,7 @@ export function readRunsCsv(path: string): RunsFile {
     }
     return value;
   };
-  const observations = rows.map((row, i): LossObservation => {
-    const rowNumber = i + 1;
+  const observations = fitRows.map(({ row, rowNumber }): LossObservation => {
     const params = numberAt(row, index.params, rowNumber);
     const tokens = tokensFrom === 'tokens' ? numberAt(row, index.tokens, rowNumber) : numberAt(row, index.flops, rowNumber) / (6 * params);
     const observation: { -readonly [K in keyof LossObservation]: LossObservation[K] } = { params, tokens, loss: numberAt(row, index.loss, rowNumber) };
@@ -76,5 +97,5 @@ export function readRunsCsv(path: string): RunsFile {
     return observation;
   });
   const columns = Object.fromEntries(Object.entries(index).filter(([, i]) => i >= 0).map(([key, i]) => [key, header[i]!]));
-  return { path, observations, columns, tokensFrom };
+  return { path, observations, columns, tokensFrom, rows: rows.length, skipped };
 }

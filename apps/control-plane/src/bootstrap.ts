@@ -9,7 +9,7 @@ import { loadControlPlaneConfig, type ControlPlaneConfig, type ControlPlaneTunin
 import { ControlPlaneCore } from './control-plane.core.js';
 import { ControlPlaneModule, type ControlPlaneExtensions } from './control-plane.module.js';
 import { CONTROL_PLANE_CORE } from './control-plane.tokens.js';
-import { ControlPlaneExceptionFilter } from './http/control-plane-exception.filter.js';
+import { ControlPlaneExceptionFilter, requestBodyErrorResponse } from './http/control-plane-exception.filter.js';
 import { createRootLogger } from './logging/logger.js';
 import { extensionsForDispatch } from './kube/kubernetes.module.js';
 import { connectOrFail, createRedis } from './redis/redis-connection.js';
@@ -59,9 +59,10 @@ export async function startControlPlane(overrides: ControlPlaneOverrides = {}): 
     app.use(express.json({ limit: '5mb' }));
     app.use(express.text({ type: YAML_TYPES, limit: '5mb' }));
     // Body-parser errors (malformed JSON, too large) happen before Nest's filters: answer them in the same shape.
-    app.use((error: { status?: number; message?: string }, _request: express.Request, response: express.Response, next: express.NextFunction) => {
-      if (typeof error?.status !== 'number' || error.status < 400 || error.status >= 500) return next(error);
-      response.status(error.status).json({ statusCode: error.status, error: 'Invalid', message: `Invalid request body: ${error.message}`, fields: [{ field: '(body)', message: error.message }] });
+    app.use((error: unknown, _request: express.Request, response: express.Response, next: express.NextFunction) => {
+      const bodyError = requestBodyErrorResponse(error);
+      if (!bodyError) return next(error);
+      response.status(bodyError.status).json(bodyError.body);
     });
     app.useGlobalFilters(new ControlPlaneExceptionFilter(log.child({ context: 'ControlPlaneExceptionFilter' })));
     const document = SwaggerModule.createDocument(

@@ -119,8 +119,15 @@ export class ControlPlaneCore {
     // Approach 1 needs the loss curves (stored apart from the records); the others only final losses.
     const records = law.spec.fit.methods.includes(1) ? await this.runs.listWithCurves('ScalingLaw', ref) : await this.runs.list('ScalingLaw', ref);
     const previous = await this.fits.get(ref);
+    // The budgets that allocate from this law: the verdict checks N_opt's interval where it is used.
+    const budgetFlops = (await this.deps.budgets.list(ref.namespace))
+      .filter((b) => b.spec.scalingLaw === ref.name && !b.metadata.deletionTimestamp)
+      .flatMap((b) => {
+        const resolved = this.deps.resolveFlops(b.spec);
+        return resolved.ok ? [resolved.flops] : [];
+      });
     const started = performance.now();
-    const state = await fitter.fit(law, records, previous);
+    const state = await fitter.fit(law, records, previous, budgetFlops);
     const seconds = (performance.now() - started) / 1000;
     metrics.onRefit(seconds);
     await this.fits.put(ref, state);

@@ -7,3 +7,5 @@ export * from './resources/compute-budget.js';
 export * from './resources/run-record.js';
 export * from './run-cancellation.js';
 export * from './resources/display-precision.js';
+export * from './environment.js';
+export * from './worker-launch.js';

@@ -48,7 +48,12 @@ export const simulationSchema = z.object({
 
 export const TokenizerKind = { Byte: 'byte', Char: 'char' } as const;
 
-/** Payload of a `TrainRun` job: train one model of ~`params` non-embedding parameters on exactly `tokens` tokens. */
+/**
+ * Payload of a `TrainRun` job: train one model of ~`params` non-embedding parameters on exactly `tokens` tokens.
+ * The training recipe (shape rule, learning rate, warm-up, AdamW settings, evaluation) does not travel here: it
+ * is the worker's, versioned as `TRAINING_RECIPE_VERSION` of `@scaleplan/language-model` and echoed in the
+ * outcome's `recipeVersion` (docs/worker.md, "Training recipe").
+ */
 export const trainRunSchema = z.object({
   /** Owner of the run (a ScalingLaw for sweep runs, a ComputeBudget for final runs). */
   owner: objectRefSchema,
@@ -68,7 +73,6 @@ export const trainRunSchema = z.object({
   budgetFlops: z.number().finite().positive().optional(),
   simulate: simulationSchema.optional(),
 });
-export type TrainRun = z.infer<typeof trainRunSchema>;
 export type TrainRunInput = z.input<typeof trainRunSchema>;
 
 /** One point of a run's loss curve. Losses are in nats per token. */
@@ -108,6 +112,10 @@ export const trainingOutcomeSchema = z.object({
   flops: z.number(),
   /** Final held-out loss in nats/token; absent when the run diverged. */
   finalLoss: z.number().optional(),
+  /** Held-out tokens of the final evaluation. */
+  evalTokens: z.number().int().positive().optional(),
+  /** Standard error of `finalLoss` from the sampling of held-out windows (not seed noise). */
+  finalLossStdError: z.number().nonnegative().optional(),
   divergedAtStep: z.number().int().optional(),
   divergenceReason: z.string().optional(),
   shape: modelShapeSchema,
@@ -118,6 +126,8 @@ export const trainingOutcomeSchema = z.object({
   tokensPerSecond: z.number(),
   /** D / unique training tokens of the corpus (> 1 means passes over a small corpus). */
   repetitionFactor: z.number(),
+  /** The worker's training recipe (`TRAINING_RECIPE_VERSION`); absent for simulated runs and older workers. */
+  recipeVersion: z.number().int().positive().optional(),
   /** Step the run resumed from after a restart, if it did. */
   resumedFromStep: z.number().int().optional(),
 });
@@ -132,10 +142,6 @@ export const trainingProgressSchema = z.object({
   point: lossPointSchema.optional(),
 });
 export type TrainingProgress = z.infer<typeof trainingProgressSchema>;
-
-export interface JobCatalog {
-  TrainRun: { queue: typeof QueueName.Runs; data: TrainRun; result: TrainingOutcome };
-}
 
 /**
  * Same run → same job id, so re-planning or a control-plane restart never enqueues a run twice.

@@ -86,7 +86,7 @@ export interface LbfgsSolver {
   minimize(objective: ObjectiveWithGradient, start: ArrayLike<number>): LbfgsResult;
 }
 
-/** Wolfe curvature constant c₂ (0.9 is the usual choice for quasi-Newton methods). */
+/** Wolfe curvature constant c₂ (0.9 is the usual choice for quasi-Newton methods): accept a step once φ'(t) ≥ c₂·φ'(0). */
 const CURVATURE = 0.9;
 
 const maxAbs = (v: Float64Array): number => {
@@ -99,7 +99,7 @@ const maxAbs = (v: Float64Array): number => {
 };
 
 /**
- * Limited-memory BFGS (Nocedal & Wright 2006, Algorithm 7.4 two-loop recursion) with a strong-Wolfe
+ * Limited-memory BFGS (Nocedal & Wright 2006, Algorithm 7.4 two-loop recursion) with a weak-Wolfe
  * line search (step 1 tried first, cubic interpolation). Pairs with sᵀy ≤ 1e-16·|s||y| are skipped.
  * Unconstrained; a non-finite trial value counts as a too-long step.
  */
@@ -149,8 +149,9 @@ export function createLbfgsSolver(dimension: number, options: LbfgsOptions = {})
   };
 
   /**
-   * Strong-Wolfe line search (Nocedal & Wright 2006, Algorithms 3.5–3.6, cubic interpolation).
-   * The curvature condition guarantees sᵀy > 0, so every pair is a useful update. Leaves the
+   * Weak-Wolfe line search: sufficient decrease plus φ'(t) ≥ c₂·φ'(0), found by the bracketing and zoom of
+   * Nocedal & Wright 2006, Algorithms 3.5–3.6 (whose strong form would also bound φ'(t) from above), with cubic
+   * interpolation. The curvature condition guarantees sᵀy > 0, so every pair is a useful update. Leaves the
    * accepted point in xTrial/gTrial and returns its value, or NaN when no acceptable step was found.
    */
   function wolfeLineSearch(objective: ObjectiveWithGradient, value0: number, slope0: number, firstStep: number): number {

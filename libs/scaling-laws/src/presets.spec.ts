@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { ScalingLawError } from './errors.js';
-import { CHINCHILLA_TABLE3_APPROACH1, CHINCHILLA_TABLE_A3_APPROACH2, PRESET_NAMES, allocate, getPreset, powerLawFromTable } from './presets.js';
+import { frontierExponents } from './loss-law.js';
+import {
+  CHINCHILLA_TABLE3_APPROACH1,
+  CHINCHILLA_TABLE_A3_APPROACH2,
+  PRESET_NAMES,
+  allocate,
+  getPreset,
+  powerLawFromTable,
+  presetFittedMapping,
+} from './presets.js';
 
 const relativeError = (actual: number, expected: number) => Math.abs(actual - expected) / Math.abs(expected);
 
@@ -43,6 +52,28 @@ describe('presets', () => {
 
   it('an unknown name throws UnknownPreset listing the known names', () => {
     expect(() => getPreset('kaplan-2020')).toThrow(ScalingLawError);
-    expect(() => getPreset('kaplan-2020')).toThrow(/known presets: chinchilla-2022, chinchilla-2022-approach1, chinchilla-2022-approach2, epoch-2024/);
+    expect(() => getPreset('kaplan-2020')).toThrow(
+      /known presets: chinchilla-2022, chinchilla-2022-approach1, chinchilla-2022-approach2, epoch-2024/,
+    );
+  });
+
+  it('carries what each source published about a: Epoch’s SE (95%), Chinchilla Table 2 (10th–90th)', () => {
+    const epoch = getPreset('epoch-2024').published!;
+    expect(epoch.percentiles).toEqual([2.5, 97.5]);
+    expect(epoch.a.lower).toBeCloseTo(0.5126 - 1.96 * 0.02, 3);
+    expect(epoch.a.upper).toBeCloseTo(0.5126 + 1.96 * 0.02, 3);
+    const law = getPreset('epoch-2024').mapping;
+    if (law.kind !== 'loss-law') throw new Error('unreachable');
+    expect(frontierExponents(law.law).a).toBeCloseTo(epoch.a.median, 3); // the interval is centred on the preset's own a
+    expect(getPreset('chinchilla-2022').published).toMatchObject({ a: { lower: 0.454, upper: 0.455 }, percentiles: [10, 90] });
+    expect(getPreset('chinchilla-2022').published!.note).toMatch(/implausibly narrow/);
+    expect(getPreset('chinchilla-2022-approach1').published!.a).toMatchObject({ lower: 0.488, upper: 0.502 });
+    expect(getPreset('chinchilla-2022-approach2').published!.a).toMatchObject({ lower: 0.462, upper: 0.534 });
+  });
+
+  it('presetFittedMapping hands a preset over as a fitted mapping without replicates', () => {
+    const fitted = presetFittedMapping('epoch-2024');
+    expect(fitted).toMatchObject({ source: { kind: 'preset', name: 'epoch-2024' }, samples: [], percentiles: [2.5, 97.5] });
+    expect(fitted.mapping).toBe(getPreset('epoch-2024').mapping);
   });
 });

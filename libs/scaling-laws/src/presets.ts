@@ -1,19 +1,34 @@
 import { ScalingLawError } from './errors.js';
+import type { FitMethod, FittedMapping, PublishedUncertainty } from './fitted-law.js';
 import { computeOptimalAllocation, type Allocation, type LossLaw } from './loss-law.js';
 import { allocateWithPowerLaw, fitPowerLaws, type PowerLawMapping } from './power-law.js';
 
 /** An allocation mapping: a parametric loss law (Approach 3) or a pair of power laws (Approaches 1, 2). */
 export type AllocationMapping =
-  | { readonly kind: 'loss-law'; readonly law: LossLaw }
-  | { readonly kind: 'power-law'; readonly powerLaw: PowerLawMapping };
+  { readonly kind: 'loss-law'; readonly law: LossLaw } | { readonly kind: 'power-law'; readonly powerLaw: PowerLawMapping };
 
 /** A published scaling law, with where its numbers come from. */
 export interface ScalingLawPreset {
   readonly name: PresetName;
   readonly description: string;
   readonly source: string;
+  /** the paper's approach the preset reproduces */
+  readonly method: FitMethod;
   readonly mapping: AllocationMapping;
+  /** what its source published about the uncertainty of its frontier; absent when it published nothing */
+  readonly published?: PublishedUncertainty;
 }
+
+/**
+ * Middle of the compute the Chinchilla runs span (IsoFLOP budgets 6e18 to 3e21 FLOPs, Hoffmann et al. 2022
+ * §3.2), on a log scale: the anchor of the published exponent intervals, which Epoch's refit shares (same runs).
+ */
+export const CHINCHILLA_RUNS_ANCHOR_FLOPS = Math.sqrt(6e18 * 3e21);
+
+/** z of the central 95% of a normal distribution (Epoch give SEs; their CIs are 2.5/97.5 percentiles). */
+const Z_95 = 1.959964;
+const EPOCH_A = 0.5126;
+const EPOCH_A_STANDARD_ERROR = 0.02;
 
 /** Allocation of `flops` under any mapping (closed form for loss laws, C^a / C^b for power laws). */
 export const allocate = (mapping: AllocationMapping, flops: number): Allocation =>
@@ -66,6 +81,15 @@ const PRESETS: Readonly<Record<PresetName, ScalingLawPreset>> = {
     name: 'chinchilla-2022',
     description: 'Chinchilla Approach 3 fit, unrounded TeX values (E 1.6934, A 406.4, B 410.7, α 0.3392, β 0.2849)',
     source: 'Hoffmann et al. 2022, arXiv 2203.15556, eq. 10 / App. D.2 (TeX source values)',
+    method: 3,
+    published: {
+      // Table 2 prints a = 0.46 (0.454, 0.455); the centre here is the interval's midpoint, as Epoch used it.
+      a: { lower: 0.454, median: 0.4545, upper: 0.455 },
+      percentiles: [10, 90],
+      anchorFlops: CHINCHILLA_RUNS_ANCHOR_FLOPS,
+      source: 'Hoffmann et al. 2022, Table 2 (Approach 3): a 0.46 (0.454, 0.455), 10th–90th percentile',
+      note: 'implausibly narrow: the optimizer stopped early in every bootstrap replicate (Besiroglu et al. 2024 estimate ~600,000 runs would be needed for that width)',
+    },
     mapping: {
       kind: 'loss-law',
       law: {
@@ -82,6 +106,13 @@ const PRESETS: Readonly<Record<PresetName, ScalingLawPreset>> = {
     name: 'chinchilla-2022-approach1',
     description: 'Power laws through the Chinchilla Approach 1 projection table (a ≈ 0.498)',
     source: 'Hoffmann et al. 2022, arXiv 2203.15556, Table 3; fitted here by log-log least squares',
+    method: 1,
+    published: {
+      a: { lower: 0.488, median: 0.5, upper: 0.502 },
+      percentiles: [10, 90],
+      anchorFlops: CHINCHILLA_RUNS_ANCHOR_FLOPS,
+      source: 'Hoffmann et al. 2022, Table 2 (Approach 1): a 0.50 (0.488, 0.502), 10th–90th percentile of a subsampling bootstrap',
+    },
     mapping: { kind: 'power-law', powerLaw: powerLawFromTable(CHINCHILLA_TABLE3_APPROACH1) },
   },
   /** Power laws through Hoffmann et al. 2022 Table A3, Approach 2 columns: N ≈ 0.145·C^0.490, D ≈ 1.15·C^0.510. */
@@ -89,6 +120,13 @@ const PRESETS: Readonly<Record<PresetName, ScalingLawPreset>> = {
     name: 'chinchilla-2022-approach2',
     description: 'Power laws through the Chinchilla Approach 2 projection table (a ≈ 0.490)',
     source: 'Hoffmann et al. 2022, arXiv 2203.15556, Table A3 (Approach 2 columns); fitted here by log-log least squares',
+    method: 2,
+    published: {
+      a: { lower: 0.462, median: 0.49, upper: 0.534 },
+      percentiles: [10, 90],
+      anchorFlops: CHINCHILLA_RUNS_ANCHOR_FLOPS,
+      source: 'Hoffmann et al. 2022, Table 2 (Approach 2): a 0.49 (0.462, 0.534), 10th–90th percentile of a subsampling bootstrap',
+    },
     mapping: { kind: 'power-law', powerLaw: powerLawFromTable(CHINCHILLA_TABLE_A3_APPROACH2) },
   },
   /** Besiroglu et al. 2024 (Epoch AI) refit on the 240 points extracted from Chinchilla's Fig. 4: E 1.8172, A 482.01, B 2085.43, α 0.3478, β 0.3658. */
@@ -96,7 +134,18 @@ const PRESETS: Readonly<Record<PresetName, ScalingLawPreset>> = {
     name: 'epoch-2024',
     description: 'Epoch AI replication of Chinchilla Approach 3 (E 1.8172, A 482.01, B 2085.43, α 0.3478, β 0.3658)',
     source: 'Besiroglu, Erdil, Barnett & You 2024, "Chinchilla Scaling: A replication attempt", arXiv 2404.10102, Table 1',
-    mapping: { kind: 'loss-law', law: { irreducibleLoss: 1.8172, paramCoeff: 482.01, dataCoeff: 2085.43, paramExponent: 0.3478, dataExponent: 0.3658 } },
+    method: 3,
+    published: {
+      a: { lower: EPOCH_A - Z_95 * EPOCH_A_STANDARD_ERROR, median: EPOCH_A, upper: EPOCH_A + Z_95 * EPOCH_A_STANDARD_ERROR },
+      percentiles: [2.5, 97.5],
+      anchorFlops: CHINCHILLA_RUNS_ANCHOR_FLOPS,
+      source: 'Besiroglu et al. 2024, Table 1: a = 0.5126 (SE 0.02) from 4000 bootstrap resamples',
+      note: 'derived from the published standard error of a (a ± 1.96·SE)',
+    },
+    mapping: {
+      kind: 'loss-law',
+      law: { irreducibleLoss: 1.8172, paramCoeff: 482.01, dataCoeff: 2085.43, paramExponent: 0.3478, dataExponent: 0.3658 },
+    },
   },
 };
 
@@ -106,4 +155,16 @@ export function getPreset(name: string): ScalingLawPreset {
     throw new ScalingLawError('UnknownPreset', `unknown scaling-law preset "${name}"; known presets: ${PRESET_NAMES.join(', ')}`);
   }
   return PRESETS[name as PresetName];
+}
+
+/** A preset as a fitted mapping: the published point estimate, no replicates, and its published interval if any. */
+export function presetFittedMapping(name: string): FittedMapping {
+  const preset = getPreset(name);
+  return {
+    source: { kind: 'preset', name: preset.name },
+    mapping: preset.mapping,
+    samples: [],
+    percentiles: preset.published?.percentiles ?? [10, 90],
+    ...(preset.published ? { published: preset.published } : {}),
+  };
 }

@@ -3,9 +3,6 @@ import { ScalingLawError } from './errors.js';
 /** C ≈ 6·N·D for dense transformers: 2 FLOPs per multiply-accumulate, backward = 2× forward (Kaplan et al. 2020). */
 export const FLOPS_PER_PARAM_TOKEN = 6;
 
-/** Training FLOPs of N parameters on D tokens under the 6ND convention. */
-export const sixNDFlops = (params: number, tokens: number): number => FLOPS_PER_PARAM_TOKEN * params * tokens;
-
 /** The shape of a decoder-only transformer, as far as FLOP counting needs it. */
 export interface TransformerShape {
   readonly layers: number;

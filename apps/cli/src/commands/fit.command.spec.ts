@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, describe, expect, it } from 'vitest';
-import { dropTopLoss, registerFitCommand, toCurves } from './fit.command.js';
+import { needsSharedData, sharedDataFile } from '../../../../test/support/shared-data.js';
+import { dropTopLoss, registerFitCommand, runsAndCurves } from './fit.command.js';
 
-const SVG = '../shared/data/svg_extracted_data.csv';
+const SVG = sharedDataFile('svg_extracted_data.csv');
 const runCli = (...args: string[]) => {
   if (!existsSync('dist/apps/cli/src/main.js')) throw new Error('dist/apps/cli/src/main.js is missing: run "npm run build" before this spec');
   const result = spawnSync(process.execPath, ['bin/scaleplan.js', ...args], { encoding: 'utf8', timeout: 120_000 });
@@ -22,14 +23,18 @@ const csv = (name: string, text: string) => {
 };
 
 describe('scaleplan fit (built CLI)', () => {
-  it('fits all three methods on the 240 Chinchilla runs with bootstrap intervals, one JSON object per method', () => {
+  it('fits the 240 Chinchilla runs into one JSON document: intervals, verdicts, and each method\'s FittedMapping', needsSharedData('svg_extracted_data.csv'), () => {
     const { status, stdout, stderr } = runCli('fit', SVG, '--drop-top-loss', '5', '--method', 'all', '--bootstrap', '20', '--seed', '3', '--budgets', '1e21,5.76e23', '--json');
     expect(stderr).toBe('');
     expect(status).toBe(0);
-    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l));
-    expect(lines.map((l) => l.method)).toEqual([1, 2, 3]);
-    const [, two, three] = lines;
-    expect(Object.keys(three)).toEqual(expect.arrayContaining(['method', 'params', 'a', 'b', 'G', 'objective', 'converged', 'intervals', 'allocations']));
+    const document = JSON.parse(stdout);
+    expect(document).toMatchObject({ format: 'scaleplan-fit', version: 1, primaryMethod: 3, seed: 3, resamples: 20, percentiles: [10, 90], budgets: [1e21, 5.76e23] });
+    expect(document.fits.map((f: { method: number }) => f.method)).toEqual([1, 2, 3]);
+    const [one, two, three] = document.fits;
+    // Final losses only: Approach 1 refuses with the reason instead of gluing rows of equal N into curves.
+    expect(one.refused.message).toMatch(/needs training curves/);
+    expect(one.verdict.reason).toBe('InsufficientEvidence');
+    expect(Object.keys(three)).toEqual(expect.arrayContaining(['method', 'params', 'a', 'b', 'G', 'objective', 'converged', 'intervals', 'allocations', 'verdict', 'diagnostics', 'fitted']));
     expect(three.runs).toBe(240);
     expect(three.converged).toBe(true);
     expect(Math.abs(three.params.alpha / 0.3473 - 1)).toBeLessThan(2e-3);
@@ -40,9 +45,26 @@ describe('scaleplan fit (built CLI)', () => {
     expect(three.allocations).toHaveLength(2);
     expect(three.allocations[1]).toMatchObject({ flops: 5.76e23 });
     expect(three.allocations[1].intervals.params.lower).toBeLessThan(three.allocations[1].params * 1.0001);
+    expect(three.fitted).toMatchObject({ source: { kind: 'fit', method: 3, runs: 240 }, mapping: { kind: 'loss-law' }, percentiles: [10, 90], resamples: 20 });
+    expect(three.fitted.samples).toHaveLength(three.bootstrap.succeeded);
+    expect(three.verdict.checks.map((c: { name: string }) => c.name)).toContain('influentialRuns');
     expect(two.params).toBeNull();
+    expect(two.fitted.mapping.kind).toBe('power-law');
     expect(Math.abs(two.a - 0.5175)).toBeLessThan(0.03);
     expect(two.allocations[0].loss).toBeNull();
+  });
+
+  it('by default warns when a few runs move the answer beyond its interval (all 245 Chinchilla rows)', needsSharedData('svg_extracted_data.csv'), () => {
+    const { status, stdout } = runCli('fit', SVG, '--method', '3', '--bootstrap', '50', '--budgets', '1e24');
+    expect(status).toBe(0);
+    expect(stdout).toMatch(/warning influentialRuns: 5 run\(s\) move the answer beyond its interval: without the 5 most outlying run\(s\) \(row-2, row-1, row-4, row-3, row-5\)/);
+  });
+
+  it('unknown methods: one clear line, exit 2', () => {
+    const { status, stdout, stderr } = runCli('fit', join(dir, 'any.csv'), '--method', '4');
+    expect(status).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toBe('scaleplan: --method must be 1, 2, 3, a comma-separated list of them or all, got "4"\n');
   });
 
   it('accepts N, D, loss columns and prints a text report', () => {
@@ -50,9 +72,11 @@ describe('scaleplan fit (built CLI)', () => {
     for (const [n, d] of [[1e8, 2e9], [2e8, 1e9], [4e8, 5e8], [1e8, 2e10], [2e8, 1e10], [4e8, 5e9], [8e8, 2.5e9]]) {
       rows.push(`${n},${d},${(1.8 + 480 / n ** 0.35 + 2000 / d ** 0.37).toFixed(6)}`);
     }
-    const { status, stdout } = runCli('fit', csv('nd.csv', rows.join('\n')), '--method', '3');
+    const { status, stdout } = runCli('fit', csv('nd.csv', rows.join('\n')), '--method', '3', '--bootstrap', '0');
     expect(status).toBe(0);
-    expect(stdout).toMatch(/Approach 3 \(parametric loss, Huber δ=1e-3\): 7 runs, converged/);
+    expect(stdout).toMatch(/Approach 3 \(parametric loss, Huber δ=1e-3\) \[primary\]: 7 runs, converged/);
+    // 7 runs are fewer than a trustworthy Approach 3 needs: the verdict says so.
+    expect(stdout).toMatch(/verdict: NOT TRUSTED \(InsufficientEvidence\)\n {4}blocking enoughRuns: 7 runs \(a trustworthy Approach 3 fit needs ≥ 10\)/);
   });
 
   it.each([
@@ -75,7 +99,9 @@ describe('scaleplan fit refusals', () => {
     return program.parseAsync(['node', 'scaleplan', 'fit', ...args]);
   };
   it.each([
-    [() => [SVG, '--method', '4'], /--method must be 1, 2, 3 or all, got "4"/],
+    [() => [SVG, '--method', '4'], /--method must be 1, 2, 3, a comma-separated list of them or all, got "4"/],
+    [() => [SVG, '--method', '2,5'], /--method must be 1, 2, 3, a comma-separated list of them or all, got "2,5"/],
+    [() => [SVG, '--method', '2', '--primary', '3'], /--primary must be one of the fitted methods \(2\), got "3"/],
     [() => [SVG, '--bootstrap', '-1'], /--bootstrap must be an integer ≥ 0, got "-1"/],
     [() => [SVG, '--budgets', '1e21,x'], /--budgets must be a number > 0 \(e\.g\. 1e24\), got "x"/],
     [() => [csv('neg.csv', 'Model Size,Training FLOP,loss\n-1e8,1e19,3.1\n'), '--method', '3'], /neg\.csv: row 1 \(line 2\), column "Model Size": expected a number > 0, got "-1e8"/],
@@ -85,10 +111,16 @@ describe('scaleplan fit refusals', () => {
     await expect(run(args())).rejects.toThrow(message);
   });
 
-  it('drops the highest losses and groups rows into curves by size', () => {
-    const runs = [3, 5, 4, 2].map((loss, i) => ({ params: 1e8 * (1 + (i % 2)), tokens: 1e9 * (i + 1), loss }));
+  it('drops the highest losses; rows of one run are its curve, and one row per run gives no curves', () => {
+    const runs = [3, 5, 4, 2].map((loss, i) => ({ params: 1e8 * (1 + (i % 2)), tokens: 1e9 * (i + 1), loss, runId: `r${i}` }));
     expect(dropTopLoss(runs, 2).map((r) => r.loss)).toEqual([3, 2]);
     expect(() => dropTopLoss(runs, 4)).toThrow(/would drop all 4 runs/);
-    expect(toCurves(runs, false).map((c) => c.points.length)).toEqual([2, 2]);
+    // Equal N is not a curve: four runs, four observations, no curves.
+    expect(runsAndCurves(runs)).toMatchObject({ observations: runs, curves: [] });
+    const curve = [1e9, 2e9, 4e9].map((tokens, j) => ({ params: 1e8, tokens, loss: 3 - j * 0.1, runId: 'long' }));
+    const { observations, curves } = runsAndCurves(curve);
+    expect(observations).toEqual([curve[2]]);
+    expect(curves).toEqual([{ runId: 'long', params: 1e8, points: curve.map((p) => ({ tokens: p.tokens, loss: p.loss })) }]);
+    expect(() => runsAndCurves([curve[0]!, { ...curve[1]!, params: 2e8 }])).toThrow(/run long: its rows have 2 different N/);
   });
 });

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { startControlPlane } from '../../../control-plane/src/bootstrap.js';
+import { startControlPlane } from '../../../control-plane/src/index.js';
 import { CliUsageError } from '../cli-errors.js';
 
 /** `scaleplan serve [--port P] [--dispatch local|kubernetes]`: runs the control plane in the foreground. */

@@ -12,10 +12,18 @@ export function progressBar(fraction: number, width = 20): string {
 
 const pad = (rows: string[][]): string => {
   const widths = rows[0]!.map((_, col) => Math.max(...rows.map((row) => [...(row[col] ?? '')].length)));
-  return rows.map((row) => row.map((cell, col) => cell + ' '.repeat(widths[col]! - [...cell].length)).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((row) =>
+      row
+        .map((cell, col) => cell + ' '.repeat(widths[col]! - [...cell].length))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 };
 
-const sig = (value: number | undefined, digits = 3): string => (value === undefined || !Number.isFinite(value) ? '-' : value.toPrecision(digits));
+const sig = (value: number | undefined, digits = 3): string =>
+  value === undefined || !Number.isFinite(value) ? '-' : value.toPrecision(digits);
 const range = (interval: [number, number] | undefined): string => (interval ? ` [${sig(interval[0])}, ${sig(interval[1])}]` : '');
 
 /** The table of studies and budgets, with a progress bar per study. */
@@ -53,7 +61,9 @@ export function renderStatusTable(laws: readonly ScalingLaw[], budgets: readonly
         allocation ? `${allocation.tokensDisplay}${range(allocation.tokensInterval)}` : '-',
         allocation?.predictedLoss !== undefined ? `${allocation.predictedLoss.toFixed(3)}${range(allocation.predictedLossInterval)}` : '-',
         budget.status?.lawName ?? '-',
-        final ? `${progressBar(final.progress, 10)} ${final.state}${final.finalLoss !== undefined ? ` loss ${final.finalLoss.toFixed(3)}` : ''}` : '',
+        final
+          ? `${progressBar(final.progress, 10)} ${final.state}${final.finalLoss !== undefined ? ` loss ${final.finalLoss.toFixed(3)}` : ''}`
+          : '',
       ]);
     }
     lines.push(pad(rows));
@@ -63,14 +73,28 @@ export function renderStatusTable(laws: readonly ScalingLaw[], budgets: readonly
 
 /** Details of one object: conditions, fits with intervals, exclusions. */
 export function renderDetails(resource: ScalingLaw | ComputeBudget): string {
-  const lines = [`${resource.kind} ${resource.metadata.namespace}/${resource.metadata.name} — phase ${resource.status?.phase ?? 'Pending'}`];
+  const lines = [
+    `${resource.kind} ${resource.metadata.namespace}/${resource.metadata.name} — phase ${resource.status?.phase ?? 'Pending'}`,
+  ];
   for (const c of resource.status?.conditions ?? []) lines.push(`  ${c.type}=${c.status} ${c.reason}: ${c.message}`);
   if (resource.kind === 'ScalingLaw') {
     for (const fit of resource.status?.fits ?? []) {
-      lines.push(`  approach ${fit.method}: a=${fit.a.toFixed(3)}${fit.aInterval ? ` [${fit.aInterval.map((v) => v.toFixed(3)).join(', ')}]` : ''} b=${fit.b.toFixed(3)}${fit.bInterval ? ` [${fit.bInterval.map((v) => v.toFixed(3)).join(', ')}]` : ''} on ${fit.runs} runs${fit.converged ? '' : ' (did not converge)'}`);
-      if (fit.law) lines.push(`    L(N,D) = ${fit.law.irreducibleLoss.toFixed(3)} + ${fit.law.paramCoeff.toPrecision(4)}/N^${fit.law.paramExponent.toFixed(3)} + ${fit.law.dataCoeff.toPrecision(4)}/D^${fit.law.dataExponent.toFixed(3)}`);
+      lines.push(
+        `  approach ${fit.method}: a=${fit.a.toFixed(3)}${fit.aInterval ? ` [${fit.aInterval.map((v) => v.toFixed(3)).join(', ')}]` : ''} b=${fit.b.toFixed(3)}${fit.bInterval ? ` [${fit.bInterval.map((v) => v.toFixed(3)).join(', ')}]` : ''} on ${fit.runs} runs${fit.converged ? '' : ' (did not converge)'}`,
+      );
+      if (fit.law)
+        lines.push(
+          `    L(N,D) = ${fit.law.irreducibleLoss.toFixed(3)} + ${fit.law.paramCoeff.toPrecision(4)}/N^${fit.law.paramExponent.toFixed(3)} + ${fit.law.dataCoeff.toPrecision(4)}/D^${fit.law.dataExponent.toFixed(3)}`,
+        );
     }
     for (const excluded of resource.status?.excludedRuns ?? []) lines.push(`  excluded ${excluded.runId}: ${excluded.reason}`);
+    const sweep = resource.status?.sweep;
+    if (sweep) {
+      lines.push(
+        `  sweep: ${sweep.flopsSpent.toExponential(2)} FLOPs spent, ${sweep.flopsPlanned.toExponential(2)} planned${sweep.maxFlops ? ` (maxFlops ${sweep.maxFlops.toExponential(2)})` : ''}`,
+      );
+      if (sweep.decision) lines.push(`    planner: ${sweep.decision}`);
+    }
   }
   return lines.join('\n');
 }
@@ -95,7 +119,9 @@ export function registerStatusCommand(program: Command): void {
       for (const plural of ['scalinglaws', 'computebudgets']) {
         try {
           const resource = await callApi<ScalingLaw | ComputeBudget>(server, `/api/v1/namespaces/${namespace}/${plural}/${objectName}`);
-          process.stdout.write(`${renderStatusTable(resource.kind === 'ScalingLaw' ? [resource] : [], resource.kind === 'ComputeBudget' ? [resource] : [])}\n\n${renderDetails(resource)}\n`);
+          process.stdout.write(
+            `${renderStatusTable(resource.kind === 'ScalingLaw' ? [resource] : [], resource.kind === 'ComputeBudget' ? [resource] : [])}\n\n${renderDetails(resource)}\n`,
+          );
           return;
         } catch (error) {
           if (!(error instanceof Error) || !error.message.startsWith('404')) throw error;

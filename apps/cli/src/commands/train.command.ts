@@ -28,6 +28,7 @@ const toJson = (result: TrainingResult): Record<string, unknown> => ({
   tokens: result.tokens,
   flops: result.flops,
   finalLoss: result.finalLoss ?? null,
+  ...(result.finalLossStdError !== undefined ? { finalLossStdError: result.finalLossStdError, evalTokens: result.evalTokens } : {}),
   backend: result.backend,
   tokensPerSecond: result.tokensPerSecond,
   curve: result.curve,

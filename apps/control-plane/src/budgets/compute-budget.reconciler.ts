@@ -15,13 +15,12 @@ import {
   type ObjectRef,
   type RunRecord,
   type ScalingLaw,
-  type ScalingLawSpec,
 } from '@scaleplan/contracts';
 import { FLOPS_SIGNIFICANT_FIGURES, modelSpecSchema, roundSignificant } from '@scaleplan/contracts';
 import type { Logger } from 'pino';
-import { allocateWithIntervals, humanCount } from '../planning/allocation.js';
-import { pickMethod, type Mapping, type StudyFitState } from '../planning/fit-state.js';
-import { planShape, type PlannedShape } from '../planning/model-shapes.js';
+import { humanCount } from '../planning/allocation.js';
+import type { StudyFitState } from '../planning/fit-state.js';
+import type { PlannedShape } from '../planning/model-shapes.js';
 import type { PresetCatalog, PresetLaw } from '../planning/presets.js';
 import { budgetTooSmallReason } from '../planning/sweep-planner.js';
 import { refKey, type ResourceStore } from '../resources/resource-store.js';
@@ -29,6 +28,7 @@ import type { RunQueue } from '../scheduling/run-queue.js';
 import type { RunStore } from '../scheduling/run-store.js';
 import { toTrainRun } from '../scheduling/train-run.js';
 import { condition } from '../scaling-laws/scaling-law.status.js';
+import { describeAllocation, findAllocationSource, resolveAllocation, safeShape } from './budget-allocation.js';
 
 /** What the ComputeBudget reconciler observed. */
 export interface ObservedComputeBudget {
@@ -54,28 +54,8 @@ export interface ComputeBudgetOutcome {
 
 const DEFAULT_MODEL = modelSpecSchema.parse({});
 
-/** Where the allocation comes from, once known. */
-interface MappingSource {
-  readonly mapping: Mapping;
-  readonly samples: readonly Mapping[];
-  readonly method: number;
-  readonly lawName: string;
-  readonly fittedAt?: string;
-  readonly confidence: number;
-  /** The law may still change (sweep not finished): don't train yet. */
-  readonly provisional: boolean;
-}
-
 /** Final run id: one per generation, so a spec edit after training trains again. */
 export const finalRunId = (generation: number): string => `final-g${generation}`;
-
-function safeShape(params: number, model: ScalingLawSpec['model']): PlannedShape | undefined {
-  try {
-    return planShape(params, model);
-  } catch {
-    return undefined;
-  }
-}
 
 function finalRunStatus(run: RunRecord, predictedLoss: number | undefined): FinalRunStatus {
   const state = run.state === RunState.Planned ? 'queued' : run.state;
@@ -99,7 +79,9 @@ function finalRunStatus(run: RunRecord, predictedLoss: number | undefined): Fina
 /**
  * The pure half of the ComputeBudget reconciler. The allocation re-resolves from the law's latest fit
  * on every reconcile until the final run is created (it is frozen from then on, so the run and the
- * status agree); with `train: true` the final run starts once the law is Ready (sweep finished and fitted).
+ * status agree). While the law is not Ready (still measuring, or stopped without passing its trust
+ * verdict) the allocation is shown with `provisional: true` and the budget is not Ready; with
+ * `train: true` the final run starts only on a trusted law or a preset. A law that is gone clears the allocation.
  */
 export function decideComputeBudget(observed: ObservedComputeBudget): ComputeBudgetOutcome {
   const { budget, now } = observed;
@@ -110,14 +92,40 @@ export function decideComputeBudget(observed: ObservedComputeBudget): ComputeBud
     conditions = setCondition(conditions, c);
   };
   const base = { observedGeneration: generation } as const;
-  const degraded = (reason: (typeof ConditionReason)[keyof typeof ConditionReason], message: string, phase: 'Pending' | 'Degraded' = 'Degraded'): ComputeBudgetOutcome => {
+  const degraded = (
+    reason: (typeof ConditionReason)[keyof typeof ConditionReason],
+    message: string,
+    options: { phase?: 'Pending' | 'Degraded'; clearAllocation?: boolean; flops?: number } = {},
+  ): ComputeBudgetOutcome => {
+    const phase = options.phase ?? 'Degraded';
     set(condition(ConditionType.Ready, false, reason, message, now, generation));
     set(condition(ConditionType.Degraded, phase === 'Degraded', reason, message, now, generation));
-    return { addFinalizer, finalize: false, status: { ...base, phase, lawName: lawLabel, conditions, ...(previous.allocation ? { allocation: previous.allocation } : {}) } };
+    const allocation = options.clearAllocation ? undefined : previous.allocation;
+    return {
+      addFinalizer,
+      finalize: false,
+      status: {
+        ...base,
+        phase,
+        lawName: lawLabel,
+        ...(options.flops !== undefined ? { flops: options.flops } : {}),
+        conditions,
+        ...(allocation ? { allocation } : {}),
+      },
+    };
   };
 
   if (budget.metadata.deletionTimestamp) {
-    set(condition(ConditionType.Ready, false, ConditionReason.Deleting, 'The budget is being deleted; its final run is being cancelled', now, generation));
+    set(
+      condition(
+        ConditionType.Ready,
+        false,
+        ConditionReason.Deleting,
+        'The budget is being deleted; its final run is being cancelled',
+        now,
+        generation,
+      ),
+    );
     return { addFinalizer: false, finalize: true, status: { ...previous, phase: 'Deleting', conditions } };
   }
   const addFinalizer = !(budget.metadata.finalizers ?? []).includes(RUNS_FINALIZER);
@@ -130,32 +138,23 @@ export function decideComputeBudget(observed: ObservedComputeBudget): ComputeBud
   const tooSmall = budgetTooSmallReason(flops, model);
   if (tooSmall) return degraded(ConditionReason.BudgetTooSmall, tooSmall);
 
-  let source: MappingSource | undefined;
-  if (budget.spec.preset || observed.law?.spec.preset) {
-    const preset = observed.preset;
-    if (!preset) return degraded(ConditionReason.UnknownScalingLaw, `Unknown preset ${budget.spec.preset ?? observed.law?.spec.preset}`);
-    source = { mapping: preset.mapping, samples: [], method: preset.method, lawName: budget.spec.preset ? lawLabel : `${lawLabel} (preset:${preset.name})`, confidence: 0.8, provisional: false };
-  } else if (!observed.law) {
-    return degraded(ConditionReason.UnknownScalingLaw, `ScalingLaw ${lawLabel} does not exist`, 'Pending');
-  } else {
-    const law = observed.law;
-    const picked = pickMethod(observed.lawFit, budget.spec.method, law.spec.fit.primaryMethod);
-    if (!picked) {
-      const message = `Waiting for the first fit of ScalingLaw ${lawLabel} (${law.status?.runsSummary ?? '0/0'} runs finished)`;
-      set(condition(ConditionType.Ready, false, ConditionReason.AwaitingFit, message, now, generation));
-      set(condition(ConditionType.Degraded, false, ConditionReason.AwaitingFit, message, now, generation));
-      return { addFinalizer, finalize: false, status: { ...base, phase: 'Pending', flops: statusFlops, lawName: lawLabel, conditions } };
-    }
-    source = {
-      mapping: picked.mapping,
-      samples: picked.samples,
-      method: picked.summary.method,
-      lawName: lawLabel,
-      fittedAt: picked.summary.fittedAt,
-      confidence: law.spec.fit.confidence,
-      provisional: law.status?.phase !== 'Ready',
-    };
+  const presetName = budget.spec.preset ?? observed.law?.spec.preset;
+  const lookup = findAllocationSource({
+    lawLabel,
+    ...(presetName ? { presetName } : {}),
+    ...(observed.preset ? { preset: observed.preset } : {}),
+    ...(observed.law ? { law: observed.law } : {}),
+    ...(observed.lawFit ? { lawFit: observed.lawFit } : {}),
+    ...(budget.spec.method !== undefined ? { method: budget.spec.method } : {}),
+  });
+  if (!lookup.ok) {
+    return degraded(lookup.reason, lookup.message, {
+      phase: lookup.awaiting ? 'Pending' : 'Degraded',
+      clearAllocation: lookup.clearAllocation,
+      ...(lookup.reason === ConditionReason.AwaitingFit ? { flops: statusFlops } : {}),
+    });
   }
+  const source = lookup.source;
 
   const finalRun = observed.finalRun;
   let allocation: AllocationStatus;
@@ -163,39 +162,42 @@ export function decideComputeBudget(observed: ObservedComputeBudget): ComputeBud
   if (finalRun && previous.allocation) {
     allocation = previous.allocation;
   } else {
-    const resolved = allocateWithIntervals(source.mapping, source.samples, flops, source.confidence, budget.spec.uniqueTokens);
-    shape = safeShape(resolved.params, model);
-    allocation = {
-      flops,
-      params: resolved.params,
-      tokens: resolved.tokens,
-      // Numbers `kubectl get` prints are rounded (DISPLAY_SIGNIFICANT_FIGURES); params and tokens stay exact.
-      tokensPerParam: roundSignificant(resolved.tokens / resolved.params),
-      paramsDisplay: humanCount(resolved.params),
-      tokensDisplay: humanCount(resolved.tokens),
-      ...(resolved.paramsInterval ? { paramsInterval: resolved.paramsInterval } : {}),
-      ...(resolved.tokensInterval ? { tokensInterval: resolved.tokensInterval } : {}),
-      ...(resolved.loss !== undefined ? { predictedLoss: roundSignificant(resolved.loss) } : {}),
-      ...(resolved.lossInterval ? { predictedLossInterval: resolved.lossInterval } : {}),
-      ...(shape ? { shape: shape.shape } : {}),
-      law: source.lawName,
-      method: source.method,
-      ...(source.fittedAt ? { fittedAt: source.fittedAt } : {}),
-      ...(budget.spec.uniqueTokens ? { repetitionFactor: roundSignificant(resolved.tokens / budget.spec.uniqueTokens) } : {}),
+    const demand = {
+      ...(budget.spec.uniqueTokens !== undefined ? { uniqueTokens: budget.spec.uniqueTokens } : {}),
+      ...(budget.spec.inference ? { inferenceTokens: budget.spec.inference.tokens } : {}),
     };
+    const resolved = resolveAllocation(source, flops, demand, model);
+    if (!resolved.ok) return degraded(ConditionReason.InvalidBudget, resolved.message, { clearAllocation: true });
+    allocation = resolved.allocation;
+    shape = resolved.shape;
   }
-  const repetitionNote =
-    allocation.repetitionFactor !== undefined && allocation.repetitionFactor > 1
-      ? source.mapping.form === 'loss'
-        ? `; ${allocation.repetitionFactor.toFixed(1)} passes over the unique data, accounted for (Muennighoff et al. 2023)`
-        : `; ${allocation.repetitionFactor.toFixed(1)} passes over the unique data, NOT accounted for: approach ${allocation.method} has no loss model (use approach 3 or a parametric preset)`
-      : '';
-  const allocationMessage = `N_opt=${allocation.paramsDisplay}, D_opt=${allocation.tokensDisplay} (${allocation.tokensPerParam.toFixed(1)} tokens/param) from ${allocation.law}, approach ${allocation.method}${source.provisional ? ' (provisional: the sweep is still running)' : ''}${repetitionNote}`;
+  const allocationMessage = describeAllocation(allocation);
+  const status: ComputeBudgetStatus = { ...base, flops: statusFlops, lawName: allocation.law, allocation, conditions };
+
+  if (!finalRun && !source.trust.trusted) {
+    // Shown, not trusted: Ready=False until the law passes its verdict; Degraded once the law stopped without passing it.
+    const trust = source.trust;
+    const stopped = trust.reason === ConditionReason.LawNotTrusted;
+    const message = `${allocationMessage}; provisional: ${trust.message}`;
+    set(condition(ConditionType.Ready, false, trust.reason, message, now, generation));
+    set(
+      condition(
+        ConditionType.Degraded,
+        stopped,
+        stopped ? trust.reason : ConditionReason.Reconciled,
+        stopped ? trust.message : 'The budget resolved provisionally',
+        now,
+        generation,
+      ),
+    );
+    return { addFinalizer, finalize: false, status: { ...status, phase: stopped ? 'Degraded' : 'Pending', conditions } };
+  }
 
   let startFinalRun: RunRecord | undefined;
-  if (budget.spec.train && !finalRun && !source.provisional) {
+  if (budget.spec.train && !finalRun) {
     const planned = shape ?? safeShape(allocation.params, model);
-    if (!planned) return degraded(ConditionReason.InvalidBudget, `N_opt=${allocation.paramsDisplay} is outside the sizes the workers can build`);
+    if (!planned)
+      return degraded(ConditionReason.InvalidBudget, `N_opt=${humanCount(allocation.params)} is outside the sizes the workers can build`);
     startFinalRun = {
       runId: finalRunId(generation),
       owner: { namespace: budget.metadata.namespace, name: budget.metadata.name },
@@ -214,7 +216,6 @@ export function decideComputeBudget(observed: ObservedComputeBudget): ComputeBud
   }
 
   const run = finalRun ?? startFinalRun;
-  const status: ComputeBudgetStatus = { ...base, flops: statusFlops, lawName: allocation.law, allocation, conditions };
   set(condition(ConditionType.Degraded, false, ConditionReason.Reconciled, 'The budget resolved', now, generation));
   if (!run) {
     set(condition(ConditionType.Ready, true, ConditionReason.AllocationResolved, allocationMessage, now, generation));
@@ -226,17 +227,53 @@ export function decideComputeBudget(observed: ObservedComputeBudget): ComputeBud
     case RunState.Succeeded: {
       phase = 'Succeeded';
       const delta = finalStatus.lossDelta;
-      set(condition(ConditionType.Ready, true, ConditionReason.FinalRunSucceeded, `Final run finished with loss ${finalStatus.finalLoss?.toFixed(4)}${delta !== undefined ? ` (predicted ${allocation.predictedLoss?.toFixed(4)}, Δ ${delta >= 0 ? '+' : ''}${delta.toFixed(4)})` : ''}`, now, generation));
+      set(
+        condition(
+          ConditionType.Ready,
+          true,
+          ConditionReason.FinalRunSucceeded,
+          `Final run finished with loss ${finalStatus.finalLoss?.toFixed(4)}${delta !== undefined ? ` (predicted ${allocation.predictedLoss?.toFixed(4)}, Δ ${delta >= 0 ? '+' : ''}${delta.toFixed(4)})` : ''}`,
+          now,
+          generation,
+        ),
+      );
       break;
     }
     case RunState.Failed:
     case RunState.Diverged:
       phase = 'Degraded';
-      set(condition(ConditionType.Ready, false, run.state === RunState.Failed ? ConditionReason.FinalRunFailed : ConditionReason.FinalRunDiverged, `Final run ${run.state}: ${run.error ?? 'no reason given'}`, now, generation));
-      set(condition(ConditionType.Degraded, true, run.state === RunState.Failed ? ConditionReason.FinalRunFailed : ConditionReason.FinalRunDiverged, `Final run ${run.state}`, now, generation));
+      set(
+        condition(
+          ConditionType.Ready,
+          false,
+          run.state === RunState.Failed ? ConditionReason.FinalRunFailed : ConditionReason.FinalRunDiverged,
+          `Final run ${run.state}: ${run.error ?? 'no reason given'}`,
+          now,
+          generation,
+        ),
+      );
+      set(
+        condition(
+          ConditionType.Degraded,
+          true,
+          run.state === RunState.Failed ? ConditionReason.FinalRunFailed : ConditionReason.FinalRunDiverged,
+          `Final run ${run.state}`,
+          now,
+          generation,
+        ),
+      );
       break;
     case RunState.Running:
-      set(condition(ConditionType.Ready, true, ConditionReason.FinalRunRunning, `${allocationMessage}; final run ${(finalStatus.progress * 100).toFixed(0)}% done`, now, generation));
+      set(
+        condition(
+          ConditionType.Ready,
+          true,
+          ConditionReason.FinalRunRunning,
+          `${allocationMessage}; final run ${(finalStatus.progress * 100).toFixed(0)}% done`,
+          now,
+          generation,
+        ),
+      );
       break;
     default:
       set(condition(ConditionType.Ready, true, ConditionReason.FinalRunQueued, `${allocationMessage}; final run queued`, now, generation));
@@ -283,7 +320,10 @@ export class ComputeBudgetReconciler {
     const outcome = decideComputeBudget(observed);
     if (outcome.finalize) {
       const live = finalRuns.filter((r) => r.state === RunState.Planned || r.state === RunState.Queued || r.state === RunState.Running);
-      await queue.cancel(live.map((r) => trainingJobId(r.owner, r.runId)), `ComputeBudget ${refKey(ref)} was deleted`);
+      await queue.cancel(
+        live.map((r) => trainingJobId(r.owner, r.runId)),
+        `ComputeBudget ${refKey(ref)} was deleted`,
+      );
       if (!this.deps.retainResults) await runs.deleteOwner('ComputeBudget', ref);
       else runs.forget('ComputeBudget', ref);
       log.info({ computeBudget: refKey(ref) }, 'Cancelled ComputeBudget final run');
@@ -293,7 +333,9 @@ export class ComputeBudgetReconciler {
     if (outcome.addFinalizer) await budgets.addFinalizer(ref, RUNS_FINALIZER);
     if (outcome.startFinalRun) {
       const run = outcome.startFinalRun;
-      await queue.enqueue([{ data: toTrainRun(run, law?.spec.model ?? modelSpecSchema.parse({}), law?.spec.sweep?.simulate), priority: RunPriority.Final }]);
+      await queue.enqueue([
+        { data: toTrainRun(run, law?.spec.model ?? modelSpecSchema.parse({}), law?.spec.sweep?.simulate), priority: RunPriority.Final },
+      ]);
       await runs.putMany('ComputeBudget', ref, [{ ...run, state: RunState.Queued, queuedAt: observed.now }]);
       log.info({ computeBudget: refKey(ref), runId: run.runId, params: run.params, tokens: run.tokens }, 'Queued ComputeBudget final run');
     }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { DEFAULT_QUEUE_PREFIX } from '@scaleplan/contracts';
+import { availableParallelism } from 'node:os';
+import { DEFAULT_QUEUE_PREFIX, EnvironmentReader, LOG_LEVELS } from '@scaleplan/contracts';
 
 /** Where workers come from. */
 export type DispatchMode = 'local' | 'kubernetes';
@@ -86,8 +87,6 @@ export class ConfigError extends Error {
   readonly code = 'InvalidConfig';
 }
 
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-
 /**
  * Parses the control plane's environment once. Every invalid variable is reported together.
  * `overrides` (from `startControlPlane`) win over the environment.
@@ -96,39 +95,19 @@ export function loadControlPlaneConfig(
   env: Readonly<Record<string, string | undefined>> = process.env,
   overrides: Partial<Omit<ControlPlaneConfig, 'tuning'>> & { tuning?: Partial<ControlPlaneTuning> } = {},
 ): ControlPlaneConfig {
-  const problems: string[] = [];
-  const int = (name: string, fallback: number, min: number, max: number): number => {
-    const raw = env[name];
-    if (raw === undefined || raw === '') return fallback;
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value < min || value > max) {
-      problems.push(`${name}=${JSON.stringify(raw)}: expected an integer from ${min} to ${max}`);
-      return fallback;
-    }
-    return value;
-  };
-  const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
-    const raw = env[name];
-    if (raw === undefined || raw === '') return fallback;
-    if (!(allowed as readonly string[]).includes(raw)) {
-      problems.push(`${name}=${JSON.stringify(raw)}: expected one of ${allowed.join(', ')}`);
-      return fallback;
-    }
-    return raw as T;
-  };
-
-  const port = int('PORT', 8080, 0, 65_535);
-  const redisUrl = env.REDIS_URL || 'redis://127.0.0.1:6379';
-  if (!/^rediss?:\/\//.test(redisUrl)) problems.push(`REDIS_URL=${JSON.stringify(redisUrl)}: expected redis://host:port or rediss://…`);
-  const queuePrefix = env.SCALEPLAN_QUEUE_PREFIX || DEFAULT_QUEUE_PREFIX;
-  if (!/^[A-Za-z0-9_.-]+$/.test(queuePrefix)) problems.push(`SCALEPLAN_QUEUE_PREFIX=${JSON.stringify(queuePrefix)}: expected letters, digits, '_', '.', '-' (no ':')`);
-  const dispatch = overrides.dispatch ?? oneOf<DispatchMode>('SCALEPLAN_DISPATCH', ['local', 'kubernetes'], 'local');
-  const localWorkersMax = int('SCALEPLAN_LOCAL_WORKERS_MAX', 1, 0, 64);
-  const workersMin = int('SCALEPLAN_WORKERS_MIN', 0, 0, 10_000);
-  const workersMax = int('SCALEPLAN_WORKERS_MAX', 4, 0, 10_000);
+  const read = new EnvironmentReader(env);
+  const problems = read.problems;
+  const port = read.integer('PORT', 8080, 0, 65_535);
+  const redisUrl = read.redisUrl();
+  const queuePrefix = read.queuePrefix('SCALEPLAN_QUEUE_PREFIX', DEFAULT_QUEUE_PREFIX);
+  const dispatch = overrides.dispatch ?? read.oneOf<DispatchMode>('SCALEPLAN_DISPATCH', ['local', 'kubernetes'], 'local');
+  // One worker per core: a worker trains on one thread (wasm backend), so each core trains one run.
+  const localWorkersMax = read.integer('SCALEPLAN_LOCAL_WORKERS_MAX', Math.min(64, availableParallelism()), 0, 64);
+  const workersMin = read.integer('SCALEPLAN_WORKERS_MIN', 0, 0, 10_000);
+  const workersMax = read.integer('SCALEPLAN_WORKERS_MAX', 4, 0, 10_000);
   if (workersMin > workersMax) problems.push(`SCALEPLAN_WORKERS_MIN=${workersMin} exceeds SCALEPLAN_WORKERS_MAX=${workersMax}`);
-  const resultRetention = oneOf('SCALEPLAN_RESULT_RETENTION', ['delete', 'keep'] as const, 'delete');
-  const logLevel = oneOf('LOG_LEVEL', LOG_LEVELS, 'info');
+  const resultRetention = read.oneOf('SCALEPLAN_RESULT_RETENTION', ['delete', 'keep'] as const, 'delete');
+  const logLevel = read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info');
 
   let dashboardToken = overrides.dashboardToken ?? env.SCALEPLAN_DASHBOARD_TOKEN ?? '';
   const tokenFile = env.SCALEPLAN_DASHBOARD_TOKEN_FILE;

@@ -39,7 +39,7 @@ export class DashboardDataController {
     const [study, runs, fit] = await Promise.all([this.study(namespace, name), this.core.runs.list('ScalingLaw', ref), this.core.fits.get(ref)]);
     const presets = COMPARISON_PRESETS.flatMap((preset): PresetLine[] => {
       const law = this.presets.get(preset);
-      return law ? [{ name: preset, mapping: law.mapping }] : [];
+      return law ? [{ name: preset, fitted: law.fitted }] : [];
     });
     return buildStudyPlots({ study, runs, fit, presets });
   }

@@ -1,7 +1,7 @@
 import type { RunRecord, ScalingLaw } from '@scaleplan/contracts';
-import { computeOptimalAllocation, predictLoss, type LossLaw } from '@scaleplan/scaling-laws';
+import { computeOptimalAllocation, predictLoss, presetFittedMapping, type AllocationMapping, type FittedMapping, type LossLaw } from '@scaleplan/scaling-laws';
 import { describe, expect, it } from 'vitest';
-import type { Mapping, StudyFitState } from '../planning/fit-state.js';
+import type { StudyFitState } from '../planning/fit-state.js';
 import { buildContours, buildFrontier, buildProfiles, buildStudyPlots, mappingOfSummary } from './study-plots.js';
 
 const law: LossLaw = { irreducibleLoss: 1.69, paramCoeff: 406.4, dataCoeff: 410.7, paramExponent: 0.34, dataExponent: 0.28 };
@@ -57,15 +57,17 @@ describe('buildProfiles', () => {
 });
 
 describe('buildFrontier', () => {
-  const mapping: Mapping = { form: 'loss', law };
-  const samples: Mapping[] = [0.33, 0.335, 0.34, 0.345, 0.35].map((alpha) => ({ form: 'loss', law: { ...law, paramExponent: alpha } }));
+  const mapping: AllocationMapping = { kind: 'loss-law', law };
+  const samples: AllocationMapping[] = [0.33, 0.335, 0.34, 0.345, 0.35].map((alpha) => ({ kind: 'loss-law', law: { ...law, paramExponent: alpha } }));
+  const fitted: FittedMapping = { source: { kind: 'fit', method: 3, runs: 10 }, mapping, samples, percentiles: [10, 90] };
+  const unpublished: FittedMapping = { source: { kind: 'preset', name: 'epoch-2024' }, mapping, samples: [], percentiles: [10, 90] };
   const fit: StudyFitState = {
     fittedAt: '2026-01-01T00:00:00Z', runIds: [], history: [], skipped: [],
-    methods: [{ summary: { method: 3, converged: true, fittedAt: '2026-01-01T00:00:00Z', runs: 10, a: 0.45, b: 0.55, warnings: [] }, mapping, samples }],
+    methods: [{ summary: { method: 3, converged: true, fittedAt: '2026-01-01T00:00:00Z', runs: 10, a: 0.45, b: 0.55, warnings: [] }, fitted }],
   };
 
-  it('draws each fitted method with its bootstrap band and the presets without one', () => {
-    const frontier = buildFrontier({ study: study(), runs: [], fit, presets: [{ name: 'epoch-2024', mapping }] }, []);
+  it('draws each fitted method with its bootstrap band and a preset without a published interval without one', () => {
+    const frontier = buildFrontier({ study: study(), runs: [], fit, presets: [{ name: 'epoch-2024', fitted: unpublished }] }, []);
     const [fitted, preset] = frontier.lines;
     expect(fitted?.kind).toBe('fit');
     expect(preset).toMatchObject({ kind: 'preset', label: 'epoch-2024 (published)' });
@@ -80,6 +82,12 @@ describe('buildFrontier', () => {
     expect(fitted!.points.at(-1)!.flops / 1e19).toBeCloseTo(1, 9);
   });
 
+  it('draws a preset with its published interval as a band', () => {
+    const frontier = buildFrontier({ study: study(), runs: [], presets: [{ name: 'epoch-2024', fitted: presetFittedMapping('epoch-2024') }] }, []);
+    const preset = frontier.lines[0]!;
+    for (const point of preset.points) expect(point.paramsLow!).toBeLessThan(point.paramsHigh!);
+  });
+
   it('falls back to the status fits when no fit state is at hand', () => {
     const frontier = buildFrontier({ study: study({ fits: [{ method: 2, converged: true, fittedAt: 'x', runs: 9, a: 0.5, b: 0.5, paramCoeff: 0.1, tokenCoeff: 1.6, warnings: [] }] }), runs: [] }, []);
     expect(frontier.lines).toHaveLength(1);
@@ -87,7 +95,7 @@ describe('buildFrontier', () => {
   });
 
   it('maps a fit summary to its allocation mapping', () => {
-    expect(mappingOfSummary({ method: 3, converged: true, fittedAt: 'x', runs: 1, a: 0.45, b: 0.55, law, warnings: [] })).toEqual({ form: 'loss', law });
+    expect(mappingOfSummary({ method: 3, converged: true, fittedAt: 'x', runs: 1, a: 0.45, b: 0.55, law, warnings: [] })).toEqual({ kind: 'loss-law', law });
     expect(mappingOfSummary({ method: 1, converged: true, fittedAt: 'x', runs: 1, a: 0.45, b: 0.55, warnings: [] })).toBeUndefined();
   });
 });

@@ -1,12 +1,20 @@
 import { RunKind, RunState, type FitSummary, type RunRecord, type ScalingLaw } from '@scaleplan/contracts';
-import { computeOptimalAllocation, fitIsoFlopParabola, FLOPS_PER_PARAM_TOKEN, predictLoss, type LossLaw } from '@scaleplan/scaling-laws';
-import { allocateWithIntervals } from '../planning/allocation.js';
-import type { Mapping, StudyFitState } from '../planning/fit-state.js';
+import {
+  computeOptimalAllocation,
+  fitIsoFlopParabola,
+  FLOPS_PER_PARAM_TOKEN,
+  predictLoss,
+  type AllocationMapping,
+  type FittedMapping,
+  type LossLaw,
+} from '@scaleplan/scaling-laws';
+import { estimateAllocation } from '../planning/allocation.js';
+import type { StudyFitState } from '../planning/fit-state.js';
 
-/** A published law drawn for comparison on the frontier. */
+/** A published law drawn for comparison on the frontier (with its published interval, where there is one). */
 export interface PresetLine {
   readonly name: string;
-  readonly mapping: Mapping;
+  readonly fitted: FittedMapping;
 }
 
 /** What the plots of one study are computed from. */
@@ -110,10 +118,10 @@ const finishedLoss = (run: RunRecord): number | undefined =>
   run.state === RunState.Succeeded && run.outcome?.finalLoss !== undefined && Number.isFinite(run.outcome.finalLoss) ? run.outcome.finalLoss : undefined;
 
 /** The mapping a status fit summary describes (used when no fit state with replicates is at hand). */
-export function mappingOfSummary(summary: FitSummary): Mapping | undefined {
-  if (summary.law) return { form: 'loss', law: summary.law };
+export function mappingOfSummary(summary: FitSummary): AllocationMapping | undefined {
+  if (summary.law) return { kind: 'loss-law', law: summary.law };
   if (summary.paramCoeff !== undefined && summary.tokenCoeff !== undefined) {
-    return { form: 'power', paramCoeff: summary.paramCoeff, a: summary.a, tokenCoeff: summary.tokenCoeff, b: summary.b };
+    return { kind: 'power-law', powerLaw: { paramCoeff: summary.paramCoeff, paramExponent: summary.a, tokenCoeff: summary.tokenCoeff, tokenExponent: summary.b } };
   }
   return undefined;
 }
@@ -153,15 +161,16 @@ export function buildProfiles(runs: readonly RunRecord[]): ProfileView[] {
     });
 }
 
-function frontierPoints(mapping: Mapping, samples: readonly Mapping[], grid: readonly number[], confidence: number): FrontierPoint[] {
+function frontierPoints(fitted: FittedMapping, grid: readonly number[]): FrontierPoint[] {
   return grid.map((flops) => {
-    const point = allocateWithIntervals(mapping, samples, flops, confidence);
+    const point = estimateAllocation(fitted, flops);
+    const { params, tokens } = point.intervals;
     return {
       flops,
       params: point.params,
       tokens: point.tokens,
-      ...(point.paramsInterval ? { paramsLow: point.paramsInterval[0], paramsHigh: point.paramsInterval[1] } : {}),
-      ...(point.tokensInterval ? { tokensLow: point.tokensInterval[0], tokensHigh: point.tokensInterval[1] } : {}),
+      ...(params ? { paramsLow: params.lower, paramsHigh: params.upper } : {}),
+      ...(tokens ? { tokensLow: tokens.lower, tokensHigh: tokens.upper } : {}),
     };
   });
 }
@@ -184,16 +193,18 @@ export function buildFrontier(input: StudyPlotsInput, profiles: readonly Profile
   const fitted = input.fit?.methods.filter((m) => m.summary.converged) ?? [];
   if (fitted.length > 0) {
     for (const method of fitted) {
-      lines.push({ id: `method-${method.summary.method}`, label: methodLabel(method.summary.method), kind: 'fit', points: frontierPoints(method.mapping, method.samples, grid, confidence) });
+      lines.push({ id: `method-${method.summary.method}`, label: methodLabel(method.summary.method), kind: 'fit', points: frontierPoints(method.fitted, grid) });
     }
   } else {
     for (const summary of input.study.status?.fits ?? []) {
       const mapping = summary.converged ? mappingOfSummary(summary) : undefined;
-      if (mapping) lines.push({ id: `method-${summary.method}`, label: methodLabel(summary.method), kind: 'fit', points: frontierPoints(mapping, [], grid, confidence) });
+      if (!mapping) continue;
+      const fitted: FittedMapping = { source: { kind: 'fit', method: summary.method, runs: summary.runs }, mapping, samples: [], percentiles: [10, 90] };
+      lines.push({ id: `method-${summary.method}`, label: methodLabel(summary.method), kind: 'fit', points: frontierPoints(fitted, grid) });
     }
   }
   for (const preset of input.presets ?? []) {
-    lines.push({ id: `preset-${preset.name}`, label: `${preset.name} (published)`, kind: 'preset', points: frontierPoints(preset.mapping, [], grid, confidence) });
+    lines.push({ id: `preset-${preset.name}`, label: `${preset.name} (published)`, kind: 'preset', points: frontierPoints(preset.fitted, grid) });
   }
   const minima = profiles.flatMap((profile) => {
     const minimum = profile.parabola?.minimum;
@@ -266,9 +277,9 @@ export function buildStudyPlots(input: StudyPlotsInput): StudyPlots {
   const profiles = buildProfiles(input.runs);
   const frontier = buildFrontier(input, profiles);
   const parametric =
-    input.fit?.methods.find((m) => m.summary.converged && m.mapping.form === 'loss') ??
+    input.fit?.methods.find((m) => m.summary.converged && m.fitted.mapping.kind === 'loss-law') ??
     undefined;
-  const law = parametric?.mapping.form === 'loss' ? parametric.mapping.law : input.study.status?.fits?.find((f) => f.converged && f.law)?.law;
+  const law = parametric?.fitted.mapping.kind === 'loss-law' ? parametric.fitted.mapping.law : input.study.status?.fits?.find((f) => f.converged && f.law)?.law;
   const method = parametric?.summary.method ?? input.study.status?.fits?.find((f) => f.converged && f.law)?.method ?? 3;
   const simulated = input.study.status?.simulated ?? input.study.spec.sweep?.simulate !== undefined;
   return { simulated, profiles, frontier, ...(law ? { contours: buildContours(law, method, input) } : {}) };

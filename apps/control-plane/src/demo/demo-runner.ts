@@ -1,13 +1,17 @@
 import { createWriteStream } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { ComputeBudget, ScalingLaw } from '@scaleplan/contracts';
+import { ConditionReason, type ComputeBudget, type ScalingLaw } from '@scaleplan/contracts';
 import { Redis } from 'ioredis';
 import { startControlPlane, type RunningControlPlane } from '../bootstrap.js';
+import { deleteKeysWithPrefix } from '../redis/redis-connection.js';
 import { COMPUTE_BUDGET_STORE, SCALING_LAW_STORE } from '../resources/resource-store.tokens.js';
 import type { ResourceStore } from '../resources/resource-store.js';
 import { acquireDemoRedis } from './private-redis.js';
-import { writeStudyReport, type ProfileSummary } from './study-report.js';
+import { formatDuration, sweepEta } from './demo-progress.js';
+import { demoChecks, type DemoCheck } from './demo-verdict.js';
+import { summariseProfiles, writeStudyReport, type ProfileSummary } from './study-report.js';
 
 /** Options of `scaleplan demo`. */
 export interface DemoOptions {
@@ -19,66 +23,99 @@ export interface DemoOptions {
   readonly port?: number;
   /** Redis URL to try first. @default $REDIS_URL */
   readonly redisUrl?: string;
-  /** Give up after this long. @default 15 min real, 2 min simulated */
-  readonly timeoutMs?: number;
+  /** At this point the demo writes a partial report and stops (DemoIncompleteError). @default 10 min real, 2 min simulated */
+  readonly deadlineMs?: number;
+  /** Local worker processes. @default one per core (os.availableParallelism()) */
+  readonly workers?: number;
   /** Where progress lines go. @default process.stdout */
   readonly out?: NodeJS.WritableStream;
 }
 
-/** The real study: 3 IsoFLOP budgets × 5 sizes of real transformers on Moby-Dick, sized for under 10 minutes on 2 cores. */
+/** The demo stopped before its study finished (deadline, or the study cannot go on); a partial report was written. */
+export class DemoIncompleteError extends Error {
+  override readonly name = 'DemoIncompleteError';
+  readonly code = 'DemoIncomplete';
+}
+
+/** Default deadlines: real training must fit 10 minutes on 2 quiet cores. */
+export const DEMO_DEADLINE_MS = { real: 10 * 60_000, simulated: 2 * 60_000 } as const;
+
+/**
+ * The real study: 3 IsoFLOP budgets × 5 sizes of real transformers (2 layers, N ≈ 8e3–1.6e5 non-embedding)
+ * on sotu (10.8 MB: no run sees a byte twice), then the adaptive planner adds runs until N_opt at the
+ * allocation budget is within ±50% (an interval no wider than ×3) or maxFlops is spent. Sized for 10
+ * minutes on 2 cores: the sweep is 1.4e12 FLOPs and a worker trains these shapes at roughly 1.5 GFLOP/s
+ * (≈ 2e4 tokens/s at N = 1e4) on a quiet core — measured under load, so re-check with bench:train.
+ */
 export const REAL_DEMO_STUDY = {
-  budgets: [1.4e10, 2.8e10, 5.6e10],
+  budgets: [4e10, 8e10, 1.6e11],
   sizesPerBudget: 5,
   spanDecades: 1,
-  // Measured here: at 1.6e10 FLOPs the IsoFLOP minimum sat at N ≈ 1.3e3 (D/N ≈ 800), far from Chinchilla's 20.
-  priorTokensPerParam: 800,
+  // A prior only (the planner extends unbracketed profiles): D/N = 10 keeps the smallest size at 2 layers.
+  priorTokensPerParam: 10,
+  corpus: 'sotu',
   bootstrap: 100,
+  /** Room for a few adaptive runs beyond the 1.4e12-FLOP sweep, within the 10 minutes. */
+  maxFlops: 2e12,
+  relativeHalfWidth: 0.5,
 };
 
-/** The simulated study: 4 budgets × 7 sizes from a known law (Chinchilla's published fit) plus noise. */
+/** The simulated study: 4 budgets × 7 sizes from a known law (Chinchilla's published fit) plus noise, with a ±25% target. */
 export const SIMULATED_DEMO_STUDY = {
   budgets: [1e17, 1e18, 1e19, 1e20],
   sizesPerBudget: 7,
   spanDecades: 1.5,
   bootstrap: 100,
   law: { irreducibleLoss: 1.69, paramCoeff: 406.4, dataCoeff: 410.7, paramExponent: 0.34, dataExponent: 0.28 },
+  maxFlops: 1e22,
+  relativeHalfWidth: 0.25,
 };
 
+/** The allocation budget: 10× the largest sweep budget (an extrapolation of one decade). */
+export const demoAllocationFlops = (simulate: boolean): number =>
+  Math.max(...(simulate ? SIMULATED_DEMO_STUDY : REAL_DEMO_STUDY).budgets) * 10;
+
 /** The ScalingLaw the demo submits. */
-export function demoScalingLaw(simulate: boolean): ScalingLaw {
+export function demoScalingLaw(simulate: boolean, workers = availableParallelism()): ScalingLaw {
   const study = simulate ? SIMULATED_DEMO_STUDY : REAL_DEMO_STUDY;
   return {
     apiVersion: 'scaleplan.dev/v1alpha1',
     kind: 'ScalingLaw',
     metadata: { name: simulate ? 'demo-simulated' : 'demo', namespace: 'default' },
     spec: {
-      model: { family: 'decoder-transformer', tokenizer: 'byte', corpus: 'moby-dick', sequenceLength: 64 },
+      model: {
+        family: 'decoder-transformer',
+        tokenizer: 'byte',
+        corpus: simulate ? 'moby-dick' : REAL_DEMO_STUDY.corpus,
+        sequenceLength: 64,
+      },
       sweep: {
         budgets: study.budgets,
         sizesPerBudget: study.sizesPerBudget,
         spanDecades: study.spanDecades,
         ...('priorTokensPerParam' in study ? { priorTokensPerParam: study.priorTokensPerParam } : {}),
+        target: { quantity: 'nOpt', atFlops: demoAllocationFlops(simulate), relativeHalfWidth: study.relativeHalfWidth, level: 0.8 },
+        maxFlops: study.maxFlops,
         seed: 0,
         ...(simulate ? { simulate: { law: SIMULATED_DEMO_STUDY.law, noise: 0.005, durationMs: 40 } } : {}),
       },
-      // The real sweep is 15 short, noisy runs: Approach 2 (its own design: IsoFLOP minima) is the robust
-      // primary there; five-parameter Approach 3 fits are reported but can be ill-conditioned on so few runs.
+      // Approach 2 (its own design: IsoFLOP minima) is the robust primary of a short real sweep; the
+      // five-parameter Approach 3 is reported and checked against it.
       fit: { methods: [1, 2, 3], primaryMethod: simulate ? 3 : 2, bootstrap: study.bootstrap, confidence: 0.8 },
-      maxConcurrentRuns: simulate ? 8 : 1,
+      maxConcurrentRuns: simulate ? 8 : workers,
       maxFailedRuns: 3,
       priority: 10,
     },
   };
 }
 
-/** The ComputeBudget the demo resolves: 100× the largest sweep budget. */
+/** The ComputeBudget the demo resolves: 10× the largest sweep budget. */
 export function demoComputeBudget(simulate: boolean): ComputeBudget {
-  const study = simulate ? SIMULATED_DEMO_STUDY : REAL_DEMO_STUDY;
   return {
     apiVersion: 'scaleplan.dev/v1alpha1',
     kind: 'ComputeBudget',
     metadata: { name: simulate ? 'demo-simulated-target' : 'demo-target', namespace: 'default' },
-    spec: { flops: Math.max(...study.budgets) * 100, scalingLaw: simulate ? 'demo-simulated' : 'demo', train: false, seed: 0 },
+    spec: { flops: demoAllocationFlops(simulate), scalingLaw: simulate ? 'demo-simulated' : 'demo', train: false, seed: 0 },
   };
 }
 
@@ -94,19 +131,18 @@ async function deleteKeys(url: string, prefix: string): Promise<void> {
   const client = new Redis(url, { maxRetriesPerRequest: 1 });
   client.on('error', () => undefined);
   try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await client.unlink(...keys);
-    } while (cursor !== '0');
+    await deleteKeysWithPrefix(client, prefix);
   } finally {
     client.disconnect();
   }
 }
 
 async function post(url: string, token: string, path: string, body: unknown): Promise<void> {
-  const response = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
+  const response = await fetch(`${url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify(body),
+  });
   if (!response.ok) throw new Error(`POST ${path} failed: ${response.status} ${await response.text()}`);
 }
 
@@ -115,23 +151,41 @@ export interface DemoResult {
   readonly law: ScalingLaw;
   readonly budget: ComputeBudget;
   readonly profiles: readonly ProfileSummary[];
+  readonly checks: readonly DemoCheck[];
   readonly reportFiles: readonly string[];
   readonly seconds: number;
 }
 
+/** Degraded reasons after which the study gets no further without the user (no answer will come). */
+const STUCK_REASONS: ReadonlySet<string> = new Set([
+  ConditionReason.FailureBudgetExceeded,
+  ConditionReason.BudgetTooSmall,
+  ConditionReason.InvalidSweep,
+]);
+
+/** Why the study cannot go on, when it cannot: the demo stops there with a partial report. */
+const stuckReason = (law: ScalingLaw | undefined): string | undefined => {
+  const degraded = law?.status?.conditions?.find((c) => c.type === 'Degraded' && c.status === 'True');
+  return degraded && STUCK_REASONS.has(degraded.reason) ? `${degraded.reason}: ${degraded.message}` : undefined;
+};
+
 /**
  * `scaleplan demo`: a whole study end to end on this machine — Redis (REDIS_URL, else a private
- * redis-server), a control plane with local workers, a ScalingLaw sweep and a ComputeBudget through
- * the REST API, live progress, fits with every method, the allocation, and a report folder.
+ * redis-server), a control plane with one local worker per core, a ScalingLaw sweep with a precision
+ * target and a ComputeBudget through the REST API, live progress with an ETA, fits with every method,
+ * the allocation, the demo's checks of its answer, and a report folder. At the deadline (or when the
+ * study cannot go on) it writes a partial report marked incomplete and throws DemoIncompleteError.
  */
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const out = options.out ?? process.stdout;
   const say = (line: string): void => void out.write(`${line}\n`);
   const started = Date.now();
+  const deadlineMs = options.deadlineMs ?? (options.simulate ? DEMO_DEADLINE_MS.simulated : DEMO_DEADLINE_MS.real);
+  const workers = options.workers ?? availableParallelism();
   const reportDir = resolve(options.reportDir ?? 'scaleplan-demo-report');
   await mkdir(reportDir, { recursive: true });
   const label = options.simulate ? ' [SIMULATED runs: losses from a known law plus noise]' : '';
-  say(`ScalePlan demo${label}`);
+  say(`ScalePlan demo${label} (${workers} local worker${workers === 1 ? '' : 's'}, deadline ${formatDuration(deadlineMs / 1000)})`);
   const redis = await acquireDemoRedis(options.redisUrl ?? process.env.REDIS_URL, say);
   let running: RunningControlPlane | undefined;
   const prefix = `scaleplan-demo-${Date.now().toString(36)}`;
@@ -144,54 +198,99 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       host: '127.0.0.1',
       redisUrl: redis.url,
       queuePrefix: prefix,
-      localWorkersMax: 1,
+      localWorkersMax: workers,
       dispatch: 'local',
       logDestination: logStream,
       env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' },
-      tuning: { resyncSeconds: 2, refitDebounceMs: 300, localWorkerIdleExitSeconds: 120, localWorkerLockMs: 15_000, workerLogFile: join(reportDir, 'workers.log') },
+      tuning: {
+        resyncSeconds: 2,
+        refitDebounceMs: 300,
+        localWorkerIdleExitSeconds: 120,
+        localWorkerLockMs: 15_000,
+        workerLogFile: join(reportDir, 'workers.log'),
+      },
     });
     const { url, config } = running;
     say(`Control plane: ${url} (API ${url}/api/v1, OpenAPI ${url}/docs, logs ${logFile})`);
     say(`Dashboard:     ${url}/  (token: ${config.dashboardToken})`);
     say(`Queues:        ${url}/queues`);
-    const law = demoScalingLaw(options.simulate);
+    const law = demoScalingLaw(options.simulate, workers);
     const budget = demoComputeBudget(options.simulate);
     await post(url, config.dashboardToken, `/api/v1/namespaces/default/scalinglaws`, law);
     await post(url, config.dashboardToken, `/api/v1/namespaces/default/computebudgets`, budget);
-    say(`Submitted ScalingLaw default/${law.metadata.name} (${law.spec.sweep?.budgets?.length} IsoFLOP budgets × ${law.spec.sweep?.sizesPerBudget} sizes) and ComputeBudget default/${budget.metadata.name} (C = ${budget.spec.flops?.toExponential(2)} FLOPs)`);
+    const target = law.spec.sweep?.target;
+    say(
+      `Submitted ScalingLaw default/${law.metadata.name} (${law.spec.sweep?.budgets?.length} IsoFLOP budgets × ${law.spec.sweep?.sizesPerBudget} sizes; ` +
+        `then runs until N_opt at ${target?.atFlops.toExponential(1)} FLOPs is within ±${Math.round(100 * (target?.relativeHalfWidth ?? 0))}%, at most ${law.spec.sweep?.maxFlops?.toExponential(1)} FLOPs) ` +
+        `and ComputeBudget default/${budget.metadata.name} (C = ${budget.spec.flops?.toExponential(2)} FLOPs)`,
+    );
 
     const laws = running.app.get<ResourceStore<ScalingLaw>>(SCALING_LAW_STORE);
     const budgets = running.app.get<ResourceStore<ComputeBudget>>(COMPUTE_BUDGET_STORE);
     const ref = { namespace: 'default', name: law.metadata.name };
     const budgetRef = { namespace: 'default', name: budget.metadata.name };
-    const timeoutMs = options.timeoutMs ?? (options.simulate ? 120_000 : 15 * 60_000);
     const tty = (out as NodeJS.WriteStream).isTTY === true;
+    const core = running.core;
     let lastLine = '';
     let finalLaw: ScalingLaw | undefined;
     let finalBudget: ComputeBudget | undefined;
+
+    /** Writes what there is as a report marked incomplete, then stops the demo with one line. */
+    const stopIncomplete = async (why: string): Promise<never> => {
+      if (tty) out.write('\n');
+      const runs = await core.runs.listWithCurves('ScalingLaw', ref);
+      const current = await laws.get(ref);
+      const currentBudget = await budgets.get(budgetRef);
+      const fitState = await core.fits.get(ref);
+      const done = runs.filter((r) => r.state === 'succeeded' || r.state === 'failed' || r.state === 'diverged').length;
+      const reason = `${why} after ${done}/${runs.length} runs`;
+      await writeStudyReport(reportDir, {
+        law: current ?? law,
+        ...(currentBudget ? { budget: currentBudget } : {}),
+        runs,
+        fit: fitState,
+        simulated: options.simulate,
+        incomplete: reason,
+      });
+      throw new DemoIncompleteError(`demo incomplete: ${reason}; partial report in ${reportDir}`);
+    };
+
     for (;;) {
-      if (Date.now() - started > timeoutMs) throw new Error(`The demo did not finish within ${Math.round(timeoutMs / 1000)} s (see ${logFile})`);
+      if (Date.now() - started > deadlineMs) await stopIncomplete(`the deadline of ${formatDuration(deadlineMs / 1000)} was reached`);
       await new Promise((r) => setTimeout(r, options.simulate ? 250 : 1000));
       const current = await laws.get(ref);
       const currentBudget = await budgets.get(budgetRef);
-      const records = await running.core.runs.list('ScalingLaw', ref);
+      const records = await core.runs.list('ScalingLaw', ref);
       const counts = current?.status?.runs;
       const total = records.length;
       const done = records.filter((r) => r.state === 'succeeded' || r.state === 'failed' || r.state === 'diverged').length;
-      const active = records.find((r) => r.state === 'running');
-      const activeText = active
-        ? ` | training N=${active.params} D=${active.tokens}${active.progress ? ` ${Math.round((100 * active.progress.step) / Math.max(1, active.progress.totalSteps))}%${active.progress.point?.trainLoss !== undefined ? ` loss ${active.progress.point.trainLoss.toFixed(3)}` : ''}` : ''}`
+      const active = records.filter((r) => r.state === 'running');
+      const activeText = active.length
+        ? ` | training ${active.map((r) => `N=${r.params}${r.progress ? ` ${Math.round((100 * r.progress.step) / Math.max(1, r.progress.totalSteps))}%` : ''}`).join(', ')}`
         : '';
+      const elapsed = (Date.now() - started) / 1000;
+      const eta = sweepEta(records, elapsed);
+      const etaText = eta.etaSeconds !== undefined && eta.remainingFlops > 0 ? ` | ETA ${formatDuration(eta.etaSeconds)}` : '';
       const fit = current?.status?.primaryFit;
-      const line = `${bar(total ? done / total : 0)} ${done}/${total} runs${counts?.failed ? `, ${counts.failed} failed` : ''}${counts?.diverged ? `, ${counts.diverged} diverged` : ''} | ${current?.status?.phase ?? 'Pending'}${fit ? ` | a=${fit.a.toFixed(3)}` : ''}${activeText} | ${Math.round((Date.now() - started) / 1000)} s`;
+      const precision = current?.status?.sweep?.target?.achievedHalfWidth;
+      const line =
+        `${bar(total ? done / total : 0)} ${done}/${total} runs${counts?.failed ? `, ${counts.failed} failed` : ''}${counts?.diverged ? `, ${counts.diverged} diverged` : ''} | ${current?.status?.phase ?? 'Pending'}` +
+        `${fit ? ` | a=${fit.a.toFixed(3)}` : ''}${precision !== undefined ? ` | N_opt ±${Math.round(100 * precision)}%` : ''}${activeText} | ${formatDuration(elapsed)}${etaText}`;
       if (line !== lastLine) {
         if (tty) out.write(`\r\x1b[2K${line}`);
         else say(line);
         lastLine = line;
       }
+      const stuck = stuckReason(current);
+      if (stuck) await stopIncomplete(`the study cannot go on (${stuck})`);
       const phase = current?.status?.phase;
-      if (phase === 'Degraded') throw new Error(`The study is Degraded: ${current?.status?.conditions?.map((c) => `${c.type}=${c.status} ${c.reason}: ${c.message}`).join('; ')}`);
-      if (phase === 'Ready' && currentBudget?.status?.phase === 'Resolved' && currentBudget.status.allocation?.fittedAt === current?.status?.primaryFit?.fittedAt) {
+      const primaryFit = current?.status?.primaryFit;
+      // Ready (the target holds) or Degraded at the FLOP cap: either way the study has its answer.
+      if (
+        (phase === 'Ready' || phase === 'Degraded') &&
+        primaryFit &&
+        currentBudget?.status?.allocation?.fittedAt === primaryFit.fittedAt
+      ) {
         finalLaw = current;
         finalBudget = currentBudget;
         break;
@@ -199,36 +298,69 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     }
     if (tty) out.write('\n');
 
-    const runs = await running.core.runs.listWithCurves('ScalingLaw', ref);
-    const fitState = await running.core.fits.get(ref);
-    const { files, profiles } = await writeStudyReport(reportDir, { law: finalLaw!, budget: finalBudget!, runs, fit: fitState, simulated: options.simulate });
+    const runs = await core.runs.listWithCurves('ScalingLaw', ref);
+    const fitState = await core.fits.get(ref);
+    const allocation = finalBudget!.status!.allocation!;
+    const fits = finalLaw!.status?.fits ?? [];
+    const preliminary = summariseProfiles(runs);
+    const checks = demoChecks(preliminary, fits, allocation);
+    const { files, profiles } = await writeStudyReport(reportDir, {
+      law: finalLaw!,
+      budget: finalBudget!,
+      runs,
+      fit: fitState,
+      simulated: options.simulate,
+      checks,
+    });
 
     say('');
     say(`IsoFLOP profiles${label}:`);
     for (const p of profiles) {
-      say(`  C=${p.budgetFlops.toExponential(2)}: ${p.runs} runs, minimum ${p.bracketed ? 'bracketed' : 'NOT bracketed'}${p.nOpt ? ` at N≈${p.nOpt.toPrecision(3)} [${p.nOptLow?.toPrecision(3)}, ${p.nOptHigh?.toPrecision(3)}], loss ${p.minLoss?.toFixed(3)}` : ''}`);
+      say(
+        `  C=${p.budgetFlops.toExponential(2)}: ${p.runs} runs, minimum ${p.bracketed ? 'bracketed' : 'NOT bracketed'}${p.nOpt ? ` at N≈${p.nOpt.toPrecision(3)} [${p.nOptLow?.toPrecision(3)}, ${p.nOptHigh?.toPrecision(3)}], loss ${p.minLoss?.toFixed(3)}` : ''}`,
+      );
     }
-    say(`Fitted law (${Math.round(finalLaw!.spec.fit.confidence * 100)}% bootstrap intervals, ${finalLaw!.spec.fit.bootstrap} resamples)${label}:`);
-    for (const fit of finalLaw!.status?.fits ?? []) {
-      say(`  Approach ${fit.method}${fit.converged ? '' : ' (did not converge)'}: N_opt ∝ C^${fit.a.toFixed(3)}${iv(fit.aInterval)}, D_opt ∝ C^${fit.b.toFixed(3)}${iv(fit.bInterval)} on ${fit.runs} runs`);
+    say(
+      `Fitted law (${Math.round(finalLaw!.spec.fit.confidence * 100)}% bootstrap intervals, ${finalLaw!.spec.fit.bootstrap} resamples)${label}:`,
+    );
+    for (const fit of fits) {
+      say(
+        `  Approach ${fit.method}${fit.converged ? '' : ' (did not converge)'}: N_opt ∝ C^${fit.a.toFixed(3)}${iv(fit.aInterval)}, D_opt ∝ C^${fit.b.toFixed(3)}${iv(fit.bInterval)} on ${fit.runs} runs`,
+      );
       if (fit.law) {
         const li = fit.lawIntervals ?? {};
-        say(`    L(N, D) = ${fit.law.irreducibleLoss.toFixed(3)}${iv(li.irreducibleLoss)} + ${fit.law.paramCoeff.toPrecision(4)}${iv(li.paramCoeff)} / N^${fit.law.paramExponent.toFixed(3)}${iv(li.paramExponent)} + ${fit.law.dataCoeff.toPrecision(4)}${iv(li.dataCoeff)} / D^${fit.law.dataExponent.toFixed(3)}${iv(li.dataExponent)}`);
+        say(
+          `    L(N, D) = ${fit.law.irreducibleLoss.toFixed(3)}${iv(li.irreducibleLoss)} + ${fit.law.paramCoeff.toPrecision(4)}${iv(li.paramCoeff)} / N^${fit.law.paramExponent.toFixed(3)}${iv(li.paramExponent)} + ${fit.law.dataCoeff.toPrecision(4)}${iv(li.dataCoeff)} / D^${fit.law.dataExponent.toFixed(3)}${iv(li.dataExponent)}`,
+        );
       }
       for (const warning of fit.warnings) say(`    note: ${warning}`);
     }
     for (const skipped of fitState?.skipped ?? []) say(`  Approach ${skipped.method}: not fitted (${skipped.reason})`);
     for (const excluded of finalLaw!.status?.excludedRuns ?? []) say(`  excluded ${excluded.runId}: ${excluded.reason}`);
-    const allocation = finalBudget!.status!.allocation!;
+    const sweep = finalLaw!.status?.sweep;
+    if (sweep)
+      say(
+        `Sweep: ${sweep.flopsSpent.toExponential(2)} FLOPs spent${sweep.maxFlops ? ` of maxFlops ${sweep.maxFlops.toExponential(2)}` : ''}; ${sweep.decision ?? ''}`,
+      );
     say(`Allocation for C = ${allocation.flops.toExponential(2)} FLOPs (approach ${allocation.method}, ${allocation.law})${label}:`);
-    say(`  N_opt = ${allocation.paramsDisplay}${allocation.paramsInterval ? ` [${allocation.paramsInterval.map((v) => v.toPrecision(3)).join(', ')}]` : ''} parameters`);
-    say(`  D_opt = ${allocation.tokensDisplay}${allocation.tokensInterval ? ` [${allocation.tokensInterval.map((v) => v.toPrecision(3)).join(', ')}]` : ''} tokens (${allocation.tokensPerParam.toFixed(1)} tokens/parameter)`);
-    if (allocation.predictedLoss !== undefined) say(`  predicted loss ${allocation.predictedLoss.toFixed(3)}${iv(allocation.predictedLossInterval)} nats/token`);
-    if (allocation.shape) say(`  shape: ${allocation.shape.layers} layers, d_model ${allocation.shape.modelDim}, ${allocation.shape.heads} heads, d_ff ${allocation.shape.ffDim}`);
+    say(
+      `  N_opt = ${allocation.paramsDisplay}${allocation.paramsInterval ? ` [${allocation.paramsInterval.map((v) => v.toPrecision(3)).join(', ')}]` : ''} parameters`,
+    );
+    say(
+      `  D_opt = ${allocation.tokensDisplay}${allocation.tokensInterval ? ` [${allocation.tokensInterval.map((v) => v.toPrecision(3)).join(', ')}]` : ''} tokens (${allocation.tokensPerParam.toFixed(1)} tokens/parameter)`,
+    );
+    if (allocation.predictedLoss !== undefined)
+      say(`  predicted loss ${allocation.predictedLoss.toFixed(3)}${iv(allocation.predictedLossInterval)} nats/token`);
+    if (allocation.shape)
+      say(
+        `  shape: ${allocation.shape.layers} layers, d_model ${allocation.shape.modelDim}, ${allocation.shape.heads} heads, d_ff ${allocation.shape.ffDim}`,
+      );
+    say(`Is the answer worth something?`);
+    for (const check of checks) say(`  ${check.passed ? 'PASS' : 'FAIL'} ${check.name}: ${check.detail}`);
     say(`Report: ${files.join(', ')}`);
     const seconds = (Date.now() - started) / 1000;
-    say(`Done in ${seconds.toFixed(0)} s.`);
-    return { law: finalLaw!, budget: finalBudget!, profiles, reportFiles: files, seconds };
+    say(`Done in ${formatDuration(seconds)}.`);
+    return { law: finalLaw!, budget: finalBudget!, profiles, checks, reportFiles: files, seconds };
   } finally {
     await running?.close().catch(() => undefined);
     logStream.end();

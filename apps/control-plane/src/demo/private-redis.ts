@@ -50,7 +50,10 @@ function installRedisServer(report: (line: string) => void): string {
   if (isRoot && existsSync('/etc/debian_version')) {
     report('redis-server is missing: installing it with apt-get (Debian, running as root)…');
     const update = spawnSync('apt-get', ['update'], { stdio: 'ignore' });
-    const install = spawnSync('apt-get', ['install', '-y', 'redis-server'], { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    const install = spawnSync('apt-get', ['install', '-y', 'redis-server'], {
+      stdio: 'ignore',
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
     const path = findRedisServer();
     if (update.status === 0 && install.status === 0 && path) return path;
   }
@@ -70,7 +73,9 @@ export async function acquireDemoRedis(envUrl: string | undefined, report: (line
   if (await redisReachable(url)) return { url, private: false, stop: async () => undefined };
   const binary = findRedisServer() ?? installRedisServer(report);
   const port = await freePort();
-  const child: ChildProcess = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const child: ChildProcess = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: 'ignore',
+  });
   const privateUrl = `redis://127.0.0.1:${port}`;
   for (let i = 0; i < 100; i++) {
     if (await redisReachable(privateUrl, 300)) {

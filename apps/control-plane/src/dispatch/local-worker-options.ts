@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { WORKER_ENTRY_POINT, WorkerEnv } from '@scaleplan/contracts';
 import type { ControlPlaneConfig } from '../config/control-plane.config.js';
 import type { LocalWorkerOptions } from './local-worker-dispatcher.js';
 
@@ -16,7 +17,7 @@ export function repositoryRoot(from = dirname(fileURLToPath(import.meta.url))): 
 }
 
 /** The built worker entry point. */
-export const workerEntryPoint = (root = repositoryRoot()): string => join(root, 'dist', 'apps', 'worker', 'src', 'main.js');
+export const workerEntryPoint = (root = repositoryRoot()): string => join(root, WORKER_ENTRY_POINT);
 
 /** How local dispatch starts a worker: the built worker with the environment contract. */
 export function localWorkerOptions(config: ControlPlaneConfig): LocalWorkerOptions {
@@ -26,12 +27,12 @@ export function localWorkerOptions(config: ControlPlaneConfig): LocalWorkerOptio
     command: config.tuning.workerCommand ?? [process.execPath, workerEntryPoint(root)],
     cwd: root,
     env: {
-      REDIS_URL: config.redisUrl,
-      SCALEPLAN_QUEUE_PREFIX: config.queuePrefix,
-      SCALEPLAN_WORKER_IDLE_EXIT_SECONDS: String(config.tuning.localWorkerIdleExitSeconds),
-      SCALEPLAN_LOCK_DURATION_MS: lockMs,
-      SCALEPLAN_STALLED_INTERVAL_MS: lockMs,
-      LOG_LEVEL: config.logLevel,
+      [WorkerEnv.RedisUrl]: config.redisUrl,
+      [WorkerEnv.QueuePrefix]: config.queuePrefix,
+      [WorkerEnv.IdleExitSeconds]: String(config.tuning.localWorkerIdleExitSeconds),
+      [WorkerEnv.LockDurationMs]: lockMs,
+      [WorkerEnv.StalledIntervalMs]: lockMs,
+      [WorkerEnv.LogLevel]: config.logLevel,
       ...config.tuning.workerEnv,
     },
     maxWorkers: config.localWorkersMax,

@@ -12,6 +12,18 @@ const STATUS: Record<ControlPlaneErrorCode, number> = {
   Unavailable: 503,
 };
 
+/**
+ * The answer to a body-parser error (malformed JSON or YAML text, body too large), which carries its own 4xx
+ * status; undefined for any other error. Such errors reach both Express's error middleware (bootstrap.ts) and
+ * this filter, so both answer through here, in the filter's JSON shape.
+ */
+export function requestBodyErrorResponse(error: unknown): { status: number; body: object } | undefined {
+  const parserError = error as { status?: unknown; message?: string } | null;
+  if (typeof parserError?.status !== 'number' || parserError.status < 400 || parserError.status >= 500) return undefined;
+  const { status, message } = parserError as { status: number; message?: string };
+  return { status, body: { statusCode: status, error: 'Invalid', message: `Invalid request body: ${message}`, fields: [{ field: '(body)', message }] } };
+}
+
 /** Maps every error to one JSON shape: `{ statusCode, error, message, fields? }` (domain codes in one place). */
 @Catch()
 export class ControlPlaneExceptionFilter implements ExceptionFilter {
@@ -35,15 +47,9 @@ export class ControlPlaneExceptionFilter implements ExceptionFilter {
       response.status(status).json(typeof body === 'object' ? body : { statusCode: status, message: body });
       return;
     }
-    // body-parser errors (malformed JSON, too large) carry their own 4xx status.
-    const parserError = exception as { status?: number; type?: string; message?: string };
-    if (typeof parserError.status === 'number' && parserError.status >= 400 && parserError.status < 500) {
-      response.status(parserError.status).json({
-        statusCode: parserError.status,
-        error: 'Invalid',
-        message: `Invalid request body: ${parserError.message}`,
-        fields: [{ field: '(body)', message: parserError.message }],
-      });
+    const bodyError = requestBodyErrorResponse(exception);
+    if (bodyError) {
+      response.status(bodyError.status).json(bodyError.body);
       return;
     }
     this.log.error({ err: exception }, 'Failed to handle request');

@@ -1,5 +1,5 @@
 import { type CustomObjectsApi, type KubeConfig, type KubernetesListObject, type KubernetesObject, makeInformer, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { API_GROUP_VERSION, type ComputeBudget, type Condition, type ObjectRef, type ResourceKind, type ScalingLaw } from '@scaleplan/contracts';
+import { API_GROUP_VERSION, ConditionType, type ComputeBudget, type Condition, type ObjectRef, type ResourceKind, type ScalingLaw } from '@scaleplan/contracts';
 import type { Logger } from 'pino';
 import { ControlPlaneError } from '../control-plane.errors.js';
 import { refKey, type ResourceChangeListener, type ResourceStore } from '../resources/resource-store.js';
@@ -44,7 +44,7 @@ const CONFLICT_RETRIES = 5;
 
 /** Condition transitions that are bad news: recorded as Warning events. */
 const isWarning = (condition: Condition): boolean =>
-  (condition.type === 'Degraded' && condition.status === 'True') || /Failed|Diverged|Invalid|Unknown|TooSmall|Exceeded/.test(condition.reason);
+  (condition.type === ConditionType.Degraded && condition.status === 'True') || /Failed|Diverged|Invalid|Unknown|TooSmall|Exceeded/.test(condition.reason);
 
 /**
  * Kubernetes-mode `ResourceStore`: the custom resources are the source of spec. Writes go to the API
@@ -247,7 +247,7 @@ export class KubeResourceStore<T extends Resource> implements ResourceStore<T> {
       const previous = before?.find((c) => c.type === condition.type);
       if (previous && previous.status === condition.status && previous.reason === condition.reason) continue;
       // A condition that is False without news (e.g. Degraded False on creation) is not worth an Event.
-      if (!previous && condition.status !== 'True' && condition.type === 'Degraded') continue;
+      if (!previous && condition.status !== 'True' && condition.type === ConditionType.Degraded) continue;
       const type: EventType = isWarning(condition) ? 'Warning' : 'Normal';
       await this.events.record(
         { apiVersion: API_GROUP_VERSION, kind: this.kind, metadata: resource.metadata },

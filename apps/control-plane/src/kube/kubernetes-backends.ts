@@ -2,9 +2,11 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import {
   COMPUTE_BUDGET_GVR,
   computeBudgetSpecSchema,
+  ComputeBudgetPhase,
   ConditionReason,
   ResourceKind,
   SCALING_LAW_GVR,
+  ScalingLawPhase,
   scalingLawSpecSchema,
   type ComputeBudget,
   type ScalingLaw,
@@ -80,8 +82,8 @@ export function createKubernetesBackends(config: ControlPlaneConfig, log: Logger
     log.child({ context: 'ComputeBudgetStore' }),
     factory,
   );
-  const laws = new ValidatingResourceStore<ScalingLaw>(rawLaws, scalingLawSpecSchema, { reason: ConditionReason.InvalidSweep, phase: 'Degraded' }, log.child({ context: 'ScalingLawStore' }));
-  const budgets = new ValidatingResourceStore<ComputeBudget>(rawBudgets, computeBudgetSpecSchema, { reason: ConditionReason.InvalidBudget, phase: 'Degraded' }, log.child({ context: 'ComputeBudgetStore' }));
+  const laws = new ValidatingResourceStore<ScalingLaw>(rawLaws, scalingLawSpecSchema, { reason: ConditionReason.InvalidSweep, phase: ScalingLawPhase.Degraded }, log.child({ context: 'ScalingLawStore' }));
+  const budgets = new ValidatingResourceStore<ComputeBudget>(rawBudgets, computeBudgetSpecSchema, { reason: ConditionReason.InvalidBudget, phase: ComputeBudgetPhase.Degraded }, log.child({ context: 'ComputeBudgetStore' }));
   const dispatcher: WorkerDispatcher = config.workerDeployment
     ? new DeploymentScaleDispatcher(
         clients.apps,

@@ -1,6 +1,8 @@
 import {
   ConditionReason,
   ConditionType,
+  type ComputeBudgetPhase,
+  type ScalingLawPhase,
   type ComputeBudget,
   type Condition,
   type ObjectRef,
@@ -22,7 +24,7 @@ export interface InvalidSpecPolicy {
   /** Reason of the Degraded condition. */
   readonly reason: typeof ConditionReason.InvalidBudget | typeof ConditionReason.InvalidSweep;
   /** The kind's phase for "Degraded". */
-  readonly phase: 'Degraded';
+  readonly phase: typeof ScalingLawPhase.Degraded | typeof ComputeBudgetPhase.Degraded;
 }
 
 /**

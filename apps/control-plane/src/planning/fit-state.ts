@@ -1,18 +1,10 @@
-import type { FitSummary } from '@scaleplan/contracts';
-import { z } from 'zod';
+import type { FitSummary, TrustVerdictStatus } from '@scaleplan/contracts';
+import type { FittedMapping, LossLaw } from '@scaleplan/scaling-laws';
 
-/** A fitted allocation mapping in one of its two forms (DESIGN.md vocabulary). */
-export type Mapping =
-  | { readonly form: 'loss'; readonly law: { irreducibleLoss: number; paramCoeff: number; dataCoeff: number; paramExponent: number; dataExponent: number } }
-  | { readonly form: 'power'; readonly paramCoeff: number; readonly a: number; readonly tokenCoeff: number; readonly b: number };
-
-/** The latest fit of one method with the bootstrap mappings its intervals come from. */
+/** The latest fit of one method: its status summary and the fitted mapping (point + bootstrap replicates) allocations use. */
 export interface MethodFit {
   readonly summary: FitSummary;
-  /** The point estimate. */
-  readonly mapping: Mapping;
-  /** Bootstrap replicates (for allocation intervals of any budget). */
-  readonly samples: readonly Mapping[];
+  readonly fitted: FittedMapping;
 }
 
 /** Everything the control plane keeps about a study's fits (Redis, beside the runs). */
@@ -24,17 +16,20 @@ export interface StudyFitState {
   /** Fit history (newest last, capped). */
   readonly history: readonly { fittedAt: string; method: number; runs: number; a: number; b: number }[];
   /** Approach 3 warm start for the next refit. */
-  readonly warmStart?: Extract<Mapping, { form: 'loss' }>['law'];
+  readonly warmStart?: LossLaw;
   /** Why individual methods could not fit (too few runs, …). */
   readonly skipped: readonly { method: number; reason: string }[];
+  /** The primary method when the fit ran. */
+  readonly primaryMethod?: number;
+  /** Every requested method's trust verdict, refused methods included (a refused method has no summary to carry it). */
+  readonly verdicts?: readonly { method: number; verdict: TrustVerdictStatus }[];
 }
-
-export const studyFitStateSchema = z.custom<StudyFitState>((value) => typeof value === 'object' && value !== null && 'methods' in value);
 
 /** The method fit a budget should use: the requested one, else the primary, else any. */
 export function pickMethod(state: StudyFitState | undefined, preferred: number | undefined, primary: number): MethodFit | undefined {
   if (!state) return undefined;
-  const usable = state.methods.filter((m) => m.summary.converged);
+  // A state stored before fits carried their FittedMapping has no `fitted`: it is not used (the next refit replaces it).
+  const usable = state.methods.filter((m) => m.summary.converged && m.fitted !== undefined);
   return (
     usable.find((m) => m.summary.method === preferred) ??
     usable.find((m) => m.summary.method === primary) ??

@@ -1,10 +1,16 @@
+import { fitIsoFlopParabola } from '@scaleplan/scaling-laws';
+
 /** One run of an IsoFLOP profile. */
 export interface ProfilePoint {
   readonly params: number;
   readonly loss: number;
 }
 
-/** Parabola loss = a·x² + b·x + c in x = log10 N, and what follows for the profile's minimum. */
+/**
+ * The sweep planner's view of an IsoFLOP parabola: loss = a·x² + b·x + c in x = log10 N (the planner
+ * places runs in decades). The numbers come from the library's `fitIsoFlopParabola` (fitted in ln N),
+ * converted here, so the control plane has one parabola fit.
+ */
 export interface ProfileFit {
   readonly a: number;
   readonly b: number;
@@ -20,75 +26,24 @@ export interface ProfileFit {
   readonly points: number;
 }
 
-function solve3(m: number[][], v: number[]): number[] | undefined {
-  const a = m.map((row, i) => [...row, v[i] as number]);
-  for (let col = 0; col < 3; col++) {
-    let pivot = col;
-    for (let r = col + 1; r < 3; r++) if (Math.abs(a[r]![col]!) > Math.abs(a[pivot]![col]!)) pivot = r;
-    if (Math.abs(a[pivot]![col]!) < 1e-300) return undefined;
-    [a[col], a[pivot]] = [a[pivot]!, a[col]!];
-    for (let r = 0; r < 3; r++) {
-      if (r === col) continue;
-      const f = a[r]![col]! / a[col]![col]!;
-      for (let k = col; k < 4; k++) a[r]![k]! -= f * a[col]![k]!;
-    }
-  }
-  return [0, 1, 2].map((i) => a[i]![3]! / a[i]![i]!);
-}
-
-function invert3(m: number[][]): number[][] | undefined {
-  const cols = [0, 1, 2].map((j) => solve3(m, [0, 1, 2].map((i) => (i === j ? 1 : 0))));
-  if (cols.some((c) => !c)) return undefined;
-  return [0, 1, 2].map((i) => [0, 1, 2].map((j) => cols[j]![i]!));
-}
-
 /**
- * Least-squares parabola through an IsoFLOP profile (Hoffmann et al. 2022, Approach 2) with the
- * standard error of its vertex: Var(x*) = gᵀΣg, g = d(x*) / d(a, b) = (b/2a², −1/2a), Σ = s²(XᵀX)⁻¹.
- * With exactly 3 points s² is unknown; `noiseFloor` (σ of the loss, nats) stands in for it.
+ * Least-squares parabola through an IsoFLOP profile (Hoffmann et al. 2022, Approach 2) with the standard
+ * error of its vertex. With exactly 3 points s² is unknown; `noiseFloor` (σ of the loss, nats) stands in for it.
  */
 export function fitIsoFlopProfile(points: readonly ProfilePoint[], noiseFloor = 0.01): ProfileFit | undefined {
-  if (points.length < 3) return undefined;
-  const xs = points.map((p) => Math.log10(p.params));
-  const ys = points.map((p) => p.loss);
-  const xtx = [
-    [0, 0, 0],
-    [0, 0, 0],
-    [0, 0, 0],
-  ];
-  const xty = [0, 0, 0];
-  xs.forEach((x, i) => {
-    const row = [x * x, x, 1];
-    for (let r = 0; r < 3; r++) {
-      xty[r]! += row[r]! * ys[i]!;
-      for (let c = 0; c < 3; c++) xtx[r]![c]! += row[r]! * row[c]!;
-    }
-  });
-  const coef = solve3(xtx, xty);
-  const inverse = invert3(xtx);
-  if (!coef || !inverse) return undefined;
-  const [a, b, c] = coef as [number, number, number];
-  const rss = xs.reduce((sum, x, i) => sum + (a * x * x + b * x + c - ys[i]!) ** 2, 0);
-  const dof = points.length - 3;
-  const s2 = Math.max(dof > 0 ? rss / dof : 0, noiseFloor ** 2);
-  const opensUp = a > 0;
-  const vertex = opensUp ? -b / (2 * a) : Number.NaN;
-  let stdErr = Number.POSITIVE_INFINITY;
-  if (opensUp) {
-    const g = [b / (2 * a * a), -1 / (2 * a)];
-    const variance = s2 * (g[0]! * g[0]! * inverse[0]![0]! + 2 * g[0]! * g[1]! * inverse[0]![1]! + g[1]! * g[1]! * inverse[1]![1]!);
-    stdErr = Math.sqrt(Math.max(variance, 0));
-  }
-  const minX = Math.min(...xs);
-  const maxX = Math.max(...xs);
+  if (new Set(points.map((p) => p.params)).size < 3) return undefined;
+  const parabola = fitIsoFlopParabola(0, points.map((p) => p.params), points.map((p) => p.loss), { noiseFloor });
+  const { c0, c1, c2 } = parabola.coefficients;
+  const vertex = parabola.minimumParams;
   return {
-    a,
-    b,
-    c,
-    vertexLog10Params: vertex,
-    vertexStdErrDecades: stdErr,
-    minLoss: opensUp ? c - (b * b) / (4 * a) : Math.min(...ys),
-    bracketed: opensUp && vertex > minX && vertex < maxX,
+    // x = ln N / ln 10: loss = c0 + c1·ln10·x + c2·ln10²·x²
+    a: c2 * Math.LN10 ** 2,
+    b: c1 * Math.LN10,
+    c: c0,
+    vertexLog10Params: vertex === null ? Number.NaN : Math.log10(vertex),
+    vertexStdErrDecades: vertex === null || parabola.minimumParamsStdError === null ? Number.POSITIVE_INFINITY : parabola.minimumParamsStdError / vertex / Math.LN10,
+    minLoss: parabola.minimumLoss ?? Math.min(...points.map((p) => p.loss)),
+    bracketed: parabola.bracketed,
     points: points.length,
   };
 }

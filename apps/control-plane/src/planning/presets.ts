@@ -1,12 +1,12 @@
 import type { FitSummary } from '@scaleplan/contracts';
-import { allocate } from './allocation.js';
-import type { Mapping } from './fit-state.js';
+import { allocate, type FittedMapping } from '@scaleplan/scaling-laws';
 
 /** A published law as the control plane uses it. */
 export interface PresetLaw {
   readonly name: string;
   readonly method: 1 | 2 | 3;
-  readonly mapping: Mapping;
+  /** the published mapping, with the interval its source published (if any) */
+  readonly fitted: FittedMapping;
   /** Exponents of N_opt ∝ C^a, D_opt ∝ C^b. */
   readonly a: number;
   readonly b: number;
@@ -28,6 +28,7 @@ export class PresetCatalog {
   fitSummary(name: string): FitSummary | undefined {
     const preset = this.lookup(name);
     if (!preset) return undefined;
+    const mapping = preset.fitted.mapping;
     return {
       method: preset.method,
       converged: true,
@@ -35,9 +36,9 @@ export class PresetCatalog {
       runs: 0,
       a: preset.a,
       b: preset.b,
-      ...(preset.mapping.form === 'loss'
-        ? { law: preset.mapping.law }
-        : { paramCoeff: preset.mapping.paramCoeff, tokenCoeff: preset.mapping.tokenCoeff }),
+      ...(mapping.kind === 'loss-law'
+        ? { law: mapping.law }
+        : { paramCoeff: mapping.powerLaw.paramCoeff, tokenCoeff: mapping.powerLaw.tokenCoeff }),
       warnings: [`published law (${preset.source}); not measured here`],
     };
   }
@@ -46,6 +47,6 @@ export class PresetCatalog {
   priorParams(flops: number): number {
     const prior = this.lookup(PRIOR_PRESET);
     if (!prior) return Number.NaN;
-    return allocate(prior.mapping, flops).params;
+    return allocate(prior.fitted.mapping, flops).params;
   }
 }

@@ -1,36 +1,29 @@
-import { RunKind, RunState, type FitSummary, type RunRecord, type ScalingLaw } from '@scaleplan/contracts';
+import { RunKind, RunState, type FitDiagnosticsStatus, type FitSummary, type RunRecord, type ScalingLaw, type TrustVerdictStatus } from '@scaleplan/contracts';
 import {
   ACCELERATOR_NAMES,
-  APPROACH3_DEFAULT_GRID,
-  createRandom,
-  fitApproach1,
-  fitApproach2,
-  fitApproach3,
+  fitScalingLawAsync,
   flopsFromAcceleratorHours,
   frontierExponents,
   getPreset,
-  startFromLossLaw,
+  presetFittedMapping,
   type AllocationMapping,
-  type Approach3Start,
+  type FitScalingLawOptions,
+  type Interval,
   type LossCurve,
   type LossObservation,
+  type MethodFitResult,
   type Precision,
+  type TrustVerdict,
 } from '@scaleplan/scaling-laws';
 import type { BudgetFlopsResolver } from './budget-flops.js';
-import { interval } from './allocation.js';
-import type { Mapping, MethodFit, StudyFitState } from './fit-state.js';
+import type { MethodFit, StudyFitState } from './fit-state.js';
 import type { LawFitter } from './law-fitter.js';
 import { PresetCatalog, type PresetLaw } from './presets.js';
 
 /** The one place the control plane meets @scaleplan/scaling-laws' fitting and preset APIs. */
 
-const toMapping = (mapping: AllocationMapping): Mapping =>
-  mapping.kind === 'loss-law'
-    ? { form: 'loss', law: { ...mapping.law } }
-    : { form: 'power', paramCoeff: mapping.powerLaw.paramCoeff, a: mapping.powerLaw.paramExponent, tokenCoeff: mapping.powerLaw.tokenCoeff, b: mapping.powerLaw.tokenExponent };
-
-const exponentsOf = (mapping: Mapping): { a: number; b: number } =>
-  mapping.form === 'power' ? { a: mapping.a, b: mapping.b } : frontierExponents(mapping.law);
+const exponentsOf = (mapping: AllocationMapping): { a: number; b: number } =>
+  mapping.kind === 'power-law' ? { a: mapping.powerLaw.paramExponent, b: mapping.powerLaw.tokenExponent } : frontierExponents(mapping.law);
 
 /** Presets from the library, keyed by the names in contracts' PRESET_NAMES. */
 export function createPresetCatalog(): PresetCatalog {
@@ -41,9 +34,7 @@ export function createPresetCatalog(): PresetCatalog {
     } catch {
       return undefined;
     }
-    const mapping = toMapping(preset.mapping);
-    const method = name.endsWith('approach1') ? 1 : name.endsWith('approach2') ? 2 : 3;
-    return { name, method, mapping, ...exponentsOf(mapping), source: preset.source };
+    return { name, method: preset.method, fitted: presetFittedMapping(name), ...exponentsOf(preset.mapping), source: preset.source };
   });
 }
 
@@ -85,144 +76,121 @@ export function fitRowsOf(runs: readonly (RunRecord & { curve?: readonly { token
     });
 }
 
-const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+/** Percentiles (in percent) of the central `confidence` interval. */
+const percentilesOf = (confidence: number): [number, number] => [((1 - confidence) / 2) * 100, ((1 + confidence) / 2) * 100];
 
-/** Starts of a warm refit: the previous optimum and a few perturbations of it (refits stay cheap). */
-function warmStarts(previous: Approach3Start): Approach3Start[] {
-  const starts = [previous];
-  for (const [da, db, de, dalpha, dbeta] of [
-    [1, 0, 0, 0.1, 0],
-    [0, 1, 0, 0, 0.1],
-    [-1, -1, 0, -0.1, -0.1],
-    [0, 0, 0.3, 0, 0],
-    [0, 0, -0.3, 0, 0],
-  ] as const) {
-    starts.push({ a: previous.a + da, b: previous.b + db, e: previous.e + de, alpha: Math.max(0.05, previous.alpha + dalpha), beta: Math.max(0.05, previous.beta + dbeta) });
-  }
-  return starts;
+const pair = (interval: Interval | undefined): [number, number] | undefined => (interval ? [interval.lower, interval.upper] : undefined);
+
+const LAW_KEYS = ['irreducibleLoss', 'paramCoeff', 'dataCoeff', 'paramExponent', 'dataExponent'] as const;
+
+/** The verdict as the status carries it. */
+export const verdictStatus = (verdict: TrustVerdict): TrustVerdictStatus => ({
+  trusted: verdict.trusted,
+  reason: verdict.reason,
+  message: verdict.message,
+  checks: verdict.checks.map((c) => ({ name: c.name, passed: c.passed, severity: c.severity, message: c.message, ...(c.value !== undefined ? { value: c.value } : {}) })),
+});
+
+/** The diagnostics as the status carries them (intervals as [low, high], at most a few runs). */
+function diagnosticsStatus(d: MethodFitResult['diagnostics']): FitDiagnosticsStatus {
+  return {
+    evidence: d.evidence,
+    budgets: d.budgets.map((b) => ({ flops: b.flops, sizes: b.sizes, minimumParams: b.minimumParams, bracketed: b.bracketed, withinMargin: b.withinMargin })),
+    ...(d.irreducibleLoss ? { irreducibleLoss: d.irreducibleLoss } : {}),
+    nOpt: d.nOpt.map((n) => ({ flops: n.flops, params: n.params, ...(n.interval ? { interval: pair(n.interval)!, ratio: n.ratio } : {}) })),
+    agreement: d.agreement.map((m) => ({ method: m.method, a: m.a, ...(m.aInterval ? { aInterval: pair(m.aInterval)! } : {}), agrees: m.agrees })),
+    ...(d.influence
+      ? {
+          influence: {
+            flops: d.influence.flops,
+            flagged: d.influence.flagged.slice(0, 20),
+            ...(d.influence.outliers ? { outliers: { ...d.influence.outliers, runIds: [...d.influence.outliers.runIds] } } : {}),
+            leaveOneOut: d.influence.leaveOneOut.map((r) => ({ ...r })),
+            note: d.influence.note,
+          },
+        }
+      : {}),
+  };
 }
 
-/** A full-grid fit split into chunks so that the event loop keeps serving requests. */
-async function fitApproach3Chunked(observations: readonly LossObservation[], starts: readonly Approach3Start[]): Promise<ReturnType<typeof fitApproach3>> {
-  const chunk = 300;
-  let best: ReturnType<typeof fitApproach3> | undefined;
-  for (let i = 0; i < starts.length; i += chunk) {
-    const fit = fitApproach3(observations, { starts: starts.slice(i, i + chunk) });
-    if (!best || (fit.converged && !best.converged) || (fit.converged === best.converged && fit.objective < best.objective)) best = fit;
-    await yieldToEventLoop();
-  }
-  return best as ReturnType<typeof fitApproach3>;
+/** The status summary of one fitted method (exact numbers; `displayedFit` rounds the printer columns). */
+export function fitSummaryOf(m: MethodFitResult, fittedAt: string): FitSummary | undefined {
+  if (!m.fit || m.a === null || m.b === null || !m.fitted) return undefined;
+  const mapping = m.fitted.mapping;
+  const lawIntervals = Object.fromEntries(LAW_KEYS.flatMap((k) => (m.intervals[k] ? [[k, pair(m.intervals[k])!]] : [])));
+  return {
+    method: m.method,
+    converged: m.converged,
+    fittedAt,
+    runs: m.runs,
+    a: m.a,
+    b: m.b,
+    ...(m.intervals.a ? { aInterval: pair(m.intervals.a)! } : {}),
+    ...(m.intervals.b ? { bInterval: pair(m.intervals.b)! } : {}),
+    ...(mapping.kind === 'loss-law'
+      ? { law: { ...mapping.law }, lawIntervals }
+      : { paramCoeff: mapping.powerLaw.paramCoeff, tokenCoeff: mapping.powerLaw.tokenCoeff }),
+    ...(m.objective !== null ? { objective: m.objective } : {}),
+    warnings: [...m.warnings],
+    verdict: verdictStatus(m.verdict),
+    diagnostics: diagnosticsStatus(m.diagnostics),
+  };
 }
 
-/** Fits one method once (point estimate or bootstrap replicate); undefined when it cannot fit this sample. */
-type MethodRunner = (rows: readonly FitRow[], replicate: boolean) => Promise<{ mapping: Mapping; converged: boolean; objective?: number; warnings: readonly string[]; law?: Extract<Mapping, { form: 'loss' }>['law'] } | undefined>;
+/** Budgets whose N_opt interval the verdict checks: the sweep's precision target and the budgets that use the law. */
+const budgetsOf = (law: ScalingLaw, using: readonly number[]): number[] =>
+  [...new Set([...(law.spec.sweep?.target ? [law.spec.sweep.target.atFlops] : []), ...using])].sort((p, q) => p - q);
+
+/** The fit options a study implies; `scaleplan fit` with the same seed, bootstrap and budgets computes the same numbers. */
+export function fitOptionsOf(law: ScalingLaw, fittedAt?: string, using: readonly number[] = []): FitScalingLawOptions {
+  const { methods, primaryMethod, bootstrap, confidence } = law.spec.fit;
+  return {
+    methods,
+    primaryMethod,
+    resamples: bootstrap,
+    seed: law.spec.sweep?.seed ?? 0,
+    percentiles: percentilesOf(confidence),
+    budgets: budgetsOf(law, using),
+    ...(fittedAt ? { fittedAt } : {}),
+  };
+}
 
 /**
- * The production fitter: Approaches 2 and 3 of @scaleplan/scaling-laws (Approach 1 when the library
- * exposes it) with a run-level bootstrap for the intervals. Approach 3 runs the paper's full start
- * grid on the first fit, then warm-starts from the previous optimum (plus a few perturbations), and
- * every bootstrap replicate starts from the point estimate, so refits stay cheap.
+ * The production fitter: `fitScalingLawAsync` of @scaleplan/scaling-laws (every method, its bootstrap,
+ * diagnostics and trust verdict), paused every few steps so the event loop keeps serving requests. The
+ * previous Approach-3 optimum joins the full start grid, so a refit is never worse than a fresh fit.
  */
 export class LibraryLawFitter implements LawFitter {
-  async fit(law: ScalingLaw, runs: readonly RunRecord[], previous: StudyFitState | undefined): Promise<StudyFitState> {
+  async fit(law: ScalingLaw, runs: readonly RunRecord[], previous: StudyFitState | undefined, budgets: readonly number[] = []): Promise<StudyFitState> {
     const rows = fitRowsOf(runs);
     const fittedAt = new Date().toISOString();
-    const { methods: wanted, bootstrap, confidence } = law.spec.fit;
+    const curves = rows.flatMap((r) => (r.curve ? [r.curve] : []));
+    const result = await fitScalingLawAsync(
+      rows.map((r) => r.observation),
+      { ...fitOptionsOf(law, fittedAt, budgets), curves, ...(previous?.warmStart ? { warmStart: previous.warmStart } : {}) },
+      { yieldEvery: 1 },
+    );
     const methods: MethodFit[] = [];
     const skipped: { method: number; reason: string }[] = [];
-    let warmStart = previous?.warmStart;
-    const random = createRandom(law.spec.sweep?.seed ?? 0);
-
-    for (const method of [...wanted].sort()) {
-      const runner = this.runner(method, () => warmStart);
-      if (!runner) {
-        skipped.push({ method, reason: 'not available in @scaleplan/scaling-laws yet' });
-        continue;
-      }
-      let point;
-      try {
-        point = await runner(rows, false);
-      } catch (error) {
-        skipped.push({ method, reason: (error as Error).message });
-        continue;
-      }
-      if (!point) {
-        skipped.push({ method, reason: 'the fit returned nothing' });
-        continue;
-      }
-      if (point.law) warmStart = point.law;
-      const samples: Mapping[] = [];
-      for (let k = 0; k < bootstrap; k++) {
-        const resampled = Array.from({ length: rows.length }, () => rows[Math.floor(random() * rows.length)] as FitRow);
-        try {
-          const replicate = await runner(resampled, true);
-          if (replicate?.converged) samples.push(replicate.mapping);
-        } catch {
-          // A resample without enough distinct sizes per budget cannot be fitted; it is left out.
-        }
-        if (k % 10 === 9) await yieldToEventLoop();
-      }
-      const exponents = exponentsOf(point.mapping);
-      const sampleExponents = samples.map(exponentsOf);
-      const summary: FitSummary = {
-        method: method as 1 | 2 | 3,
-        converged: point.converged,
-        fittedAt,
-        runs: rows.length,
-        a: exponents.a,
-        b: exponents.b,
-        ...(interval(sampleExponents.map((e) => e.a), confidence) ? { aInterval: interval(sampleExponents.map((e) => e.a), confidence) } : {}),
-        ...(interval(sampleExponents.map((e) => e.b), confidence) ? { bInterval: interval(sampleExponents.map((e) => e.b), confidence) } : {}),
-        ...(point.mapping.form === 'loss' ? { law: point.mapping.law, lawIntervals: lawIntervals(samples, confidence) } : { paramCoeff: point.mapping.paramCoeff, tokenCoeff: point.mapping.tokenCoeff }),
-        ...(point.objective !== undefined ? { objective: point.objective } : {}),
-        warnings: [...point.warnings, ...(bootstrap > 0 ? [`${samples.length}/${bootstrap} bootstrap resamples converged`] : [])],
-      };
-      methods.push({ summary, mapping: point.mapping, samples });
+    for (const m of result.methods) {
+      const summary = fitSummaryOf(m, fittedAt);
+      if (summary && m.fitted) methods.push({ summary, fitted: m.fitted });
+      else skipped.push({ method: m.method, reason: m.refused?.message ?? m.verdict.message });
     }
+    const approach3 = result.methods.find((m) => m.method === 3 && m.fit?.method === 'approach3' && m.converged);
+    const warmStart = approach3?.fit?.method === 'approach3' ? { ...approach3.fit.law } : previous?.warmStart;
     const history = [...(previous?.history ?? []), ...methods.map((m) => ({ fittedAt, method: m.summary.method, runs: m.summary.runs, a: m.summary.a, b: m.summary.b }))].slice(-200);
-    return { fittedAt, runIds: rows.map((r) => r.observation.runId as string), methods, history, ...(warmStart ? { warmStart } : {}), skipped };
+    return {
+      fittedAt,
+      runIds: rows.map((r) => r.observation.runId as string),
+      methods,
+      history,
+      ...(warmStart ? { warmStart } : {}),
+      skipped,
+      primaryMethod: result.primaryMethod,
+      verdicts: result.methods.map((m) => ({ method: m.method, verdict: verdictStatus(m.verdict) })),
+    };
   }
-
-  private runner(method: number, warm: () => Extract<Mapping, { form: 'loss' }>['law'] | undefined): MethodRunner | undefined {
-    switch (method) {
-      case 1:
-        return async (rows) => {
-          const curves = rows.flatMap((r) => (r.curve ? [r.curve] : []));
-          // Resampling with replacement repeats curves; the envelope is the same with one copy of each.
-          const unique = [...new Map(curves.map((c) => [c.runId, c])).values()];
-          const fit = fitApproach1(unique);
-          return { mapping: toMapping({ kind: 'power-law', powerLaw: fit.mapping }), converged: fit.converged, objective: fit.objective, warnings: fit.warnings };
-        };
-      case 2:
-        return async (rows) => {
-          const fit = fitApproach2(rows.map((r) => r.observation), { smallBudgets: 'skip' });
-          return { mapping: toMapping({ kind: 'power-law', powerLaw: fit.mapping }), converged: fit.converged, objective: fit.objective, warnings: fit.warnings };
-        };
-      case 3:
-        return async (rows, replicate) => {
-          const observations = rows.map((r) => r.observation);
-          const previous = warm();
-          const fit = replicate && previous
-            ? fitApproach3(observations, { starts: [startFromLossLaw(previous)] })
-            : previous
-              ? fitApproach3(observations, { starts: warmStarts(startFromLossLaw(previous)) })
-              : await fitApproach3Chunked(observations, APPROACH3_DEFAULT_GRID);
-          return { mapping: { form: 'loss', law: { ...fit.law } }, law: { ...fit.law }, converged: fit.converged && fit.frontier !== null, objective: fit.objective, warnings: fit.warnings };
-        };
-      default:
-        return undefined;
-    }
-  }
-}
-
-function lawIntervals(samples: readonly Mapping[], confidence: number): Record<string, [number, number]> {
-  const laws = samples.filter((s): s is Extract<Mapping, { form: 'loss' }> => s.form === 'loss').map((s) => s.law);
-  const result: Record<string, [number, number]> = {};
-  for (const key of ['irreducibleLoss', 'paramCoeff', 'dataCoeff', 'paramExponent', 'dataExponent'] as const) {
-    const range = interval(laws.map((l) => l[key]), confidence);
-    if (range) result[key] = range;
-  }
-  return result;
 }
 
 export function createLawFitter(): LawFitter {

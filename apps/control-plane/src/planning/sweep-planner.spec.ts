@@ -1,7 +1,14 @@
 import { RunState, scalingLawSpecSchema, type RunRecord } from '@scaleplan/contracts';
 import { describe, expect, it } from 'vitest';
 import { planShape } from './model-shapes.js';
-import { budgetTooSmallReason, planAdaptiveRuns, planIsoFlopSweep, resolveBudgets, sweepRunId, type SweepPlanInput } from './sweep-planner.js';
+import {
+  budgetTooSmallReason,
+  planAdaptiveRuns,
+  planIsoFlopSweep,
+  resolveBudgets,
+  sweepRunId,
+  type SweepPlanInput,
+} from './sweep-planner.js';
 
 const model = { tokenizer: 'byte' as const, sequenceLength: 64 };
 const sweepOf = (sweep: unknown) => scalingLawSpecSchema.parse({ sweep }).sweep!;
@@ -61,7 +68,11 @@ describe('planIsoFlopSweep', () => {
 
 describe('planAdaptiveRuns', () => {
   const finished = (runs: RunRecord[], loss: (log10N: number) => number): RunRecord[] =>
-    runs.map((r) => ({ ...r, state: RunState.Succeeded, outcome: { finalLoss: loss(Math.log10(r.params)), params: r.params } as RunRecord['outcome'] }));
+    runs.map((r) => ({
+      ...r,
+      state: RunState.Succeeded,
+      outcome: { finalLoss: loss(Math.log10(r.params)), params: r.params } as RunRecord['outcome'],
+    }));
 
   it('adds a run beyond the edge when the minimum is not bracketed', () => {
     const spec = { budgets: [1e12], sizesPerBudget: 5, adaptive: { enabled: true, maxRunsPerBudget: 9, targetRelativeInterval: 0.1 } };
@@ -77,7 +88,10 @@ describe('planAdaptiveRuns', () => {
     const plan = planIsoFlopSweep(input(spec));
     const centre = Math.log10(3e4);
     const wobble = [0.01, -0.01, 0.012, -0.008, 0.009];
-    const runs = finished(plan.runs, (x) => 2 + 0.3 * (x - centre) ** 2).map((r, i) => ({ ...r, outcome: { ...r.outcome!, finalLoss: r.outcome!.finalLoss! + wobble[i]! } }));
+    const runs = finished(plan.runs, (x) => 2 + 0.3 * (x - centre) ** 2).map((r, i) => ({
+      ...r,
+      outcome: { ...r.outcome!, finalLoss: r.outcome!.finalLoss! + wobble[i]! },
+    }));
     const added = planAdaptiveRuns(input(spec), runs);
     expect(added).toHaveLength(1);
     expect(Math.abs(Math.log10(added[0]!.params) - centre)).toBeLessThan(0.3);

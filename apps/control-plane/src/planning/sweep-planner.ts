@@ -1,4 +1,12 @@
-import { RunKind, RunState, type ObjectRef, type RunRecord, type ScalingLawSpec } from '@scaleplan/contracts';
+import {
+  RunKind,
+  RunState,
+  SweepMode,
+  TRAINING_CURVE_DEFAULTS,
+  type ObjectRef,
+  type RunRecord,
+  type ScalingLawSpec,
+} from '@scaleplan/contracts';
 import { fitIsoFlopProfile, type ProfileFit } from './iso-flop-profile.js';
 import { planShape, smallestRun, type ModelSettings, type PlannedShape } from './model-shapes.js';
 
@@ -18,8 +26,7 @@ export function resolveBudgets(sweep: SweepSpec): number[] {
 }
 
 /** Run id of a sweep point: budget and exact size, so re-planning the same point gives the same id. */
-export const sweepRunId = (budgetFlops: number, params: number): string =>
-  `c${budgetFlops.toExponential(2).replace('+', '')}-n${params}`;
+export const sweepRunId = (budgetFlops: number, params: number): string => `c${budgetFlops.toExponential(2).replace('+', '')}-n${params}`;
 
 /** Why a budget cannot be run, for the 400 message and the status. */
 export function budgetTooSmallReason(budgetFlops: number, model: ModelSettings): string | undefined {
@@ -32,7 +39,7 @@ export function budgetTooSmallReason(budgetFlops: number, model: ModelSettings):
 }
 
 /** The feasible log10 N range of one budget: from the smallest model to the largest that still gets one batch. */
-function feasibleRange(budgetFlops: number, model: ModelSettings): [number, number] {
+export function feasibleRange(budgetFlops: number, model: ModelSettings): [number, number] {
   const smallest = smallestRun(model);
   let lo = Math.log10(smallest.params);
   // Training FLOPs per token exceed 5·N and a run needs ≥ one batch: nothing above C / (5 · batch) fits.
@@ -73,9 +80,13 @@ export interface SweepPlan {
   readonly warnings: string[];
 }
 
-function recordFor(input: SweepPlanInput, budgetFlops: number, planned: PlannedShape): RunRecord {
+/**
+ * A planned sweep run. `replicate` k > 0 is the same point trained again with seed + k (the planner
+ * replicates noisy points); its id gets `-r<k>`.
+ */
+export function recordFor(input: SweepPlanInput, budgetFlops: number, planned: PlannedShape, replicate = 0): RunRecord {
   return {
-    runId: sweepRunId(budgetFlops, planned.params),
+    runId: `${sweepRunId(budgetFlops, planned.params)}${replicate > 0 ? `-r${replicate}` : ''}`,
     owner: input.owner,
     ownerKind: 'ScalingLaw',
     kind: RunKind.Sweep,
@@ -83,7 +94,7 @@ function recordFor(input: SweepPlanInput, budgetFlops: number, planned: PlannedS
     params: planned.params,
     tokens: Math.floor(budgetFlops / planned.flopsPerToken),
     shape: planned.shape,
-    seed: input.sweep.seed,
+    seed: input.sweep.seed + replicate,
     state: RunState.Planned,
     attempts: 0,
     simulated: input.sweep.simulate !== undefined,
@@ -116,7 +127,9 @@ export function planIsoFlopSweep(input: SweepPlanInput): SweepPlan {
     if (to - from > hi - lo) {
       from = lo;
       to = hi;
-      warnings.push(`budget ${budgetFlops.toExponential(2)}: only ${(hi - lo).toFixed(2)} decades of model size are trainable, less than spanDecades=${spanDecades}`);
+      warnings.push(
+        `budget ${budgetFlops.toExponential(2)}: only ${(hi - lo).toFixed(2)} decades of model size are trainable, less than spanDecades=${spanDecades}`,
+      );
     } else if (from < lo) {
       to += lo - from;
       from = lo;
@@ -132,9 +145,50 @@ export function planIsoFlopSweep(input: SweepPlanInput): SweepPlan {
       seen.add(planned.params);
       runs.push(recordFor(input, budgetFlops, planned));
     }
-    if (seen.size < 3) warnings.push(`budget ${budgetFlops.toExponential(2)}: only ${seen.size} distinct model sizes fit, a parabola needs 3`);
+    if (seen.size < 3)
+      warnings.push(`budget ${budgetFlops.toExponential(2)}: only ${seen.size} distinct model sizes fit, a parabola needs 3`);
   }
+  if (input.sweep.mode === SweepMode.TrainingCurves) runs.push(...shorterRuns(input, runs, warnings));
   return { runs, refused, warnings };
+}
+
+/**
+ * training-curves mode (Hoffmann et al. 2022, Approach 1: each size trained with 4 cosine schedules
+ * spanning 16× in tokens): every IsoFLOP run (budget C) gets `lengths − 1` shorter siblings, each a run of
+ * its own with a schedule matched to its length, down to C/ratio. The lengths in between are staggered by
+ * the size's rank (size i of S moves them up by i/S of a step), so run ends interleave in FLOPs: the
+ * lowest-loss envelope is then taken near the end of some run almost everywhere, instead of mid-run
+ * between a few shared lengths. The C and C/ratio runs of all sizes share their budgets, so they form
+ * IsoFLOP profiles for Approaches 2 and 3; the staggered ones are single-size budgets those skip.
+ */
+function shorterRuns(input: SweepPlanInput, longest: readonly RunRecord[], warnings: string[]): RunRecord[] {
+  const lengths = input.sweep.lengths ?? TRAINING_CURVE_DEFAULTS.lengths;
+  const lengthRatio = input.sweep.lengthRatio ?? TRAINING_CURVE_DEFAULTS.lengthRatio;
+  const ids = new Set(longest.map((r) => r.runId));
+  const runs: RunRecord[] = [];
+  let tooShort = 0;
+  for (const run of longest) {
+    const planned = planShape(run.params, input.model);
+    const sizes = longest
+      .filter((r) => r.budgetFlops === run.budgetFlops)
+      .map((r) => r.params)
+      .sort((a, b) => a - b);
+    const stagger = sizes.indexOf(run.params) / sizes.length;
+    for (let k = 1; k < lengths; k++) {
+      // The shortest run is C/ratio for every size; the lengths between are staggered by size.
+      const budgetFlops = run.budgetFlops * lengthRatio ** (-(k === lengths - 1 ? k : k - stagger) / (lengths - 1));
+      if (budgetFlops / planned.flopsPerToken < planned.minimumTokens) {
+        tooShort++;
+        continue;
+      }
+      const record = recordFor(input, budgetFlops, planned);
+      if (ids.has(record.runId)) continue;
+      ids.add(record.runId);
+      runs.push(record);
+    }
+  }
+  if (tooShort > 0) warnings.push(`training-curves: ${tooShort} shorter runs left out (below one batch)`);
+  return runs;
 }
 
 /** Per-budget profile fits over succeeded, non-diverged runs. */
@@ -165,7 +219,8 @@ export function fitProfiles(runs: readonly RunRecord[]): Map<number, ProfileFit 
  */
 export function planAdaptiveRuns(input: SweepPlanInput, existing: readonly RunRecord[]): RunRecord[] {
   const adaptive = input.sweep.adaptive;
-  if (!adaptive?.enabled) return [];
+  // A precision target has its own planner (sweep-target.ts), which also brackets minima.
+  if (!adaptive?.enabled || input.sweep.target) return [];
   const additions: RunRecord[] = [];
   const profiles = fitProfiles(existing);
   for (const budgetFlops of resolveBudgets(input.sweep)) {
@@ -181,7 +236,8 @@ export function planAdaptiveRuns(input: SweepPlanInput, existing: readonly RunRe
     if (!profile.bracketed) {
       const lowest = succeeded.reduce((best, r) => ((r.outcome?.finalLoss as number) < (best.outcome?.finalLoss as number) ? r : best));
       const step = input.sweep.spanDecades / 4;
-      const edge = Math.log10(lowest.params) <= (Math.min(...logs) + Math.max(...logs)) / 2 ? Math.min(...logs) - step : Math.max(...logs) + step;
+      const edge =
+        Math.log10(lowest.params) <= (Math.min(...logs) + Math.max(...logs)) / 2 ? Math.min(...logs) - step : Math.max(...logs) + step;
       candidates.push(edge);
     } else {
       const se = profile.vertexStdErrDecades;

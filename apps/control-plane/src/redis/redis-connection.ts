@@ -18,11 +18,6 @@ export function createRedis(url: string, options: RedisOptions = {}): Redis {
   });
 }
 
-/** Connection options BullMQ wants for its blocking clients (Worker, QueueEvents). */
-export function bullConnection(url: string): RedisOptions & { url: string } {
-  return { url, maxRetriesPerRequest: null, retryStrategy: (attempt: number) => Math.min(2000, 100 * attempt) } as RedisOptions & { url: string };
-}
-
 /**
  * Connects and pings within `timeoutMs`; throws a `ControlPlaneError('Unavailable')` that names the URL,
  * so an unreachable Redis at start is a clear error rather than an endless reconnect loop.
@@ -46,4 +41,17 @@ export async function connectOrFail(redis: Redis, url: string, timeoutMs = 5000)
   } finally {
     if (timer) clearTimeout(timer);
   }
+}
+
+/**
+ * Deletes every key under `prefix:` (SCAN + UNLINK, so a large prefix neither blocks Redis nor is read
+ * into memory at once). Used to clean up after demos, tests and benchmarks that run under their own prefix.
+ */
+export async function deleteKeysWithPrefix(redis: Redis, prefix: string, batch = 1000): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', batch);
+    cursor = next;
+    if (keys.length > 0) await redis.unlink(...keys);
+  } while (cursor !== '0');
 }

@@ -12,13 +12,15 @@ import {
   type RunRecord,
   type ScalingLaw,
   type ScalingLawStatus,
+  type TrustVerdictStatus,
 } from '@scaleplan/contracts';
+import { allocate } from '@scaleplan/scaling-laws';
 import type { Logger } from 'pino';
-import { allocate } from '../planning/allocation.js';
 import type { StudyFitState } from '../planning/fit-state.js';
 import { pickMethod } from '../planning/fit-state.js';
 import type { RefitScheduler } from '../planning/refit-scheduler.js';
 import { planAdaptiveRuns, planIsoFlopSweep, type SweepPlanInput } from '../planning/sweep-planner.js';
+import { planTargetRuns, sweepFlops } from '../planning/sweep-target.js';
 import type { PresetCatalog } from '../planning/presets.js';
 import { refKey, type ResourceStore } from '../resources/resource-store.js';
 import type { RunQueue } from '../scheduling/run-queue.js';
@@ -105,7 +107,7 @@ export function decideScalingLaw(observed: ObservedScalingLaw): ScalingLawOutcom
     model: law.spec.model,
     centerParams: (flops) =>
       current
-        ? allocate(current.mapping, flops).params
+        ? allocate(current.fitted.mapping, flops).params
         : sweep.priorTokensPerParam
           ? Math.sqrt(flops / (6 * sweep.priorTokensPerParam))
           : observed.prior(flops),
@@ -128,6 +130,11 @@ export function decideScalingLaw(observed: ObservedScalingLaw): ScalingLawOutcom
   const adaptive = planAdaptiveRuns(planInput, runs).filter((r) => !runs.some((x) => x.runId === r.runId));
   addRuns.push(...adaptive);
   runs = [...runs, ...adaptive];
+  // spec.sweep.target: the adaptive precision planner adds runs until the target holds or maxFlops is reached.
+  const targetPlan = planTargetRuns(planInput, runs, observed.fit, primary);
+  const targetRuns = (targetPlan?.runs ?? []).filter((r) => !runs.some((x) => x.runId === r.runId));
+  addRuns.push(...targetRuns);
+  runs = [...runs, ...targetRuns];
 
   if (runs.length === 0) {
     const reasons = plan.refused.map((r) => r.reason).join('; ') || (planned ? conditions.find((c) => c.type === ConditionType.Degraded)?.message : '');
@@ -156,7 +163,9 @@ export function decideScalingLaw(observed: ObservedScalingLaw): ScalingLawOutcom
 
   const succeeded = runs.filter((r) => r.state === RunState.Succeeded);
   const fittedIds = new Set(observed.fit?.runIds ?? []);
-  const requestRefit = succeeded.length > 0 && (succeeded.length !== fittedIds.size || succeeded.some((r) => !fittedIds.has(r.runId)));
+  // A fit stored before fits carried their trust verdicts is refitted (the verdict decides Ready).
+  const staleFormat = observed.fit !== undefined && observed.fit.verdicts === undefined;
+  const requestRefit = succeeded.length > 0 && (staleFormat || succeeded.length !== fittedIds.size || succeeded.some((r) => !fittedIds.has(r.runId)));
   const remaining = afterEnqueue.planned + afterEnqueue.queued + afterEnqueue.running;
   const finished = counts.succeeded + counts.failed + counts.diverged;
 
@@ -168,31 +177,38 @@ export function decideScalingLaw(observed: ObservedScalingLaw): ScalingLawOutcom
     .slice(0, EXCLUDED_RUNS_LIMIT)
     .map((r) => ({ runId: r.runId, reason: `${r.state}: ${r.error ?? 'no reason given'}` }));
 
-  let phase: NonNullable<ScalingLawStatus['phase']>;
+  const verdict = observed.fit?.verdicts?.find((v) => v.method === primary)?.verdict;
+  const fitConditions = decideFitConditions({
+    primary,
+    verdict,
+    fitRuns: observed.fit?.runIds.length ?? 0,
+    primaryFit: primaryFit?.method === primary ? primaryFit : undefined,
+    refitting: requestRefit,
+    remaining,
+    counts: { ...afterEnqueue, finished, total: runs.length },
+    skipped: observed.fit?.skipped.map((s) => `approach ${s.method}: ${s.reason}`).join('; ') || undefined,
+  });
+  let phase: NonNullable<ScalingLawStatus['phase']> = fitConditions.phase;
+  set(condition(ConditionType.Progressing, fitConditions.progressing.status, fitConditions.progressing.reason, fitConditions.progressing.message, now, generation));
+  set(condition(ConditionType.Ready, fitConditions.ready.status, fitConditions.ready.reason, fitConditions.ready.message, now, generation));
   if (overFailureBudget) {
     phase = 'Degraded';
     set(
       condition(ConditionType.Degraded, true, ConditionReason.FailureBudgetExceeded, `${counts.failed} runs failed, more than maxFailedRuns=${law.spec.maxFailedRuns}; no new runs are started (queued runs are kept)`, now, generation),
     );
   } else {
-    set(condition(ConditionType.Degraded, false, ConditionReason.Reconciled, 'Within the failure budget', now, generation));
+    set(condition(ConditionType.Degraded, fitConditions.degraded.status, fitConditions.degraded.reason, fitConditions.degraded.message, now, generation));
   }
-  if (remaining > 0) {
-    set(condition(ConditionType.Progressing, true, ConditionReason.SweepRunning, `${finished}/${runs.length} runs finished, ${afterEnqueue.running} running, ${afterEnqueue.queued} queued`, now, generation));
-  } else {
-    set(condition(ConditionType.Progressing, false, ConditionReason.SweepComplete, `All ${runs.length} runs finished`, now, generation));
+  // With a precision target the law is Ready only once the target holds; at the FLOP cap it is Degraded, saying why.
+  const targetDecision = targetPlan?.decision;
+  if (targetDecision && targetDecision.kind !== 'met' && remaining === 0 && !requestRefit) {
+    set(condition(ConditionType.Ready, false, ConditionReason.PrecisionTargetNotMet, targetDecision.reason, now, generation));
+    if (targetDecision.kind === 'capped' && !overFailureBudget) {
+      phase = 'Degraded';
+      const atCap = targetDecision.nextStepFlops !== undefined;
+      set(condition(ConditionType.Degraded, true, atCap ? ConditionReason.FlopCapReached : ConditionReason.PrecisionTargetNotMet, targetDecision.reason, now, generation));
+    } else if (phase! === 'Ready') phase = 'Fitting';
   }
-  const fitsCurrent = !requestRefit && primaryFit !== undefined;
-  if (primaryFit && primaryFit.converged) {
-    const status = fitsCurrent ? true : remaining === 0 ? false : true;
-    set(condition(ConditionType.Ready, status && remaining === 0 && fitsCurrent, fitsCurrent && remaining === 0 ? ConditionReason.FitConverged : ConditionReason.AwaitingRuns, fitsCurrent && remaining === 0 ? `Fitted on ${primaryFit.runs} runs: a=${primaryFit.a.toFixed(3)}, b=${primaryFit.b.toFixed(3)}` : `Fitted on ${primaryFit.runs} runs so far; refits as runs finish`, now, generation));
-  } else if (primaryFit) {
-    set(condition(ConditionType.Ready, false, ConditionReason.FitDidNotConverge, `Approach ${primaryFit.method} did not converge on ${primaryFit.runs} runs${primaryFit.warnings.length ? `: ${primaryFit.warnings.join('; ')}` : ''}`, now, generation));
-  } else {
-    const skipped = observed.fit?.skipped.map((s) => `approach ${s.method}: ${s.reason}`).join('; ');
-    set(condition(ConditionType.Ready, false, ConditionReason.AwaitingRuns, skipped ? `No fit yet (${skipped})` : `Waiting for runs (${finished}/${runs.length} finished)`, now, generation));
-  }
-  if (!overFailureBudget) phase = remaining > 0 ? 'Running' : requestRefit || !primaryFit ? 'Fitting' : primaryFit.converged ? 'Ready' : 'Degraded';
 
   const status: ScalingLawStatus = {
     phase: phase!,
@@ -205,9 +221,98 @@ export function decideScalingLaw(observed: ObservedScalingLaw): ScalingLawOutcom
     primaryFit,
     fitHistory: (observed.fit?.history ?? []).slice(-FIT_HISTORY_LIMIT),
     excludedRuns,
+    ...(verdict ? { verdict: { method: primary, trusted: verdict.trusted, reason: verdict.reason, message: verdict.message } } : {}),
+    sweep: targetPlan?.progress ?? (({ spent, planned: plannedFlops }) => ({ flopsSpent: spent, flopsPlanned: plannedFlops }))(sweepFlops(runs)),
     conditions,
   };
   return { addFinalizer, finalize: false, addRuns, dropRunIds, enqueue, requestRefit, status };
+}
+
+type ConditionReasonValue = (typeof ConditionReason)[keyof typeof ConditionReason];
+interface ConditionValue {
+  readonly status: boolean;
+  readonly reason: ConditionReasonValue;
+  readonly message: string;
+}
+
+/** What the fit conditions of a study depend on. */
+export interface FitConditionInput {
+  readonly primary: number;
+  /** the primary method's trust verdict from the latest fit; undefined before the first fit */
+  readonly verdict: TrustVerdictStatus | undefined;
+  /** runs the latest fit used */
+  readonly fitRuns: number;
+  /** the primary method's summary (for the Ready message) */
+  readonly primaryFit: FitSummary | undefined;
+  /** succeeded runs the latest fit does not cover yet: a refit is due */
+  readonly refitting: boolean;
+  /** runs planned, queued or running (the planner's additions included) */
+  readonly remaining: number;
+  readonly counts: { readonly finished: number; readonly total: number; readonly running: number; readonly queued: number; readonly succeeded: number };
+  /** why methods could not fit, for the message when there is no verdict */
+  readonly skipped?: string;
+}
+
+/** Ready, Progressing and Degraded from the primary method's trust verdict, and the phase. */
+export interface FitConditions {
+  readonly phase: 'Running' | 'Fitting' | 'Ready' | 'Degraded';
+  readonly ready: ConditionValue;
+  readonly progressing: ConditionValue;
+  readonly degraded: ConditionValue;
+}
+
+/**
+ * The fit half of a study's conditions (pure, table-tested). Ready=True only when every run has finished,
+ * the fit covers them and the primary method's verdict is trusted. Otherwise Ready=False with the
+ * verdict's reason; Progressing=True while runs are coming or a refit is due; once nothing more will
+ * come (the sweep finished, the planner adds nothing) an untrusted verdict is Degraded=True with its
+ * reason, so no study waits forever.
+ */
+export function decideFitConditions(input: FitConditionInput): FitConditions {
+  const { verdict, counts, remaining, refitting } = input;
+  const moreComing = remaining > 0;
+  const progressing: ConditionValue = moreComing
+    ? { status: true, reason: ConditionReason.SweepRunning, message: `${counts.finished}/${counts.total} runs finished, ${counts.running} running, ${counts.queued} queued` }
+    : refitting
+      ? { status: true, reason: ConditionReason.AwaitingRuns, message: `All ${counts.total} runs finished; refitting on ${counts.succeeded} succeeded runs` }
+      : { status: false, reason: ConditionReason.SweepComplete, message: `All ${counts.total} runs finished` };
+  const settled = !moreComing && !refitting;
+  const notDegraded: ConditionValue = { status: false, reason: ConditionReason.Reconciled, message: 'Within the failure budget' };
+
+  if (verdict?.trusted) {
+    const fit = input.primaryFit;
+    const described = fit ? `a=${fit.a.toFixed(3)}, b=${fit.b.toFixed(3)}` : '';
+    if (settled) {
+      return {
+        phase: 'Ready',
+        ready: { status: true, reason: ConditionReason.FitTrusted, message: `Approach ${input.primary} trusted on ${input.fitRuns} runs${described ? `: ${described}` : ''}` },
+        progressing,
+        degraded: notDegraded,
+      };
+    }
+    return {
+      phase: moreComing ? 'Running' : 'Fitting',
+      ready: { status: false, reason: ConditionReason.AwaitingRuns, message: `Approach ${input.primary} trusted on ${input.fitRuns} runs so far${described ? ` (${described})` : ''}; refits as runs finish` },
+      progressing,
+      degraded: notDegraded,
+    };
+  }
+  const reason: ConditionReasonValue = verdict ? ConditionReason[verdict.reason as Exclude<typeof verdict.reason, 'Trusted'>] : ConditionReason.AwaitingRuns;
+  const why = verdict
+    ? `Approach ${input.primary} is not trusted on ${input.fitRuns} runs: ${verdict.message}`
+    : input.skipped
+      ? `No fit yet (${input.skipped})`
+      : `Waiting for runs (${counts.finished}/${counts.total} finished)`;
+  if (!settled) return { phase: moreComing ? 'Running' : 'Fitting', ready: { status: false, reason, message: why }, progressing, degraded: notDegraded };
+  // Nothing more will come: an untrusted (or impossible) fit is final until the spec changes.
+  const finalReason = verdict ? reason : ConditionReason.InsufficientEvidence;
+  const finalWhy = verdict ? why : `No run succeeded to fit (${counts.finished}/${counts.total} runs finished)`;
+  return {
+    phase: 'Degraded',
+    ready: { status: false, reason: finalReason, message: finalWhy },
+    progressing,
+    degraded: { status: true, reason: finalReason, message: `${finalWhy}. The sweep has finished and adds no more runs: extend spec.sweep (more budgets or sizes) or set spec.sweep.target so the planner adds runs` },
+  };
 }
 
 /** Services the act half needs. */

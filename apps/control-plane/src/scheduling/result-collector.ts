@@ -1,5 +1,7 @@
 import {
   isTerminalRunState,
+  ResourceKind,
+  RunKind,
   RunOutcomeStatus,
   RunState,
   trainingJobId,
@@ -16,8 +18,13 @@ import type { EventBus } from '../events/event-bus.js';
 import type { FinishedJob, RunQueue } from './run-queue.js';
 import type { RunOwnerKind, RunStore } from './run-store.js';
 
-/** Final runs are named `final-…`; every other run id is a ScalingLaw sweep run. */
-export const ownerKindOfRun = (runId: string): RunOwnerKind => (runId.startsWith('final-') ? 'ComputeBudget' : 'ScalingLaw');
+/** Whose run a job trains, from its payload's `kind`: final runs belong to a ComputeBudget, sweep runs to a ScalingLaw. */
+export function ownerKindOfJob(data: unknown): RunOwnerKind | undefined {
+  const kind = typeof data === 'object' && data !== null ? (data as { kind?: unknown }).kind : undefined;
+  if (kind === RunKind.Final) return ResourceKind.ComputeBudget;
+  if (kind === RunKind.Sweep) return ResourceKind.ScalingLaw;
+  return undefined;
+}
 
 /** `namespace/name/runId` → parts (job ids are `trainingJobId`). */
 export function parseJobId(jobId: string): { owner: ObjectRef; runId: string } | undefined {
@@ -132,8 +139,8 @@ export class ResultCollector {
     for (const job of jobs) {
       // Job ids are `trainingJobId(owner, runId)` (the only producer sets them); the payload is parsed only for an id that is not.
       const ids = parseJobId(job.id) ?? idsFromPayload(job.data);
-      if (!ids) continue;
-      const kind = ownerKindOfRun(ids.runId);
+      const kind = ownerKindOfJob(job.data);
+      if (!ids || !kind) continue;
       const key = `${kind}:${ids.owner.namespace}/${ids.owner.name}`;
       const group = byOwner.get(key) ?? { kind, owner: ids.owner, jobs: new Map<string, FinishedJob>() };
       group.jobs.set(ids.runId, job);
@@ -211,8 +218,8 @@ export class ResultCollector {
   private async observeActive(job: Job): Promise<void> {
     const jobId = job.id as string;
     const ids = parseJobId(jobId);
-    if (!ids) return;
-    const kind = ownerKindOfRun(ids.runId);
+    const kind = ownerKindOfJob(job.data);
+    if (!ids || !kind) return;
     const parsed = trainingProgressSchema.safeParse(job.progress);
     const progress = parsed.success ? parsed.data : undefined;
     const step = progress?.step ?? -1;

@@ -112,7 +112,7 @@ export class RunQueue {
       }
       jobs.push({
         id,
-        // Parsed on first use only: the collector reads owner and run id from the job id.
+        // Parsed on first use only: the collector reads owner and run id from the job id, the owner's kind from here.
         get data(): unknown {
           return parseJson(data, {});
         },

@@ -3,9 +3,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import type { ScalingLaw } from '@scaleplan/contracts';
+import { WorkerEnv, type ScalingLaw } from '@scaleplan/contracts';
 import { Redis } from 'ioredis';
 import { startControlPlane, type ControlPlaneOverrides, type RunningControlPlane } from '../bootstrap.js';
+import { deleteKeysWithPrefix } from '../redis/redis-connection.js';
 
 /** Bearer token every test control plane uses. */
 export const TEST_TOKEN = 'e2e-token';
@@ -38,7 +39,7 @@ export function startTestControlPlane(overrides: ControlPlaneOverrides & { prefi
       localWorkerLockMs: 2000,
       runBackoffMs: 200,
       workerLogFile: join(dir, 'workers.log'),
-      workerEnv: { SCALEPLAN_CHECKPOINT_DIR: join(dir, 'checkpoints') },
+      workerEnv: { [WorkerEnv.CheckpointDir]: join(dir, 'checkpoints') },
       ...tuning,
     },
   });
@@ -50,12 +51,7 @@ export async function deletePrefix(redisUrl: string, prefix: string): Promise<vo
   redis.on('error', () => undefined);
   try {
     await redis.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.unlink(...keys);
-    } while (cursor !== '0');
+    await deleteKeysWithPrefix(redis, prefix);
   } catch {
     // Redis already gone (tests of Redis outages clean up by stopping their private server).
   } finally {

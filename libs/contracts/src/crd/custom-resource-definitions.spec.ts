@@ -61,7 +61,7 @@ describe('generated CRDs', () => {
     expect(visible(version)).toEqual(['FLOPs', 'Law', 'N_opt', 'D_opt', 'Tokens/Param', 'Phase', 'Age']);
     const law = buildCustomResourceDefinition(SCALING_LAW_KIND) as { spec: { names: JsonSchema; versions: JsonSchema[] } };
     expect(law.spec.names.shortNames).toEqual(['sl']);
-    expect(visible(law.spec.versions[0]!)).toEqual(['Runs', 'a', 'b', 'Phase', 'Age']);
+    expect(visible(law.spec.versions[0]!)).toEqual(['Runs', 'a', 'b', 'Verdict', 'Phase', 'Age']);
   });
 
   // The CEL rules must reject exactly what the zod superRefine rejects; check the examples against zod and the rule text.

@@ -56,12 +56,13 @@ export const COMPUTE_BUDGET_KIND: KindDefinition = {
   printerColumns: [
     { name: 'FLOPs', type: 'number', jsonPath: '.status.flops', description: 'Resolved compute budget in FLOPs.' },
     { name: 'Law', type: 'string', jsonPath: '.status.lawName', description: 'Scaling law used for the allocation.' },
-    { name: 'N_opt', type: 'string', jsonPath: '.status.allocation.paramsDisplay', description: 'Compute-optimal parameter count.' },
-    { name: 'D_opt', type: 'string', jsonPath: '.status.allocation.tokensDisplay', description: 'Compute-optimal training tokens.' },
+    { name: 'N_opt', type: 'string', jsonPath: '.status.allocation.paramsColumn', description: 'Compute-optimal parameter count with its interval, e.g. 2.78B [2.10B–3.60B].' },
+    { name: 'D_opt', type: 'string', jsonPath: '.status.allocation.tokensColumn', description: 'Compute-optimal training tokens with its interval.' },
     { name: 'Tokens/Param', type: 'number', jsonPath: '.status.allocation.tokensPerParam', description: 'D_opt / N_opt.' },
     { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
     READY_COLUMN,
     { name: 'Loss', type: 'number', jsonPath: '.status.allocation.predictedLoss', description: 'Predicted final loss (nats/token).', priority: 1 },
+    { name: 'Provisional', type: 'boolean', jsonPath: '.status.allocation.provisional', description: 'True while the law is not Ready (still measuring or not trusted).', priority: 1 },
     AGE_COLUMN,
   ],
   celRules: [
@@ -83,6 +84,7 @@ export const SCALING_LAW_KIND: KindDefinition = {
     { name: 'Runs', type: 'string', jsonPath: '.status.runsSummary', description: 'Finished runs / planned runs.' },
     { name: 'a', type: 'number', jsonPath: '.status.primaryFit.a', description: 'Fitted exponent of N_opt ∝ C^a.' },
     { name: 'b', type: 'number', jsonPath: '.status.primaryFit.b', description: 'Fitted exponent of D_opt ∝ C^b.' },
+    { name: 'Verdict', type: 'string', jsonPath: '.status.verdict.reason', description: 'Trust verdict of the primary fit: Trusted, or why not (InsufficientEvidence, IllConditioned, …).' },
     { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
     READY_COLUMN,
     { name: 'Simulated', type: 'boolean', jsonPath: '.status.simulated', priority: 1 },

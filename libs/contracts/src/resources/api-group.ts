@@ -15,4 +15,3 @@ export const RUNS_FINALIZER = 'scaleplan.dev/runs';
 
 /** Names of the presets shipped in `@scaleplan/scaling-laws` (kept here so schemas can enumerate them). */
 export const PRESET_NAMES = ['chinchilla-2022', 'chinchilla-2022-approach1', 'chinchilla-2022-approach2', 'epoch-2024'] as const;
-export type PresetName = (typeof PRESET_NAMES)[number];

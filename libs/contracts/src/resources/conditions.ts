@@ -16,9 +16,26 @@ export const ConditionReason = {
   AwaitingRuns: 'AwaitingRuns',
   FailureBudgetExceeded: 'FailureBudgetExceeded',
   InvalidSweep: 'InvalidSweep',
+  /** the primary fit passed its trust verdict */
+  FitTrusted: 'FitTrusted',
+  // Trust-verdict reasons (libs/scaling-laws trust-verdict.ts): why the primary fit is not trusted.
+  NotConverged: 'NotConverged',
+  InsufficientEvidence: 'InsufficientEvidence',
+  IllConditioned: 'IllConditioned',
+  MinimumNotBracketed: 'MinimumNotBracketed',
+  MethodsDisagree: 'MethodsDisagree',
+  IntervalTooWide: 'IntervalTooWide',
+  /** spec.sweep.target does not hold yet (the planner is adding runs, or stopped at maxFlops) */
+  PrecisionTargetNotMet: 'PrecisionTargetNotMet',
+  /** the planner stopped at spec.sweep.maxFlops before the target held */
+  FlopCapReached: 'FlopCapReached',
   // ComputeBudget
   AllocationResolved: 'AllocationResolved',
   AwaitingFit: 'AwaitingFit',
+  /** the law's sweep is still measuring: the allocation is provisional */
+  LawMeasuring: 'LawMeasuring',
+  /** the law stopped without passing its trust verdict: the allocation is provisional */
+  LawNotTrusted: 'LawNotTrusted',
   UnknownScalingLaw: 'UnknownScalingLaw',
   BudgetTooSmall: 'BudgetTooSmall',
   InvalidBudget: 'InvalidBudget',

@@ -13,4 +13,21 @@ export const objectMetaSchema = z.object({
   annotations: z.record(z.string(), z.string()).optional(),
   finalizers: z.array(z.string()).optional(),
 });
-export type ObjectMeta = z.infer<typeof objectMetaSchema>;
+
+/**
+ * The envelope every ScalePlan custom resource shares: apiVersion and kind (defaulted, so a manifest may omit
+ * them), metadata, spec, and the optional status the control plane writes.
+ */
+export const customResourceSchema = <Kind extends string, Spec extends z.ZodType, Status extends z.ZodType>(
+  apiVersion: string,
+  kind: Kind,
+  spec: Spec,
+  status: Status,
+) =>
+  z.object({
+    apiVersion: z.literal(apiVersion).default(apiVersion),
+    kind: z.literal(kind).default(kind),
+    metadata: objectMetaSchema,
+    spec,
+    status: status.optional(),
+  });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { lossLawSchema, TokenizerKind } from '../job-catalog.js';
 import { API_GROUP_VERSION, PRESET_NAMES, ResourceKind } from './api-group.js';
 import { conditionSchema } from './conditions.js';
-import { objectMetaSchema } from './object-meta.js';
+import { customResourceSchema } from './object-meta.js';
 
 const positiveFlops = z.number().finite().positive();
 
@@ -13,7 +13,11 @@ export const modelSpecSchema = z
   .object({
     family: z.enum(['decoder-transformer']).default('decoder-transformer').describe('Model family trained by the workers.'),
     tokenizer: z.enum([TokenizerKind.Byte, TokenizerKind.Char]).default(TokenizerKind.Byte).describe('Tokenizer; a study uses one throughout. Losses are in nats per token.'),
-    corpus: z.string().min(1).default('moby-dick').describe('Training corpus: moby-dick, sotu, or an absolute path visible to the workers.'),
+    corpus: z
+      .string()
+      .regex(new RegExp('^(moby-dick|sotu|/.+)$'), 'unknown corpus: use moby-dick, sotu or an absolute path visible to the workers')
+      .default('moby-dick')
+      .describe('Training corpus: moby-dick, sotu, or an absolute path visible to the workers.'),
     sequenceLength: z.number().int().min(8).max(4096).default(64).describe('Tokens per training sequence.'),
   })
   .describe('What is trained in every run of the study.');
@@ -34,6 +38,25 @@ export const adaptiveSpecSchema = z
   })
   .describe('Adaptive placement of sweep runs.');
 
+/** Sweep modes: one run per (budget, size), or each size trained at several lengths for Approach 1. */
+export const SweepMode = { IsoFlop: 'isoflop', TrainingCurves: 'training-curves' } as const;
+export type SweepMode = (typeof SweepMode)[keyof typeof SweepMode];
+/** Hoffmann et al. 2022 §3.1: 4 cosine schedules per size, spanning 16× in tokens. */
+export const TRAINING_CURVE_DEFAULTS = { lengths: 4, lengthRatio: 16 } as const;
+
+export const sweepTargetSchema = z
+  .object({
+    quantity: z.enum(['nOpt']).default('nOpt').describe('The quantity to pin down: nOpt, the compute-optimal parameter count at atFlops.'),
+    atFlops: positiveFlops.describe('Compute budget (FLOPs) at which the quantity is measured; usually the budget you will allocate.'),
+    relativeHalfWidth: z
+      .number()
+      .positive()
+      .max(10)
+      .describe('Both ends of the interval within ±this fraction of the estimate (0.25: N_opt within ±25%).'),
+    level: z.number().gt(0).lt(1).default(0.8).describe('Central probability of the bootstrap interval (0.8 = 10th–90th percentile, as in the paper).'),
+  })
+  .describe('Precision target: the planner adds runs until the primary fit meets it (then the law can be Ready) or maxFlops is reached (Degraded).');
+
 export const sweepSpecSchema = z
   .object({
     budgets: z.array(positiveFlops).min(1).max(20).optional().describe('IsoFLOP budgets in FLOPs (give this or budgetRange).'),
@@ -47,6 +70,16 @@ export const sweepSpecSchema = z
       .optional()
       .describe('Prior D/N ratio that centres the first sweep while the study has no fit (N = sqrt(C / (6·ratio))); default: the chinchilla-2022 law. Tiny models trained for a few hundred steps are compute-optimal at far more tokens per parameter than 20.'),
     adaptive: adaptiveSpecSchema.optional(),
+    target: sweepTargetSchema.optional(),
+    maxFlops: positiveFlops
+      .optional()
+      .describe('Cap on the training FLOPs of all the study\'s sweep runs together (each IsoFLOP run costs its budget). With a target, the planner stops adding runs at the cap and marks the study Degraded with the reason.'),
+    mode: z
+      .enum([SweepMode.IsoFlop, SweepMode.TrainingCurves])
+      .optional()
+      .describe('isoflop (default): one run per budget and size. training-curves: every size is also trained at shorter lengths (each run with its own cosine schedule), so Approach 1 gets real training curves.'),
+    lengths: z.number().int().min(2).max(8).optional().describe(`training-curves mode: runs per size, at token counts log-spaced over lengthRatio (default ${TRAINING_CURVE_DEFAULTS.lengths}, as in the paper).`),
+    lengthRatio: z.number().gt(1).max(256).optional().describe(`training-curves mode: longest / shortest run of a size, in tokens (default ${TRAINING_CURVE_DEFAULTS.lengthRatio}, as in the paper).`),
     seed: z.number().int().nonnegative().default(0).describe('Base seed of the runs.'),
     simulate: z
       .object({
@@ -88,10 +121,79 @@ export const scalingLawSpecSchema = z
     if (spec.sweep?.budgetRange && spec.sweep.budgetRange.min > spec.sweep.budgetRange.max) {
       ctx.addIssue({ code: 'custom', path: ['sweep', 'budgetRange', 'min'], message: 'budgetRange.min must not exceed budgetRange.max' });
     }
+    const sweep = spec.sweep;
+    if (sweep?.target && spec.fit.bootstrap < 10) {
+      ctx.addIssue({ code: 'custom', path: ['fit', 'bootstrap'], message: `spec.sweep.target is checked on the bootstrap interval of N_opt: give at least 10 resamples, got ${spec.fit.bootstrap}` });
+    }
+    if (sweep?.maxFlops !== undefined) {
+      const smallestBudget = Math.min(...(sweep.budgets ?? []), sweep.budgetRange?.min ?? Number.POSITIVE_INFINITY);
+      // The cheapest run: an IsoFLOP run costs its budget; in training-curves mode the shortest length costs 1/lengthRatio of it.
+      const cheapestRun = sweep.mode === SweepMode.TrainingCurves ? smallestBudget / (sweep.lengthRatio ?? TRAINING_CURVE_DEFAULTS.lengthRatio) : smallestBudget;
+      if (Number.isFinite(cheapestRun) && sweep.maxFlops < cheapestRun) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['sweep', 'maxFlops'],
+          message: `maxFlops ${sweep.maxFlops.toExponential(3)} is below the cost of one run (${cheapestRun.toExponential(3)} FLOPs, the smallest budget${sweep.mode === SweepMode.TrainingCurves ? ' / lengthRatio' : ''})`,
+        });
+      }
+    }
   });
 export type ScalingLawSpec = z.infer<typeof scalingLawSpecSchema>;
 
 const intervalSchema = z.tuple([z.number(), z.number()]).describe('[low, high] percentile interval.');
+
+/** One check of a trust verdict (see libs/scaling-laws trust-verdict.ts and docs/scaling-laws.md). */
+export const trustCheckSchema = z.object({
+  name: z.string().describe('converged, enoughRuns, irreducibleLossCollapsed, exponentsPlausible, bootstrapConverged, minimumBracketed, methodsAgree, aIntervalWidth, nOptIntervalWidth or influentialRuns.'),
+  passed: z.boolean(),
+  severity: z.enum(['blocking', 'warning']).describe('A failed blocking check makes the fit untrusted; a warning is reported only.'),
+  message: z.string(),
+  value: z.number().optional().describe('The measured value the threshold was applied to.'),
+});
+
+export const TrustReason = {
+  Trusted: 'Trusted',
+  NotConverged: 'NotConverged',
+  InsufficientEvidence: 'InsufficientEvidence',
+  IllConditioned: 'IllConditioned',
+  MinimumNotBracketed: 'MinimumNotBracketed',
+  MethodsDisagree: 'MethodsDisagree',
+  IntervalTooWide: 'IntervalTooWide',
+} as const;
+
+/** Whether a fit's allocation can be trusted, and why not. */
+export const trustVerdictSchema = z.object({
+  trusted: z.boolean(),
+  reason: z.enum(['Trusted', 'NotConverged', 'InsufficientEvidence', 'IllConditioned', 'MinimumNotBracketed', 'MethodsDisagree', 'IntervalTooWide']),
+  message: z.string(),
+  checks: z.array(trustCheckSchema).default([]),
+});
+export type TrustVerdictStatus = z.infer<typeof trustVerdictSchema>;
+
+/** What a fit's verdict was judged on (small: per-run data only for the few influential runs). */
+export const fitDiagnosticsSchema = z.object({
+  evidence: z.object({ count: z.number(), minimum: z.number(), unit: z.string() }).optional(),
+  budgets: z
+    .array(z.object({ flops: z.number(), sizes: z.number().int(), minimumParams: z.number().nullable(), bracketed: z.boolean(), withinMargin: z.boolean() }))
+    .optional()
+    .describe('IsoFLOP profile per budget: the parabola vertex and whether it lies inside the sizes tried.'),
+  irreducibleLoss: z.object({ value: z.number(), lowestLoss: z.number(), collapsed: z.boolean() }).optional(),
+  nOpt: z
+    .array(z.object({ flops: z.number(), params: z.number(), interval: intervalSchema.optional(), ratio: z.number().optional() }))
+    .optional()
+    .describe('N_opt at the budgets that use the law, with the bootstrap interval and its upper/lower ratio.'),
+  agreement: z.array(z.object({ method: z.number().int(), a: z.number(), aInterval: intervalSchema.optional(), agrees: z.boolean() })).optional(),
+  influence: z
+    .object({
+      flops: z.number(),
+      flagged: z.array(z.string()).describe('Runs that, alone or as the outlier set, move a or N_opt beyond its interval.'),
+      outliers: z.object({ runIds: z.array(z.string()), a: z.number().nullable(), nOpt: z.number().nullable(), beyondInterval: z.boolean() }).optional(),
+      leaveOneOut: z.array(z.object({ runId: z.string(), a: z.number().nullable(), nOpt: z.number().nullable(), shift: z.number(), beyondInterval: z.boolean() })).optional(),
+      note: z.string(),
+    })
+    .optional(),
+});
+export type FitDiagnosticsStatus = z.infer<typeof fitDiagnosticsSchema>;
 
 export const fitSummarySchema = z.object({
   method: z.union([z.literal(1), z.literal(2), z.literal(3)]),
@@ -110,6 +212,8 @@ export const fitSummarySchema = z.object({
   tokenCoeff: z.number().optional(),
   objective: z.number().optional(),
   warnings: z.array(z.string()).default([]),
+  verdict: trustVerdictSchema.optional().describe('Whether this fit can be trusted (Ready needs the primary method\'s verdict trusted).'),
+  diagnostics: fitDiagnosticsSchema.optional(),
 });
 export type FitSummary = z.infer<typeof fitSummarySchema>;
 
@@ -125,6 +229,25 @@ export type RunCounts = z.infer<typeof runCountsSchema>;
 
 export const ScalingLawPhase = { Pending: 'Pending', Running: 'Running', Fitting: 'Fitting', Ready: 'Ready', Degraded: 'Degraded', Deleting: 'Deleting' } as const;
 
+/** Where an adaptive sweep stands: FLOPs spent and planned, and the precision target. */
+export const sweepProgressSchema = z.object({
+  flopsSpent: z.number().describe('Training FLOPs of the finished sweep runs (each IsoFLOP run costs its budget).'),
+  flopsPlanned: z.number().describe('Training FLOPs of the runs planned, queued or running.'),
+  maxFlops: z.number().optional(),
+  target: z
+    .object({
+      met: z.boolean(),
+      atFlops: z.number(),
+      relativeHalfWidth: z.number().describe('The target, ± fraction.'),
+      nOpt: z.number().optional(),
+      interval: intervalSchema.optional(),
+      achievedHalfWidth: z.number().optional().describe('max(upper/N_opt − 1, 1 − lower/N_opt) of the current fit.'),
+    })
+    .optional(),
+  decision: z.string().optional().describe('The planner\'s last decision, for humans.'),
+});
+export type SweepProgress = z.infer<typeof sweepProgressSchema>;
+
 export const scalingLawStatusSchema = z.object({
   phase: z.enum(['Pending', 'Running', 'Fitting', 'Ready', 'Degraded', 'Deleting']).optional(),
   observedGeneration: z.number().int().optional(),
@@ -138,15 +261,15 @@ export const scalingLawStatusSchema = z.object({
   fitHistory: z.array(z.object({ fittedAt: z.string(), method: z.number().int(), runs: z.number().int(), a: z.number(), b: z.number() })).optional(),
   /** Why runs were excluded from the fits (diverged runs, failures), newest first. */
   excludedRuns: z.array(z.object({ runId: z.string(), reason: z.string() })).optional(),
+  sweep: sweepProgressSchema.optional().describe('FLOPs spent and planned, and the precision target (spec.sweep.target).'),
+  verdict: trustVerdictSchema
+    .omit({ checks: true })
+    .extend({ method: z.number().int() })
+    .optional()
+    .describe('The primary method\'s trust verdict (its checks are in fits[]); the Verdict printer column.'),
   conditions: z.array(conditionSchema).optional(),
 });
 export type ScalingLawStatus = z.infer<typeof scalingLawStatusSchema>;
 
-export const scalingLawSchema = z.object({
-  apiVersion: z.literal(API_GROUP_VERSION).default(API_GROUP_VERSION),
-  kind: z.literal(ResourceKind.ScalingLaw).default(ResourceKind.ScalingLaw),
-  metadata: objectMetaSchema,
-  spec: scalingLawSpecSchema,
-  status: scalingLawStatusSchema.optional(),
-});
+export const scalingLawSchema = customResourceSchema(API_GROUP_VERSION, ResourceKind.ScalingLaw, scalingLawSpecSchema, scalingLawStatusSchema);
 export type ScalingLaw = z.infer<typeof scalingLawSchema>;

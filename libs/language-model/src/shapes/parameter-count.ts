@@ -7,13 +7,12 @@ import { trainingFlopsPerToken, type TransformerShape } from '@scaleplan/scaling
  * two LayerNorms (4d), the fused QKV projection (3·d·a + 3a), the output projection (a·d + d) and the
  * MLP (d·f + f + f·d + d), i.e. `4·a·d + 3a + 2·d·f + f + 6d`; plus the final LayerNorm (2d).
  * With a = d and f = 4d this is the familiar `12d² + 13d` per layer.
- * Embeddings: the token table (V·d, tied with the output head, so the head adds nothing) and the
- * learned positions (T·d).
+ * Embeddings: the token table (V·d), the untied output head (d·V) and the learned positions (T·d).
  */
 export interface ParameterCount {
   /** Non-embedding parameters N (the scaling-law convention of Kaplan et al. and Hoffmann et al.). */
   readonly nonEmbedding: number;
-  /** Token and position embeddings. */
+  /** Token and position embeddings and the output head. */
   readonly embedding: number;
   /** Everything that is trained. */
   readonly total: number;
@@ -31,7 +30,7 @@ export function blockParameters(modelDim: number, attentionWidth: number, ffDim:
 export function countParameters(shape: TransformerShape): ParameterCount {
   const attentionWidth = shape.heads * shape.headDim;
   const nonEmbedding = shape.layers * blockParameters(shape.modelDim, attentionWidth, shape.ffDim) + 2 * shape.modelDim;
-  const embedding = shape.vocabSize * shape.modelDim + shape.sequenceLength * shape.modelDim;
+  const embedding = 2 * shape.vocabSize * shape.modelDim + shape.sequenceLength * shape.modelDim;
   return { nonEmbedding, embedding, total: nonEmbedding + embedding };
 }
 

@@ -3,11 +3,27 @@ import { LanguageModelError } from '../errors.js';
 import { blockParameters, countParameters } from './parameter-count.js';
 
 /**
- * Aspect ratio d_model / layers. Kaplan et al. (2020, Fig. 5) found loss flat for ratios between
- * about 20 and 200; Chinchilla's smallest models (Table A9: 44M params, d_model 512, 8 layers) sit at 64.
+ * Aspect ratio d_model / layers. Kaplan et al. (2020, Fig. 5) found loss flat for ratios between about 20
+ * and 200 (Chinchilla's smallest models, Table A9, sit at 64). At the CPU sweep sizes (N = 1e4–1e6) a ratio
+ * of 64 gives one layer up to N ≈ 2e5, and one-layer models plateau near the unigram entropy for a
+ * seed-dependent time (issue 11); 32 gives two layers from N ≈ 2.5e4 and four at 1e6, inside the flat range.
  */
-export const ASPECT_RATIO = 64;
-/** Target per-head width (GPT-2, Chinchilla's kv_size of 64); the head count is d_model / 64 rounded, at least 1. */
+export const ASPECT_RATIO = 32;
+/**
+ * Two layers at least (induction-style attention needs a composition of two), once the model is big enough
+ * for two layers of width {@link MIN_TWO_LAYER_MODEL_DIM}; below that one layer (toy sizes only).
+ */
+export const MIN_LAYERS = 2;
+export const MIN_TWO_LAYER_MODEL_DIM = 16;
+/**
+ * Head widths. 64 (GPT-2, Chinchilla's kv_size) leaves every CPU-sweep size with one head, and a single head
+ * looked seed-sensitive here (N_total = 6e4, D = 555K: 2.6% between two seeds with one head of 39, 0.4% with
+ * two heads of 19 — though three seeds of the final two-head shape still spread 3.1%, docs/worker.md). So
+ * small models get as many heads of at least {@link MIN_HEAD_DIM} as fit, up to {@link SMALL_MODEL_MAX_HEADS};
+ * wide models return to heads of about {@link TARGET_HEAD_DIM}.
+ */
+export const MIN_HEAD_DIM = 16;
+export const SMALL_MODEL_MAX_HEADS = 4;
 export const TARGET_HEAD_DIM = 64;
 /** The MLP is 4·d_model wide by convention; the solver moves it within these bounds to hit N exactly. */
 export const FF_RATIO = 4;
@@ -43,12 +59,24 @@ export interface SolvedShape {
   readonly relativeError: number;
 }
 
-/** Heads for a given width: d_model / 64 rounded, at least one. */
-export const headsFor = (modelDim: number): number => Math.max(1, Math.round(modelDim / TARGET_HEAD_DIM));
+/**
+ * Heads for a given width: ⌊d_model / 16⌋ (every head at least 16 wide), at most 4 until d_model / 64 asks for
+ * more; at least one.
+ */
+export const headsFor = (modelDim: number): number =>
+  Math.max(1, Math.min(Math.floor(modelDim / MIN_HEAD_DIM), Math.max(SMALL_MODEL_MAX_HEADS, Math.round(modelDim / TARGET_HEAD_DIM))));
 
-/** Layers chosen by the aspect rule: N ≈ 12·L·d² with d = 64·L gives L = (N / (12·64²))^(1/3). */
-export const layersFor = (targetParams: number): number =>
-  Math.min(MAX_LAYERS, Math.max(1, Math.round(Math.cbrt(targetParams / (12 * ASPECT_RATIO ** 2)))));
+/** Smallest N built with {@link MIN_LAYERS} layers (d_model {@link MIN_TWO_LAYER_MODEL_DIM}, MLP 4·d_model). */
+export const MIN_TWO_LAYER_PARAMS = MIN_LAYERS * blockParameters(MIN_TWO_LAYER_MODEL_DIM, MIN_TWO_LAYER_MODEL_DIM, FF_RATIO * MIN_TWO_LAYER_MODEL_DIM) + 2 * MIN_TWO_LAYER_MODEL_DIM;
+
+/**
+ * Layers chosen by the aspect rule: N ≈ 12·L·d² with d = 32·L gives L = (N / (12·32²))^(1/3); at least
+ * {@link MIN_LAYERS} from {@link MIN_TWO_LAYER_PARAMS} on.
+ */
+export const layersFor = (targetParams: number): number => {
+  const minimum = targetParams >= MIN_TWO_LAYER_PARAMS ? MIN_LAYERS : 1;
+  return Math.min(MAX_LAYERS, Math.max(minimum, Math.round(Math.cbrt(targetParams / (12 * ASPECT_RATIO ** 2)))));
+};
 
 function shapeOf(layers: number, modelDim: number, ffDim: number, options: Required<ShapeOptions>): TransformerShape {
   const heads = headsFor(modelDim);
@@ -81,8 +109,7 @@ const describe = (shape: TransformerShape): string => {
 /**
  * Chooses (layers, d_model, heads, head dim, d_ff) for a target non-embedding parameter count.
  *
- * Rule: layers from the aspect ratio d_model/layers ≈ 64 ({@link layersFor}); heads of width ≈ 64
- * ({@link headsFor}), d_model a multiple of the head count; among the widths near √(N/12L), the one
+ * Rule: layers from the aspect ratio d_model/layers ≈ 32 ({@link layersFor}); heads by {@link headsFor}, d_model a multiple of the head count; among the widths near √(N/12L), the one
  * whose exact-fit MLP width is closest to 4·d_model; then d_ff is rounded so the count is exact to
  * within half an MLP column (< 1% for every d_model ≥ 8).
  * @throws LanguageModelError `InfeasibleSize` with the nearest feasible sizes when N is out of range.
@@ -145,6 +172,34 @@ function fallbackShape(targetParams: number, options: Required<ShapeOptions>): T
       best = candidate;
       bestError = error;
     }
+  }
+  return best;
+}
+
+/**
+ * The shape whose total parameter count (embeddings and the output head included) is closest to `targetTotal`:
+ * the sizing for sweeps that count total parameters (Pearce & Song 2024; docs/worker.md, "Parameter and FLOP
+ * accounting"). Bisects the non-embedding target of {@link solveShape}, whose total grows with it.
+ * @throws LanguageModelError `InfeasibleSize` when no model is that small (or large).
+ */
+export function solveShapeForTotalParams(targetTotal: number, options: ShapeOptions = {}): SolvedShape {
+  if (!Number.isFinite(targetTotal) || targetTotal <= 0) {
+    throw new LanguageModelError('InvalidInput', `total params must be a positive finite number, got ${targetTotal}`);
+  }
+  const resolved = resolveOptions(options);
+  const smallest = countParameters(smallestShape(resolved));
+  if (targetTotal < smallest.total * (1 - SHAPE_TOLERANCE)) {
+    throw new LanguageModelError('InfeasibleSize', `total params ${targetTotal} is below the smallest feasible model; nearest feasible: ${describe(smallestShape(resolved))}, ${smallest.total} total`);
+  }
+  let low = Math.log(countParameters(smallestShape(resolved)).nonEmbedding);
+  let high = Math.log(targetTotal);
+  let best = solveShape(Math.exp(low), resolved);
+  for (let i = 0; i < 50 && high - low > 1e-7; i += 1) {
+    const middle = (low + high) / 2;
+    const solved = solveShape(Math.exp(middle), resolved);
+    if (Math.abs(solved.paramsTotal - targetTotal) < Math.abs(best.paramsTotal - targetTotal)) best = solved;
+    if (solved.paramsTotal < targetTotal) low = middle;
+    else high = middle;
   }
   return best;
 }

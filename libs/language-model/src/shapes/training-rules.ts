@@ -3,6 +3,12 @@ import { countParameters } from './parameter-count.js';
 import { smallestShape, type ShapeOptions } from './shape-solver.js';
 
 /**
+ * Bumped whenever a rule below changes what a run computes (checkpoints of an older recipe are not resumed).
+ * 2: issue 11 recipe — two layers, 32-wide heads, LR ∝ N^(-1/3), warm-up of N tokens, β2 = 0.99.
+ */
+export const TRAINING_RECIPE_VERSION = 2;
+
+/**
  * Tokens per optimiser step: 2,048 up to N = 1e6 (32 sequences of 64 tokens, the setting measured on this
  * machine), then growing as N^(1/3) rounded to a power of two, because the critical batch size grows as the
  * loss falls (Kaplan et al. 2020 §5.1; McCandlish et al. 2018).
@@ -22,17 +28,27 @@ export function batchSizeFor(shape: TransformerShape): number {
 export const minimumTokensForOneBatch = (shape: TransformerShape): number => batchSizeFor(shape) * shape.sequenceLength;
 
 /**
- * Peak learning rate: 3e-3 at N = 1e5 (where a measured 2e6-token run trained well on this machine), scaled
- * as N^(-1/4) and clamped to [1e-4, 1e-2]; smaller models tolerate larger steps (Kaplan et al. 2020, eq. D.1
- * fits LR ∝ N^-0.25 approximately).
+ * Peak learning rate: {@link LR_ANCHOR} at N = 1e5 non-embedding parameters, scaled as N^(-1/3) and clamped
+ * to [1e-4, 3e-2]. The exponent follows Porian et al. (2024), whose per-size tuning found the optimal LR
+ * falling roughly as N^(-1/3) at small scale; the anchor is the best of a tuning sweep run on this machine
+ * (docs/worker.md, "Training recipe").
  */
+export const LR_ANCHOR = 6e-3;
+export const LR_SIZE_EXPONENT = -1 / 3;
 export function peakLearningRateFor(shape: TransformerShape): number {
   const params = countParameters(shape).nonEmbedding;
-  return Math.min(1e-2, Math.max(1e-4, 3e-3 * (1e5 / params) ** 0.25));
+  return Math.min(3e-2, Math.max(1e-4, LR_ANCHOR * (params / 1e5) ** LR_SIZE_EXPONENT));
 }
 
-/** Warm-up: 5% of the steps, at least 1 and at most 1,000. */
-export const warmupStepsFor = (totalSteps: number): number => Math.min(1000, Math.max(1, Math.round(totalSteps * 0.05)));
+/**
+ * Warm-up: as many steps as it takes to see N tokens (total parameters; Porian et al. 2024 found longer
+ * warm-ups hurt small models), at most 5% of the run and at least one step.
+ */
+export function warmupStepsFor(totalSteps: number, shape: TransformerShape): number {
+  const cap = Math.max(1, Math.round(totalSteps * 0.05));
+  const steps = Math.ceil(countParameters(shape).total / minimumTokensForOneBatch(shape));
+  return Math.max(1, Math.min(cap, steps));
+}
 
 /** The learning-rate floor as a fraction of the peak (Hoffmann et al. 2022 decay to 10%). */
 export const FINAL_LR_FRACTION = 0.1;
@@ -41,8 +57,8 @@ export const FINAL_LR_FRACTION = 0.1;
  * Learning rate at a 0-based step: linear warm-up to the peak, then a cosine to 10% of the peak whose
  * cycle ends exactly at the run's last step (the cosine length equals the run's own token count).
  */
-export function learningRateAt(step: number, totalSteps: number, peak: number): number {
-  const warmup = warmupStepsFor(totalSteps);
+export function learningRateAt(step: number, totalSteps: number, peak: number, shape: TransformerShape): number {
+  const warmup = warmupStepsFor(totalSteps, shape);
   if (step < warmup) return (peak * (step + 1)) / warmup;
   const span = Math.max(1, totalSteps - warmup);
   const progress = Math.min(1, (step - warmup) / span);
@@ -53,8 +69,12 @@ export function learningRateAt(step: number, totalSteps: number, peak: number): 
 export const totalStepsFor = (shape: TransformerShape, tokens: number): number =>
   Math.ceil(tokens / minimumTokensForOneBatch(shape));
 
-/** AdamW hyper-parameters (GPT-3 / Chinchilla defaults). */
-export const ADAMW = { beta1: 0.9, beta2: 0.95, epsilon: 1e-8, weightDecay: 0.1, gradientClipNorm: 1 } as const;
+/**
+ * AdamW hyper-parameters: GPT-3 / Chinchilla's β1, weight decay and clipping, with β2 = 0.99 rather than 0.95
+ * because the batches here are small (2,048 tokens): Porian et al. (2024) found β2 = 0.95 unstable and
+ * worse at small batch sizes.
+ */
+export const ADAMW = { beta1: 0.9, beta2: 0.99, epsilon: 1e-8, weightDecay: 0.1, gradientClipNorm: 1 } as const;
 
 /** The smallest model a worker trains, with its minimum token count. */
 export function smallestTrainableModel(options: ShapeOptions = {}): { shape: TransformerShape; params: number; paramsTotal: number; minimumTokens: number } {

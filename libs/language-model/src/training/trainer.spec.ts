@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import type { TrainingResult } from './training.types.js';
-import { evaluationSteps, Trainer, TrainingInterruptedError } from './trainer.js';
+import { evaluationSteps, heldOutLoss, Trainer, TrainingInterruptedError } from './trainer.js';
 
 const dirs: string[] = [];
 const tempDir = (): string => {
@@ -25,6 +25,17 @@ describe('evaluationSteps', () => {
   });
 });
 
+describe('heldOutLoss', () => {
+  it('is the token-weighted mean with the standard error of the batch means', () => {
+    // Batch means 2, 3, 4 over equal batches: mean 3, sample sd 1, SE 1/√3.
+    const result = heldOutLoss([200, 300, 400], [100, 100, 100]);
+    expect(result.mean).toBeCloseTo(3, 12);
+    expect(result.standardError).toBeCloseTo(1 / Math.sqrt(3), 12);
+    expect(result.tokens).toBe(300);
+    expect(heldOutLoss([50], [20]).standardError).toBeUndefined();
+  });
+});
+
 describe('Trainer', () => {
   let reference: TrainingResult;
 
@@ -40,6 +51,9 @@ describe('Trainer', () => {
     expect(reference.finalLoss!).toBeLessThan(reference.curve[0]!.evalLoss!);
     expect(Math.abs(reference.params - 1e4) / 1e4).toBeLessThan(0.02);
     expect(reference.repetitionFactor).toBeCloseTo(24_000 / 1_144_000, 3);
+    expect(reference.evalTokens).toBe(64 * 64);
+    expect(reference.finalLossStdError).toBeGreaterThan(0);
+    expect(reference.finalLossStdError!).toBeLessThan(0.1 * reference.finalLoss!);
   });
 
   it('is bit-identical for the same seed, and a stopped run resumes exactly from its checkpoint', async () => {

@@ -35,6 +35,10 @@ export interface TrainingResult {
   tokens: number;
   flops: number;
   finalLoss?: number;
+  /** Held-out tokens of the final evaluation. */
+  evalTokens?: number;
+  /** Standard error of `finalLoss` as an estimate of the held-out split's loss (sampling of its windows). */
+  finalLossStdError?: number;
   divergedAtStep?: number;
   divergenceReason?: string;
   shape: TransformerShape;
@@ -45,6 +49,8 @@ export interface TrainingResult {
   tokensPerSecond: number;
   repetitionFactor: number;
   resumedFromStep?: number;
+  /** `TRAINING_RECIPE_VERSION` of the rules that trained it (absent for simulated runs). */
+  recipeVersion?: number;
 }
 
 /** Progress reported while training (train-loss points every k steps, eval points at log-spaced steps). */

@@ -6,10 +6,12 @@ import { createRandom, resampleCounts, type RandomSource } from '../random.js';
 import { toApproach3Data } from './approach3-objective.js';
 import { fitApproach1, type Approach1Fit, type Approach1Options, type LossCurve } from './fit-approach1.js';
 import { fitApproach2, type Approach2Fit, type Approach2Options } from './fit-approach2.js';
+import { runFitSteps, type FitSteps } from './fit-steps.js';
+import type { AllocationMapping } from '../presets.js';
 import {
   APPROACH3_MIN_OBSERVATIONS,
-  fitApproach3,
   fitApproach3Data,
+  fitApproach3DataSteps,
   resolveApproach3Options,
   startFromLossLaw,
   type Approach3Fit,
@@ -60,6 +62,8 @@ export interface BootstrapResult<Fit> {
   /** per quantity: the fitted parameters of the method, plus a, b (and G for Approach 3) */
   readonly intervals: Readonly<Record<string, Interval>>;
   readonly allocations: readonly AllocationInterval[];
+  /** the converged replicates' mappings, in resampling order (the `samples` of a FittedMapping) */
+  readonly samples: readonly AllocationMapping[];
   readonly warnings: readonly string[];
 }
 
@@ -120,7 +124,15 @@ function addAllocations(replicates: Replicates, budgets: readonly number[], allo
   });
 }
 
-function summarise<Fit>(fit: Fit, settings: ResolvedBootstrapOptions, replicates: Replicates, succeeded: number, failed: number, hasLoss: boolean): BootstrapResult<Fit> {
+function summarise<Fit>(
+  fit: Fit,
+  settings: ResolvedBootstrapOptions,
+  replicates: Replicates,
+  samples: readonly AllocationMapping[],
+  failed: number,
+  hasLoss: boolean,
+): BootstrapResult<Fit> {
+  const succeeded = samples.length;
   const intervals: Record<string, Interval> = {};
   for (const key of replicates.keys()) if (!key.startsWith('budget')) intervals[key] = replicates.interval(key, settings.percentiles);
   const allocations = settings.budgets.map((flops, i) => ({
@@ -132,7 +144,7 @@ function summarise<Fit>(fit: Fit, settings: ResolvedBootstrapOptions, replicates
   const warnings: string[] = [];
   if (failed > 0) warnings.push(`${failed} of ${settings.resamples} bootstrap replicates did not converge or could not be fitted and were left out`);
   if (succeeded < 2) warnings.push(`only ${succeeded} replicate(s) succeeded: the intervals are not meaningful`);
-  return { fit, resamples: settings.resamples, succeeded, failed, percentiles: settings.percentiles, intervals, allocations, warnings };
+  return { fit, resamples: settings.resamples, succeeded, failed, percentiles: settings.percentiles, intervals, allocations, samples, warnings };
 }
 
 function addPowerLaw(replicates: Replicates, mapping: PowerLawMapping, budgets: readonly number[]): void {
@@ -153,21 +165,30 @@ export function bootstrapApproach3(
   observations: readonly LossObservation[],
   options: BootstrapOptions & { readonly fit?: Approach3Options } = {},
 ): BootstrapResult<Approach3Fit> {
+  return runFitSteps(bootstrapApproach3Steps(observations, options));
+}
+
+/** `bootstrapApproach3` as steps (yields inside the full-grid fit and after every replicate; see fit-steps.ts). */
+export function* bootstrapApproach3Steps(
+  observations: readonly LossObservation[],
+  options: BootstrapOptions & { readonly fit?: Approach3Options } = {},
+): FitSteps<BootstrapResult<Approach3Fit>> {
   checkObservations(observations, APPROACH3_MIN_OBSERVATIONS, 'Approach 3');
   const settings = resolveBootstrapOptions(options);
   const fitSettings = resolveApproach3Options(options.fit ?? {});
-  const fit = fitApproach3(observations, options.fit);
-  const warm = { ...fitSettings, starts: [startFromLossLaw(fit.law)] };
+  const fit = yield* fitApproach3DataSteps(toApproach3Data(observations), fitSettings);
+  const warm = { ...fitSettings, starts: [startFromLossLaw(fit.law)], extraStarts: [] };
   const random = createRandom(settings.seed);
   const counts = new Float64Array(observations.length);
   const replicates = new Replicates();
-  let succeeded = 0;
+  const samples: AllocationMapping[] = [];
   for (let k = 0; k < settings.resamples; k++) {
     resampleCounts(observations.length, random, counts);
     const replicate = fitApproach3Data(toApproach3Data(observations, counts), warm);
+    yield;
     if (!replicate.converged || replicate.frontier === null) continue;
-    succeeded++;
     const { law, frontier } = replicate;
+    samples.push({ kind: 'loss-law', law });
     replicates.add('irreducibleLoss', law.irreducibleLoss);
     replicates.add('paramCoeff', law.paramCoeff);
     replicates.add('dataCoeff', law.dataCoeff);
@@ -178,7 +199,7 @@ export function bootstrapApproach3(
     replicates.add('G', frontier.G);
     addAllocations(replicates, settings.budgets, (flops) => computeOptimalAllocation(law, flops));
   }
-  return summarise(fit, settings, replicates, succeeded, settings.resamples - succeeded, true);
+  return summarise(fit, settings, replicates, samples, settings.resamples - samples.length, true);
 }
 
 function resampleRows<T>(rows: readonly T[], random: RandomSource): T[] {
@@ -190,28 +211,41 @@ export function bootstrapApproach2(
   observations: readonly LossObservation[],
   options: BootstrapOptions & { readonly fit?: Approach2Options } = {},
 ): BootstrapResult<Approach2Fit> {
-  return bootstrapPowerLawFit(observations, (rows) => fitApproach2(rows, options.fit), options);
+  return runFitSteps(bootstrapApproach2Steps(observations, options));
+}
+
+/** `bootstrapApproach2` as steps (one yield per replicate). */
+export function bootstrapApproach2Steps(
+  observations: readonly LossObservation[],
+  options: BootstrapOptions & { readonly fit?: Approach2Options } = {},
+): FitSteps<BootstrapResult<Approach2Fit>> {
+  return bootstrapPowerLawFitSteps(observations, (rows) => fitApproach2(rows, options.fit), options);
 }
 
 /** Bootstrap of Approach 1: resample whole loss curves (runs) with replacement and refit. */
 export function bootstrapApproach1(curves: readonly LossCurve[], options: BootstrapOptions & { readonly fit?: Approach1Options } = {}): BootstrapResult<Approach1Fit> {
-  return bootstrapPowerLawFit(curves, (rows) => fitApproach1(rows, options.fit), options);
+  return runFitSteps(bootstrapApproach1Steps(curves, options));
+}
+
+/** `bootstrapApproach1` as steps (one yield per replicate). A resample repeats curves; one copy of each makes the same envelope. */
+export function bootstrapApproach1Steps(curves: readonly LossCurve[], options: BootstrapOptions & { readonly fit?: Approach1Options } = {}): FitSteps<BootstrapResult<Approach1Fit>> {
+  return bootstrapPowerLawFitSteps(curves, (rows) => fitApproach1([...new Set(rows)], options.fit), options);
 }
 
 /**
  * The resampling loop shared by the power-law methods: refit on rows drawn with replacement; a resample the
  * method refuses (a `ScalingLawError`, e.g. a budget left with too few sizes) counts as failed, not as data.
  */
-function bootstrapPowerLawFit<Row, Fit extends Approach1Fit | Approach2Fit>(
+function* bootstrapPowerLawFitSteps<Row, Fit extends Approach1Fit | Approach2Fit>(
   rows: readonly Row[],
   fitRows: (rows: readonly Row[]) => Fit,
   options: BootstrapOptions,
-): BootstrapResult<Fit> {
+): FitSteps<BootstrapResult<Fit>> {
   const settings = resolveBootstrapOptions(options);
   const fit = fitRows(rows);
   const random = createRandom(settings.seed);
   const replicates = new Replicates();
-  let succeeded = 0;
+  const samples: AllocationMapping[] = [];
   for (let k = 0; k < settings.resamples; k++) {
     let replicate: Fit;
     try {
@@ -219,9 +253,11 @@ function bootstrapPowerLawFit<Row, Fit extends Approach1Fit | Approach2Fit>(
     } catch (error) {
       if (error instanceof ScalingLawError) continue;
       throw error;
+    } finally {
+      yield;
     }
-    succeeded++;
+    samples.push({ kind: 'power-law', powerLaw: replicate.mapping });
     addPowerLaw(replicates, replicate.mapping, settings.budgets);
   }
-  return summarise(fit, settings, replicates, succeeded, settings.resamples - succeeded, false);
+  return summarise(fit, settings, replicates, samples, settings.resamples - samples.length, false);
 }

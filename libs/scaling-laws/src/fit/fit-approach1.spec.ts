@@ -18,12 +18,14 @@ function syntheticCurves(law: LossLaw): LossCurve[] {
   });
 }
 
-/** Each of 12 sizes 1e7…1e9 trained to 4 lengths spanning 16× (10…160 tokens/param): their final losses. */
+/**
+ * Each of 12 sizes 1e7…1e9 trained to 8 lengths spanning 16× (10…160 tokens/param), each length a run
+ * with its own cosine schedule and curve (with 12 sizes, 4 lengths leave too few run ends between sizes).
+ */
 function multiLengthCurves(law: LossLaw): LossCurve[] {
-  return Array.from({ length: 12 }, (_, k) => 1e7 * 100 ** (k / 11)).map((params, k) => {
-    const points = [10, 25.2, 63.5, 160].map((perParam) => ({ tokens: perParam * params, loss: predictLoss(law, params, perParam * params) }));
-    return { runId: `n${k}`, params, points, finalLosses: true };
-  });
+  return Array.from({ length: 12 }, (_, k) => 1e7 * 100 ** (k / 11)).flatMap((params, k) =>
+    Array.from({ length: 8 }, (_, j) => 10 * 16 ** (j / 7)).map((perParam, j) => ({ runId: `n${k}-l${j}`, params, points: scheduleCurve(law, params, perParam * params) })),
+  );
 }
 
 /** A run's curve along a cosine schedule that ends at `total` tokens: L(N, t) + 20% of the data term × decay still ahead. */
@@ -45,7 +47,7 @@ describe('fitApproach1', () => {
   });
 
   it('sparse log-spaced curves are not smoothed across decades of tokens (a simulated run has 8 points)', () => {
-    const curves = syntheticCurves(epoch).map((c) => ({ ...c, points: c.points.filter((_, j) => j % 11 === 0 || j === 79), finalLosses: true }));
+    const curves = syntheticCurves(epoch).map((c) => ({ ...c, points: c.points.filter((_, j) => j % 11 === 0 || j === 79) }));
     const fit = fitApproach1(curves);
     expect(Math.abs(fit.mapping.paramExponent - frontierExponents(epoch).a)).toBeLessThan(0.03);
   });
@@ -78,6 +80,10 @@ describe('fitApproach1', () => {
     const zigzag = line.map((v, i) => v + (i % 2 ? 0.05 : -0.05));
     const smoothed = smoothGaussian(zigzag, 10);
     expect(Math.abs(smoothed[15]! - line[15]!)).toBeLessThan(0.01);
+  });
+
+  it('refuses data without training curves, with the reason', () => {
+    expect(() => fitApproach1([])).toThrow(expect.objectContaining({ code: 'TooFewObservations', message: expect.stringMatching(/needs training curves.*final losses only/) }));
   });
 
   it('refuses curves that cannot make an envelope', () => {

@@ -3,19 +3,19 @@ import { checkRowValue } from '../observations.js';
 import { fitPowerLaws, type PowerLawMapping } from '../power-law.js';
 import { FLOPS_PER_PARAM_TOKEN } from '../transformer-flops.js';
 
-/** One training run's loss curve: N is fixed, tokens grow. */
+/**
+ * One training run's loss curve, as the run logged it: N is fixed, tokens grow, and the last point is
+ * the run's end. Final losses of different runs are not a curve: grouping runs of one size into a
+ * pseudo-curve hides which points are run ends (the last-15% check below) and which rows were
+ * dropped, so Approach 1 refuses data that has no curves (`checkCurves`). Sizes trained to several
+ * lengths (the paper's 4 cosine cycles) are several runs, each with its own curve.
+ */
 export interface LossCurve {
   readonly runId: string;
   /** N, parameters */
   readonly params: number;
-  /** (tokens seen, loss) pairs; sorted by tokens internally */
+  /** (tokens seen, loss) pairs along the run; sorted by tokens internally */
   readonly points: readonly { readonly tokens: number; readonly loss: number }[];
-  /**
-   * Every point is the final loss of its own run (each trained with a schedule matched to its length,
-   * e.g. one size's runs to several D), not a point along one run's training curve. Then no point is
-   * "mid-run" and the last-15% check of the envelope does not apply. @default false
-   */
-  readonly finalLosses?: boolean;
 }
 
 /**
@@ -49,7 +49,7 @@ export interface EnvelopePoint {
   /** C/(6N): tokens the winning run had seen at `flops` */
   readonly tokens: number;
   readonly loss: number;
-  /** tokens / the run's final tokens (1 for curves of final losses): where in its run the point lies */
+  /** tokens / the run's final tokens: where in its run the point lies */
   readonly runFraction: number;
 }
 
@@ -68,6 +68,9 @@ export interface Approach1Fit {
 
 function checkCurves(curves: readonly LossCurve[]): void {
   if (!Array.isArray(curves)) throw new ScalingLawError('InvalidOption', 'Approach 1 needs an array of loss curves');
+  if (curves.length === 0) {
+    throw new ScalingLawError('TooFewObservations', 'Approach 1 needs training curves (several (tokens, loss) points logged along each run); the runs have final losses only');
+  }
   curves.forEach((curve, i) => {
     if (typeof curve.runId !== 'string' || curve.runId === '') throw new ScalingLawError('InvalidOption', `curve ${i}: runId must be a non-empty string`);
     checkRowValue(curve.params, 'params (N)', i, curve.runId);
@@ -179,7 +182,7 @@ export function fitApproach1(curves: readonly LossCurve[], options: Approach1Opt
     }
     const flops = Math.exp(logC);
     const tokens = flops / (FLOPS_PER_PARAM_TOKEN * best.curve.params);
-    const runFraction = best.curve.finalLosses ? 1 : Math.min(1, tokens / best.finalTokens);
+    const runFraction = Math.min(1, tokens / best.finalTokens);
     envelope.push({ flops, runId: best.curve.runId, params: best.curve.params, tokens, loss: best.loss, runFraction });
   }
   const sizes = new Set(envelope.map((e) => e.params));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadSvgRuns240 } from '../__tests__/chinchilla-svg-data.js';
+import { loadSvgRuns240, needsSharedData, SVG_DATA_FILE } from '../__tests__/chinchilla-svg-data.js';
 import { computeOptimalAllocation, predictLoss } from '../loss-law.js';
 import { syntheticIsoFlopSweep } from '../synthetic.js';
 import { groupByBudget } from './budget-grouping.js';
@@ -45,7 +45,7 @@ describe('fitIsoFlopParabola', () => {
 });
 
 describe('fitApproach2', () => {
-  it('gives a within 0.03 of 0.5175 on the 240 Chinchilla runs (budgets found by clustering)', () => {
+  it('gives a within 0.03 of 0.5175 on the 240 Chinchilla runs (budgets found by clustering)', needsSharedData(SVG_DATA_FILE), () => {
     const fit = fitApproach2(loadSvgRuns240());
     expect(Math.abs(fit.mapping.paramExponent - 0.5175)).toBeLessThan(0.03);
     expect(fit.mapping.paramExponent + fit.mapping.tokenExponent).toBeCloseTo(1, 10);

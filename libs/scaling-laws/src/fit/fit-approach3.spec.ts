@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadSvgRuns240 } from '../__tests__/chinchilla-svg-data.js';
+import { loadSvgRuns240, needsSharedData, SVG_DATA_FILE } from '../__tests__/chinchilla-svg-data.js';
+import type { LossObservation } from '../observations.js';
 import { computeOptimalAllocation } from '../loss-law.js';
 import { syntheticIsoFlopSweep } from '../synthetic.js';
 import { APPROACH3_DEFAULT_GRID, fitApproach3, startFromLossLaw, type Approach3Fit } from './fit-approach3.js';
@@ -9,10 +10,11 @@ const relativeError = (actual: number, expected: number) => Math.abs(actual - ex
 const epoch = EPOCH_2024;
 const chinchillaTex = CHINCHILLA_TEX;
 
-describe('fitApproach3 on the 240 Chinchilla runs (full 4,500-start grid)', () => {
-  const runs = loadSvgRuns240();
+describe('fitApproach3 on the 240 Chinchilla runs (full 4,500-start grid)', needsSharedData(SVG_DATA_FILE), () => {
+  let runs: LossObservation[];
   let fit: Approach3Fit;
   beforeAll(() => {
+    runs = loadSvgRuns240();
     fit = fitApproach3(runs);
   });
 

@@ -3,6 +3,7 @@ import { createLbfgsSolver, type LbfgsOptions } from '../lbfgs.js';
 import { frontierExponents, type FrontierExponents, type LossLaw } from '../loss-law.js';
 import { checkObservations, type LossObservation } from '../observations.js';
 import { approach3Objective, toApproach3Data, type Approach3Data } from './approach3-objective.js';
+import { runFitSteps, type FitSteps } from './fit-steps.js';
 
 /** A starting point in the optimiser's coordinates: A = eᵃ, B = eᵇ, E = eᵉ. */
 export interface Approach3Start {
@@ -35,6 +36,12 @@ export interface Approach3Options {
   readonly screening?: false | Pick<LbfgsOptions, 'relativeDecreaseTolerance' | 'gradientTolerance' | 'maxIterations'>;
   /** screened optima refined to the tight tolerance. @default 20 */
   readonly polishCount?: number;
+  /**
+   * Warm starts (e.g. the previous fit's optimum) that join the `starts`: each is refined with the tight
+   * settings and competes with the grid's winner, so a refit never ends at a worse objective than a
+   * fresh fit from `starts` alone. They never replace the grid. @default []
+   */
+  readonly extraStarts?: readonly Approach3Start[];
 }
 
 /** Result of an Approach-3 fit. Non-convergence is reported here, never thrown. */
@@ -100,6 +107,7 @@ interface ResolvedApproach3Options {
   readonly lbfgs: LbfgsOptions;
   readonly screening: LbfgsOptions | null;
   readonly polishCount: number;
+  readonly extraStarts: readonly Approach3Start[];
 }
 
 /** Default loose stop of the screening stage (see Approach3Options.screening). */
@@ -110,15 +118,18 @@ function resolveApproach3Options(options: Approach3Options): ResolvedApproach3Op
   if (!(huberDelta > 0 && Number.isFinite(huberDelta))) throw new ScalingLawError('InvalidOption', `huberDelta must be a finite number > 0, got ${huberDelta}`);
   const starts = options.starts ?? APPROACH3_DEFAULT_GRID;
   if (starts.length === 0) throw new ScalingLawError('InvalidOption', 'starts must hold at least one starting point');
-  starts.forEach((s, i) => {
+  const extraStarts = options.extraStarts ?? [];
+  const checkStart = (what: string) => (s: Approach3Start, i: number) => {
     for (const key of ['a', 'b', 'e', 'alpha', 'beta'] as const) {
-      if (!Number.isFinite(s[key])) throw new ScalingLawError('InvalidOption', `start ${i}: ${key} must be finite, got ${s[key]}`);
+      if (!Number.isFinite(s[key])) throw new ScalingLawError('InvalidOption', `${what} ${i}: ${key} must be finite, got ${s[key]}`);
     }
-  });
+  };
+  starts.forEach(checkStart('start'));
+  extraStarts.forEach(checkStart('extraStarts'));
   const polishCount = options.polishCount ?? 20;
   if (!Number.isInteger(polishCount) || polishCount < 1) throw new ScalingLawError('InvalidOption', `polishCount must be an integer ≥ 1, got ${polishCount}`);
   const screening = options.screening === false ? null : { ...(options.lbfgs ?? {}), ...(options.screening ?? APPROACH3_DEFAULT_SCREENING) };
-  return { huberDelta, starts, lbfgs: options.lbfgs ?? {}, screening, polishCount };
+  return { huberDelta, starts, lbfgs: options.lbfgs ?? {}, screening, polishCount, extraStarts };
 }
 
 /** E below this fraction of the lowest observed loss means E ran to the edge of the parameter space (e → −∞). */
@@ -141,6 +152,14 @@ export function fitApproach3(observations: readonly LossObservation[], options: 
 
 /** The multi-start loop on prepared data (the bootstrap calls it with resampling weights). */
 export function fitApproach3Data(data: Approach3Data, settings: ResolvedApproach3Options): Approach3Fit {
+  return runFitSteps(fitApproach3DataSteps(data, settings));
+}
+
+/** Starts screened between two yields of `fitApproach3DataSteps` (a few ms each on a few hundred runs). */
+const STARTS_PER_STEP = 250;
+
+/** `fitApproach3Data` as steps: it yields every STARTS_PER_STEP starts (see fit-steps.ts). */
+export function* fitApproach3DataSteps(data: Approach3Data, settings: ResolvedApproach3Options): FitSteps<Approach3Fit> {
   const objective = approach3Objective(data, settings.huberDelta);
   const tight = createLbfgsSolver(5, settings.lbfgs);
   const screen = settings.screening && settings.starts.length > settings.polishCount ? createLbfgsSolver(5, settings.screening) : null;
@@ -148,7 +167,9 @@ export function fitApproach3Data(data: Approach3Data, settings: ResolvedApproach
   let convergedStartCount = 0;
   type Candidate = { x: Float64Array; value: number; iterations: number; converged: boolean; gradientNorm: number; start: Approach3Start };
   const candidates: Candidate[] = [];
+  let screened = 0;
   for (const s of settings.starts) {
+    if (++screened % STARTS_PER_STEP === 0) yield;
     point[0] = s.a;
     point[1] = s.b;
     point[2] = s.e;
@@ -170,6 +191,11 @@ export function fitApproach3Data(data: Approach3Data, settings: ResolvedApproach
       // Iterations count both stages so a reader sees the work that led to the answer.
       finalists.push({ ...refined, iterations: refined.iterations + c.iterations, start: c.start, x: refined.x });
     }
+  }
+  // Warm starts join the grid's finalists (refined to the tight tolerance): the winner is never worse than the grid's.
+  for (const s of settings.extraStarts) {
+    const refined = tight.minimize(objective, Float64Array.of(s.a, s.b, s.e, s.alpha, s.beta));
+    if (Number.isFinite(refined.value)) finalists.push({ ...refined, start: s });
   }
   let best: Candidate | null = null;
   for (const c of finalists) {
@@ -204,7 +230,7 @@ export function fitApproach3Data(data: Approach3Data, settings: ResolvedApproach
     iterations: best.iterations,
     converged: best.converged,
     gradientNorm: best.gradientNorm,
-    startCount: settings.starts.length,
+    startCount: settings.starts.length + settings.extraStarts.length,
     convergedStartCount,
     polishedCount,
     bestStart: best.start,

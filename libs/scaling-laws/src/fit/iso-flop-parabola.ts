@@ -42,7 +42,18 @@ function solve3(m: number[][], v: number[]): { solution: [number, number, number
  * and the vertex's standard error by the delta method: Var(x*) = ∇x*ᵀ·s²(XᵀX)⁻¹·∇x*, x* = −c1/(2c2),
  * s² = RSS/(n − 3). Needs ≥ 3 distinct sizes (checked by the caller, which knows the row numbers).
  */
-export function fitIsoFlopParabola(flops: number, params: readonly number[], losses: readonly number[]): IsoFlopParabola {
+export function fitIsoFlopParabola(
+  flops: number,
+  params: readonly number[],
+  losses: readonly number[],
+  options: {
+    /**
+     * σ of the loss (nats) below which the residual variance is not believed: s² = max(RSS/(n − 3), noiseFloor²).
+     * It also gives 3-run profiles a standard error (sweep planning). @default 0 (none)
+     */
+    readonly noiseFloor?: number;
+  } = {},
+): IsoFlopParabola {
   const n = params.length;
   const x = params.map(Math.log);
   const centre = x.reduce((s, v) => s + v, 0) / n;
@@ -83,8 +94,9 @@ export function fitIsoFlopParabola(flops: number, params: readonly number[], los
   const vertexT = -d1 / (2 * d2);
   const minimumParams = Math.exp(centre + vertexT);
   let minimumParamsStdError: number | null = null;
-  if (n > 3) {
-    const s2 = rss / (n - 3);
+  const floor = options.noiseFloor ?? 0;
+  if (n > 3 || floor > 0) {
+    const s2 = Math.max(n > 3 ? rss / (n - 3) : 0, floor * floor);
     const g = [0, -1 / (2 * d2), d1 / (2 * d2 * d2)];
     let variance = 0;
     for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) variance += g[i]! * inverse[i]![j]! * g[j]!;

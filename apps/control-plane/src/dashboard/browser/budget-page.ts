@@ -68,7 +68,29 @@ export async function budgetPage(main: HTMLElement, live: LiveUpdates, namespace
             ...fact('Tokens per parameter', allocation.tokensPerParam.toFixed(1)),
             ...fact('Predicted loss', lossWithInterval(allocation.predictedLoss, allocation.predictedLossInterval), allocation.predictedLoss === undefined ? ' (the law is not parametric)' : ' nats/token'),
             ...fact('Model shape', allocation.shape ? `${allocation.shape.layers} layers × width ${allocation.shape.modelDim} × ${allocation.shape.heads} heads (head ${allocation.shape.headDim}, FF ${allocation.shape.ffDim}, vocab ${allocation.shape.vocabSize}, context ${allocation.shape.sequenceLength})` : 'not trainable here'),
-            ...(allocation.repetitionFactor !== undefined ? fact('Data repetition', `${allocation.repetitionFactor.toFixed(2)} × the unique tokens`) : []),
+            ...(allocation.intervalNote ? fact('Intervals', allocation.intervalNote) : []),
+            ...(allocation.provisional
+              ? fact('Provisional', budget.status?.conditions?.find((c) => c.type === 'Ready')?.message.replace(/^.*; provisional: /, '') ?? 'the law is not Ready yet')
+              : []),
+            ...(allocation.dataConstrained
+              ? fact(
+                  'Data repetition',
+                  `${allocation.dataConstrained.epochs.toFixed(1)} epochs over ${fmt.count(allocation.dataConstrained.uniqueTokens)} unique tokens`,
+                  allocation.dataConstrained.accountedFor
+                    ? ` (Muennighoff et al. 2023 eq. 5; without the limit N_opt ${fmt.count(allocation.dataConstrained.unconstrainedParams)})`
+                    : ' (NOT accounted for: the law has no loss model)',
+                )
+              : allocation.repetitionFactor !== undefined
+                ? fact('Data repetition', `${allocation.repetitionFactor.toFixed(2)} × the unique tokens`)
+                : []),
+            ...(allocation.inference
+              ? fact(
+                  'Inference-aware',
+                  `for ${fmt.count(allocation.inference.inferenceTokens)} inference tokens train ${allocation.inference.paramsDisplay} parameters on ${allocation.inference.tokensDisplay} tokens: `,
+                  `${(allocation.inference.saving * 100).toFixed(1)}% fewer lifetime FLOPs (Sardana et al. 2024)`,
+                )
+              : []),
+            ...(allocation.warnings?.length ? fact('Warnings', h('ul', { class: 'warnings' }, ...allocation.warnings.map((w) => h('li', {}, w)))) : []),
             ...fact('Fitted at', allocation.fittedAt ?? '—'),
           )
         : h('p', { class: 'empty' }, budget.status?.conditions?.find((c) => c.type === 'Ready')?.message ?? 'No allocation yet.'),

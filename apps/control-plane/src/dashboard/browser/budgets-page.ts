@@ -18,7 +18,7 @@ export async function budgetsPage(main: HTMLElement, live: LiveUpdates): Promise
     replaceChildren(
       slot,
       table({
-        caption: 'Compute budgets (intervals are bootstrap percentiles)',
+        caption: 'Compute budgets (intervals: bootstrap percentiles of the fit, or the preset\'s published interval)',
         id: 'budgets-table',
         columns: [
           { label: 'Budget' },
@@ -43,7 +43,7 @@ export async function budgetsPage(main: HTMLElement, live: LiveUpdates): Promise
               ns,
               budgetText(budget),
               lawText(budget),
-              stateBadge('phase', budget.status?.phase ?? 'Pending'),
+              [stateBadge('phase', budget.status?.phase ?? 'Pending'), allocation?.provisional ? ' provisional' : null, allocation?.warnings?.length ? ` ⚠ ${allocation.warnings.length}` : null],
               countWithInterval(allocation?.params, allocation?.paramsInterval),
               countWithInterval(allocation?.tokens, allocation?.tokensInterval),
               allocation ? allocation.tokensPerParam.toFixed(1) : '—',

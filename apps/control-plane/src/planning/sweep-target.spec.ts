@@ -1,0 +1,205 @@
+import { RunState, scalingLawSpecSchema, type FitSummary, type RunRecord } from '@scaleplan/contracts';
+import type { AllocationMapping } from '@scaleplan/scaling-laws';
+import { describe, expect, it } from 'vitest';
+import type { StudyFitState } from './fit-state.js';
+import { planShape } from './model-shapes.js';
+import { planIsoFlopSweep, type SweepPlanInput } from './sweep-planner.js';
+import { planTargetRuns, sweepFlops } from './sweep-target.js';
+
+const model = { tokenizer: 'byte' as const, sequenceLength: 64 };
+const spec = (sweep: Record<string, unknown>) =>
+  scalingLawSpecSchema.parse({
+    sweep: { budgets: [1e11, 4e11], sizesPerBudget: 5, target: { atFlops: 1.6e12, relativeHalfWidth: 0.25 }, ...sweep },
+  });
+const input = (sweep: Record<string, unknown> = {}): SweepPlanInput => ({
+  owner: { namespace: 'default', name: 'study' },
+  sweep: spec(sweep).sweep!,
+  model,
+  centerParams: (c) => Math.sqrt(c / 600),
+  now: '2026-01-01T00:00:00.000Z',
+});
+
+/** The initial plan with every run succeeded on a bowl around N = sqrt(C/600). */
+const finishedPlan = (sweep: Record<string, unknown> = {}): RunRecord[] =>
+  planIsoFlopSweep(input(sweep)).runs.map((r) => {
+    const x = Math.log10(r.params) - Math.log10(Math.sqrt(r.budgetFlops / 600));
+    return { ...r, state: RunState.Succeeded, outcome: { finalLoss: 2 + 0.3 * x * x, params: r.params } as RunRecord['outcome'] };
+  });
+
+const powerLaw = (paramCoeff: number): AllocationMapping => ({
+  kind: 'power-law',
+  powerLaw: { paramCoeff, paramExponent: 0.5, tokenCoeff: 1 / (6 * paramCoeff), tokenExponent: 0.5 },
+});
+
+/** A fit of the given runs whose bootstrap N_opt spreads ×(1 ± spread). */
+function fitOf(runs: readonly RunRecord[], spread: number): StudyFitState {
+  const k = 1 / Math.sqrt(600);
+  const summary: FitSummary = { method: 2, converged: true, fittedAt: 'now', runs: runs.length, a: 0.5, b: 0.5, warnings: [] };
+  const samples = Array.from({ length: 41 }, (_, i) => powerLaw(k * (1 + spread * (i / 20 - 1))));
+  return {
+    fittedAt: 'now',
+    runIds: runs.filter((r) => r.state === RunState.Succeeded).map((r) => r.runId),
+    methods: [
+      {
+        summary,
+        fitted: {
+          source: { kind: 'fit', method: 2, runs: runs.length },
+          mapping: powerLaw(k),
+          samples,
+          resamples: 41,
+          percentiles: [10, 90],
+        },
+      },
+    ],
+    history: [],
+    skipped: [],
+  };
+}
+
+describe('planTargetRuns', () => {
+  it('waits for runs in flight and reports the FLOPs spent and planned', () => {
+    const runs = planIsoFlopSweep(input()).runs;
+    runs[0] = { ...runs[0]!, state: RunState.Succeeded, outcome: { finalLoss: 2, params: runs[0]!.params } as RunRecord['outcome'] };
+    const plan = planTargetRuns(input(), runs, undefined, 2)!;
+    expect(plan.decision.kind).toBe('wait');
+    expect(plan.runs).toEqual([]);
+    expect(plan.progress.flopsSpent).toBe(1e11);
+    expect(plan.progress.flopsPlanned).toBeCloseTo(4 * 1e11 + 5 * 4e11, -5);
+    expect(sweepFlops(runs)).toEqual({ spent: plan.progress.flopsSpent, planned: plan.progress.flopsPlanned });
+  });
+
+  it('waits for a refit when the fit does not cover the finished runs', () => {
+    const runs = finishedPlan();
+    const stale = fitOf(runs.slice(1), 0.05);
+    expect(planTargetRuns(input(), runs, stale, 2)!.decision.reason).toMatch(/waiting for a fit/);
+  });
+
+  it('is met when the interval at atFlops is within the target', () => {
+    const runs = finishedPlan();
+    const plan = planTargetRuns(input(), runs, fitOf(runs, 0.1), 2)!;
+    expect(plan.decision.kind).toBe('met');
+    expect(plan.progress.target).toMatchObject({ met: true, atFlops: 1.6e12, relativeHalfWidth: 0.25 });
+    expect(plan.progress.target!.achievedHalfWidth).toBeLessThanOrEqual(0.25);
+  });
+
+  it('adds trainable runs when the interval is too wide, replicating a size that exists already', () => {
+    const runs = finishedPlan();
+    const plan = planTargetRuns(input(), runs, fitOf(runs, 0.6), 2)!;
+    expect(plan.decision.kind).toBe('run');
+    expect(plan.runs.length).toBeGreaterThan(0);
+    for (const run of plan.runs) {
+      expect(run.state).toBe(RunState.Planned);
+      expect(run.tokens).toBeGreaterThanOrEqual(planShape(run.params, model).minimumTokens);
+      const twin = runs.find((r) => r.budgetFlops === run.budgetFlops && r.params === run.params);
+      if (twin) {
+        expect(run.runId).toBe(`${twin.runId}-r1`);
+        expect(run.seed).toBe(twin.seed + 1);
+      }
+    }
+    expect(new Set([...runs, ...plan.runs].map((r) => r.runId)).size).toBe(runs.length + plan.runs.length);
+  });
+
+  it('stops at maxFlops with the reason and the cost of the next step', () => {
+    const runs = finishedPlan({ maxFlops: 2.6e12 });
+    const plan = planTargetRuns(input({ maxFlops: 2.6e12 }), runs, fitOf(runs, 0.6), 2)!;
+    expect(plan.decision.kind).toBe('capped');
+    expect(plan.decision.reason).toMatch(/maxFlops 2\.60e\+12/);
+    expect(plan.progress.maxFlops).toBe(2.6e12);
+    expect(plan.runs).toEqual([]);
+  });
+
+  it('does nothing without a target', () => {
+    expect(planTargetRuns({ ...input(), sweep: { ...input().sweep, target: undefined } }, finishedPlan(), undefined, 2)).toBeUndefined();
+  });
+});
+
+describe('training-curves mode', () => {
+  it('trains each size at 4 lengths spanning 16× in tokens, each its own run', () => {
+    const plan = planIsoFlopSweep(input({ mode: 'training-curves', budgets: [4e11] }));
+    const bySize = new Map<number, RunRecord[]>();
+    for (const run of plan.runs) bySize.set(run.params, [...(bySize.get(run.params) ?? []), run]);
+    expect(bySize.size).toBe(5);
+    for (const runs of bySize.values()) {
+      expect(runs).toHaveLength(4);
+      const tokens = runs.map((r) => r.tokens).sort((a, b) => a - b);
+      expect(tokens[3]! / tokens[0]!).toBeCloseTo(16, 1);
+      expect(new Set(runs.map((r) => r.budgetFlops)).size).toBe(4);
+    }
+    expect(new Set(plan.runs.map((r) => r.runId)).size).toBe(plan.runs.length);
+  });
+});
+
+describe('spec.sweep admission', () => {
+  const issues = (sweep: Record<string, unknown>, modelSpec?: Record<string, unknown>) => {
+    const parsed = scalingLawSpecSchema.safeParse({
+      sweep: { budgets: [1e11, 4e11], ...sweep },
+      ...(modelSpec ? { model: modelSpec } : {}),
+    });
+    return parsed.success ? [] : parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+  };
+  it.each([
+    ['a target of 0', { target: { atFlops: 1e12, relativeHalfWidth: 0 } }, 'sweep.target.relativeHalfWidth', /expected number to be >0/],
+    [
+      'a negative target',
+      { target: { atFlops: 1e12, relativeHalfWidth: -0.1 } },
+      'sweep.target.relativeHalfWidth',
+      /expected number to be >0/,
+    ],
+    ['a target budget of 0', { target: { atFlops: 0, relativeHalfWidth: 0.2 } }, 'sweep.target.atFlops', /expected number to be >0/],
+    ['maxFlops below one run', { maxFlops: 5e10 }, 'sweep.maxFlops', /below the cost of one run \(1\.000e\+11 FLOPs/],
+    [
+      'maxFlops below the shortest training-curves run',
+      { maxFlops: 5e9, mode: 'training-curves' },
+      'sweep.maxFlops',
+      /smallest budget \/ lengthRatio/,
+    ],
+  ])('rejects %s, naming the field', (_name, sweep, path, message) => {
+    const found = issues(sweep);
+    expect(found.map((i) => i.path)).toContain(path);
+    expect(found.find((i) => i.path === path)!.message).toMatch(message);
+  });
+
+  it('rejects a target without bootstrap resamples to check it on, naming fit.bootstrap', () => {
+    const parsed = scalingLawSpecSchema.safeParse({
+      sweep: { budgets: [1e11], target: { atFlops: 1e12, relativeHalfWidth: 0.2 } },
+      fit: { bootstrap: 0 },
+    });
+    expect(parsed.success ? [] : parsed.error.issues.map((i) => [i.path.join('.'), i.message])).toEqual([
+      ['fit.bootstrap', expect.stringMatching(/at least 10 resamples, got 0/)],
+    ]);
+  });
+
+  it('rejects an unknown corpus, naming the field and what is accepted', () => {
+    const found = issues({}, { corpus: 'wikipedia' });
+    expect(found).toEqual([{ path: 'model.corpus', message: expect.stringMatching(/moby-dick, sotu or an absolute path/) }]);
+  });
+
+  it('accepts a target with the default level, a cap above one run and the known corpora', () => {
+    expect(issues({ target: { atFlops: 1e12, relativeHalfWidth: 0.25 }, maxFlops: 1e11 })).toEqual([]);
+    expect(spec({}).sweep!.target).toEqual({ quantity: 'nOpt', atFlops: 1.6e12, relativeHalfWidth: 0.25, level: 0.8 });
+    for (const corpus of ['moby-dick', 'sotu', '/data/corpus.txt']) expect(issues({}, { corpus })).toEqual([]);
+  });
+});
+
+describe('REST admission of spec.sweep', () => {
+  const body = (sweep: Record<string, unknown>, modelSpec?: Record<string, unknown>) => ({
+    apiVersion: 'scaleplan.dev/v1alpha1',
+    kind: 'ScalingLaw',
+    metadata: { name: 'study' },
+    spec: { sweep: { budgets: [1e11, 4e11], ...sweep }, ...(modelSpec ? { model: modelSpec } : {}) },
+  });
+  it.each([
+    ['target ≤ 0', body({ target: { atFlops: 1e12, relativeHalfWidth: 0 } }), 'spec.sweep.target.relativeHalfWidth'],
+    ['maxFlops below one run', body({ maxFlops: 1e10 }), 'spec.sweep.maxFlops'],
+    ['an unknown corpus', body({}, { corpus: 'wikipedia' }), 'spec.model.corpus'],
+  ])('answers %s with a 400 naming the field', async (_name, given, field) => {
+    const { validateScalingLaw } = await import('../http/resource-validation.js');
+    let caught: unknown;
+    try {
+      validateScalingLaw(given, 'default');
+    } catch (error) {
+      caught = error;
+    }
+    expect((caught as { fields?: { field: string }[] }).fields?.map((f) => f.field)).toContain(field);
+  });
+});
