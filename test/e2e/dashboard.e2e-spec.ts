@@ -24,7 +24,9 @@ const NS = 'default';
 const STUDY = 'sim-study';
 const BUDGET = 'sim-budget';
 const BUDGETS = [1e13, 1e14, 1e15];
-const SIZES = 3;
+// Five sizes at three budgets: the 10 runs a trusted Approach 3 fit needs, plus margin. Only a trusted law
+// releases a budget's final-training run (an untrusted allocation stays provisional), which this file watches.
+const SIZES = 5;
 
 const study = {
   apiVersion: 'scaleplan.dev/v1alpha1',
