@@ -151,16 +151,6 @@ export const trustCheckSchema = z.object({
   value: z.number().optional().describe('The measured value the threshold was applied to.'),
 });
 
-export const TrustReason = {
-  Trusted: 'Trusted',
-  NotConverged: 'NotConverged',
-  InsufficientEvidence: 'InsufficientEvidence',
-  IllConditioned: 'IllConditioned',
-  MinimumNotBracketed: 'MinimumNotBracketed',
-  MethodsDisagree: 'MethodsDisagree',
-  IntervalTooWide: 'IntervalTooWide',
-} as const;
-
 /** Whether a fit's allocation can be trusted, and why not. */
 export const trustVerdictSchema = z.object({
   trusted: z.boolean(),

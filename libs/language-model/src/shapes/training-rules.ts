@@ -65,10 +65,6 @@ export function learningRateAt(step: number, totalSteps: number, peak: number, s
   return peak * (FINAL_LR_FRACTION + (1 - FINAL_LR_FRACTION) * 0.5 * (1 + Math.cos(Math.PI * progress)));
 }
 
-/** Optimiser steps needed to consume exactly `tokens` (the last step may be partial). */
-export const totalStepsFor = (shape: TransformerShape, tokens: number): number =>
-  Math.ceil(tokens / minimumTokensForOneBatch(shape));
-
 /**
  * AdamW hyper-parameters: GPT-3 / Chinchilla's β1, weight decay and clipping, with β2 = 0.99 rather than 0.95
  * because the batches here are small (2,048 tokens): Porian et al. (2024) found β2 = 0.95 unstable and

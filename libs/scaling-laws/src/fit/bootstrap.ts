@@ -222,12 +222,7 @@ export function bootstrapApproach2Steps(
   return bootstrapPowerLawFitSteps(observations, (rows) => fitApproach2(rows, options.fit), options);
 }
 
-/** Bootstrap of Approach 1: resample whole loss curves (runs) with replacement and refit. */
-export function bootstrapApproach1(curves: readonly LossCurve[], options: BootstrapOptions & { readonly fit?: Approach1Options } = {}): BootstrapResult<Approach1Fit> {
-  return runFitSteps(bootstrapApproach1Steps(curves, options));
-}
-
-/** `bootstrapApproach1` as steps (one yield per replicate). A resample repeats curves; one copy of each makes the same envelope. */
+/** Bootstrap of Approach 1 as steps (one yield per replicate): resample whole loss curves (runs) with replacement and refit. A resample repeats curves; one copy of each makes the same envelope. */
 export function bootstrapApproach1Steps(curves: readonly LossCurve[], options: BootstrapOptions & { readonly fit?: Approach1Options } = {}): FitSteps<BootstrapResult<Approach1Fit>> {
   return bootstrapPowerLawFitSteps(curves, (rows) => fitApproach1([...new Set(rows)], options.fit), options);
 }
