@@ -14,10 +14,13 @@ const appImports = { group: ['**/apps/**'], message: 'Libraries never import app
 const boundary = (files, forbiddenLibs, extraPatterns = []) => ({
   files,
   rules: {
-    'no-restricted-imports': ['error', {
-      paths: forbiddenLibs.map((name) => ({ name: `@scaleplan/${name}`, message: `${files[0]} may not depend on @scaleplan/${name}.` })),
-      patterns: [deepLibImports, appImports, ...extraPatterns],
-    }],
+    'no-restricted-imports': [
+      'error',
+      {
+        paths: forbiddenLibs.map((name) => ({ name: `@scaleplan/${name}`, message: `${files[0]} may not depend on @scaleplan/${name}.` })),
+        patterns: [deepLibImports, appImports, ...extraPatterns],
+      },
+    ],
   },
 });
 
@@ -26,27 +29,48 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', setImmediate: 'readonly' } },
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        Buffer: 'readonly',
+        URL: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        setImmediate: 'readonly',
+      },
+    },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'off',
     },
   },
   // Leaves: no internal imports at all.
-  boundary(['libs/scaling-laws/**'], allLibs.filter((l) => l !== 'scaling-laws')),
-  boundary(['libs/contracts/**'], allLibs.filter((l) => l !== 'contracts')),
+  boundary(
+    ['libs/scaling-laws/**'],
+    allLibs.filter((l) => l !== 'scaling-laws'),
+  ),
+  boundary(
+    ['libs/contracts/**'],
+    allLibs.filter((l) => l !== 'contracts'),
+  ),
   // The model library may use the numerics only.
   boundary(['libs/language-model/**'], ['contracts', 'kube-emulator']),
   // The emulator is self-contained (it emulates Kubernetes, it knows nothing of ScalePlan).
-  boundary(['libs/kube-emulator/**'], allLibs.filter((l) => l !== 'kube-emulator')),
+  boundary(
+    ['libs/kube-emulator/**'],
+    allLibs.filter((l) => l !== 'kube-emulator'),
+  ),
   // The control plane never loads TensorFlow.js: only the pure shapes subpath of language-model.
-  boundary(['apps/control-plane/**'], ['kube-emulator', 'language-model'], [
-    { group: ['@tensorflow/*'], message: 'The control plane must not load TensorFlow.js.' },
-  ]),
+  boundary(
+    ['apps/control-plane/**'],
+    ['kube-emulator', 'language-model'],
+    [{ group: ['@tensorflow/*'], message: 'The control plane must not load TensorFlow.js.' }],
+  ),
   // Workers have no cluster credentials and never touch the emulator or the planner's numerics directly.
-  boundary(['apps/worker/**'], ['kube-emulator'], [
-    { group: ['@kubernetes/*'], message: 'Workers get no Kubernetes API access.' },
-  ]),
+  boundary(['apps/worker/**'], ['kube-emulator'], [{ group: ['@kubernetes/*'], message: 'Workers get no Kubernetes API access.' }]),
   // The CLI composes the apps: it may start the control plane, through its public entry point only.
   {
     files: ['apps/cli/**'],

@@ -12,7 +12,8 @@ for (const dir of CRD_OUTPUT_DIRS) {
   const target = join(root, dir);
   mkdirSync(target, { recursive: true });
   // Stale files of renamed kinds would otherwise be applied forever.
-  for (const file of readdirSync(target)) if (file.endsWith('.yaml') && !manifests.some((m) => m.fileName === file)) rmSync(join(target, file));
+  for (const file of readdirSync(target))
+    if (file.endsWith('.yaml') && !manifests.some((m) => m.fileName === file)) rmSync(join(target, file));
   for (const { fileName, yaml } of manifests) writeFileSync(join(target, fileName), yaml);
   console.log(`Wrote ${manifests.length} CRDs to ${dir}/`);
 }

@@ -20,7 +20,12 @@ describe('LibraryLawFitter, Approach 1 on a simulated IsoFLOP sweep (issue 2)', 
     });
     const runs = plan.runs.map((run) => {
       const result = simulateRun({ runId: run.runId, params: run.params, tokens: run.tokens, seed: 0 }, simulate);
-      return { ...run, state: RunState.Succeeded, outcome: { finalLoss: result.finalLoss, params: result.params, tokens: result.tokens }, curve: result.curve } as unknown as RunRecord;
+      return {
+        ...run,
+        state: RunState.Succeeded,
+        outcome: { finalLoss: result.finalLoss, params: result.params, tokens: result.tokens },
+        curve: result.curve,
+      } as unknown as RunRecord;
     });
     const study = { spec: { sweep: { seed: 0 }, fit: { methods: [1], bootstrap: 0, confidence: 0.8 } } } as unknown as ScalingLaw;
     const state = await new LibraryLawFitter().fit(study, runs, undefined);

@@ -71,14 +71,20 @@ const describeFit = (fit: Approach3Fit) =>
 function main(): void {
   const args = parseArgs(process.argv.slice(2));
   const runs = loadRuns(args.data, 5);
-  console.log(`Approach 3 benchmark: ${runs.length} runs of ${args.data} (5 highest losses dropped), full 4,500-start grid, Huber δ = 1e-3, summed`);
+  console.log(
+    `Approach 3 benchmark: ${runs.length} runs of ${args.data} (5 highest losses dropped), full 4,500-start grid, Huber δ = 1e-3, summed`,
+  );
   console.log(`Node ${process.version}, single thread\n`);
 
   const screened = timed(() => fitApproach3(runs));
-  console.log(`ours, screen + polish (default)  ${screened.seconds.toFixed(2)} s wall, ${screened.cpuSeconds.toFixed(2)} s CPU, objective ${screened.value.objective.toPrecision(13)}`);
+  console.log(
+    `ours, screen + polish (default)  ${screened.seconds.toFixed(2)} s wall, ${screened.cpuSeconds.toFixed(2)} s CPU, objective ${screened.value.objective.toPrecision(13)}`,
+  );
   console.log(`  ${describeFit(screened.value)}  converged ${screened.value.converged}, ${screened.value.polishedCount} polished`);
   const tight = timed(() => fitApproach3(runs, { screening: false }));
-  console.log(`ours, every start tight          ${tight.seconds.toFixed(2)} s wall, ${tight.cpuSeconds.toFixed(2)} s CPU, objective ${tight.value.objective.toPrecision(13)}`);
+  console.log(
+    `ours, every start tight          ${tight.seconds.toFixed(2)} s wall, ${tight.cpuSeconds.toFixed(2)} s CPU, objective ${tight.value.objective.toPrecision(13)}`,
+  );
   const boot = timed(() => bootstrapApproach3(runs, { resamples: args.resamples, seed: 0, budgets: [5.76e23] }));
   console.log(
     `ours, bootstrap ${args.resamples} resamples      ${boot.seconds.toFixed(2)} s wall, ${boot.cpuSeconds.toFixed(2)} s CPU, incl. one full-grid fit; ` +
@@ -89,7 +95,11 @@ function main(): void {
   const script = fileURLToPath(new URL('../../../bench/fit/scipy_reference.py', import.meta.url));
   const env = { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
   console.log(`\nscipy reference (${script}), modes ${args.scipyModes}; this takes a while…`);
-  const python = spawnSync('python3', [script, args.data, '--drop-top-loss', '5', '--modes', args.scipyModes], { encoding: 'utf8', env, maxBuffer: 1 << 24 });
+  const python = spawnSync('python3', [script, args.data, '--drop-top-loss', '5', '--modes', args.scipyModes], {
+    encoding: 'utf8',
+    env,
+    maxBuffer: 1 << 24,
+  });
   if (python.status !== 0) {
     console.log(`scipy reference failed (status ${python.status}): ${python.stderr.trim() || python.error?.message}`);
     return;
@@ -100,7 +110,10 @@ function main(): void {
       `scipy ${ref.scipy} / numpy ${ref.numpy}, L-BFGS-B ${ref.mode.padEnd(7)} ${ref.seconds.toFixed(2)} s wall, ${ref.cpuSeconds.toFixed(2)} s CPU, objective ${ref.objective.toPrecision(13)}, ` +
         `${ref.successes}/4500 success, median ${ref.medianIterations} iterations, a ${ref.a.toFixed(5)}`,
     );
-    for (const [name, ours] of [['screen + polish', screened], ['every start tight', tight]] as const) {
+    for (const [name, ours] of [
+      ['screen + polish', screened],
+      ['every start tight', tight],
+    ] as const) {
       const diff = ours.value.objective - ref.objective;
       // Sums of 240 rounded terms differ in the last bits between implementations: 1e-12 relative is "equal".
       const verdict = Math.abs(diff) <= 1e-12 * ref.objective ? 'equal to rounding' : diff < 0 ? 'better' : 'WORSE';

@@ -25,9 +25,18 @@ const silent = new Writable({ write: (_c, _e, done) => done() });
 async function bareBullmq(url: string, prefix: string): Promise<number> {
   const queue = new Queue(QueueName.Runs, { connection: { url }, prefix });
   const started = performance.now();
-  const worker = spawn(process.execPath, [join(here, 'noop-worker.js')], { env: { ...process.env, REDIS_URL: url, SCALEPLAN_QUEUE_PREFIX: prefix }, stdio: 'inherit' });
+  const worker = spawn(process.execPath, [join(here, 'noop-worker.js')], {
+    env: { ...process.env, REDIS_URL: url, SCALEPLAN_QUEUE_PREFIX: prefix },
+    stdio: 'inherit',
+  });
   for (let i = 0; i < RUNS; i += 1000) {
-    await queue.addBulk(Array.from({ length: Math.min(1000, RUNS - i) }, (_, k) => ({ name: JobName.TrainRun, data: { n: i + k }, opts: { jobId: `bench/bare/${i + k}` } })));
+    await queue.addBulk(
+      Array.from({ length: Math.min(1000, RUNS - i) }, (_, k) => ({
+        name: JobName.TrainRun,
+        data: { n: i + k },
+        opts: { jobId: `bench/bare/${i + k}` },
+      })),
+    );
   }
   while ((await queue.getJobCountByTypes('completed')) < RUNS) await new Promise((r) => setTimeout(r, 50));
   const seconds = (performance.now() - started) / 1000;
@@ -48,7 +57,11 @@ function study(index: number): ScalingLaw {
         sizesPerBudget: SIZES,
         spanDecades: 1.5,
         seed: index,
-        simulate: { law: { irreducibleLoss: 1.69, paramCoeff: 406.4, dataCoeff: 410.7, paramExponent: 0.34, dataExponent: 0.28 }, noise: 0.005, durationMs: 0 },
+        simulate: {
+          law: { irreducibleLoss: 1.69, paramCoeff: 406.4, dataCoeff: 410.7, paramExponent: 0.34, dataExponent: 0.28 },
+          noise: 0.005,
+          durationMs: 0,
+        },
       },
       fit: { methods: [2], primaryMethod: 2, bootstrap: 20, confidence: 0.8 },
       maxConcurrentRuns: 1000,
@@ -73,7 +86,11 @@ async function fullPath(url: string, prefix: string): Promise<{ seconds: number;
   try {
     const started = performance.now();
     for (let i = 0; i < STUDIES; i++) {
-      const response = await fetch(`${cp.url}/api/v1/namespaces/bench/scalinglaws`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer bench' }, body: JSON.stringify(study(i)) });
+      const response = await fetch(`${cp.url}/api/v1/namespaces/bench/scalinglaws`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer bench' },
+        body: JSON.stringify(study(i)),
+      });
       if (!response.ok) throw new Error(`POST failed: ${response.status} ${await response.text()}`);
     }
     const laws = cp.core.deps.laws;
@@ -83,7 +100,9 @@ async function fullPath(url: string, prefix: string): Promise<{ seconds: number;
         lastReport = performance.now();
         const depth = await cp.core.deps.queue.depth();
         const all = await laws.list('bench');
-        process.stdout.write(`  t=${((performance.now() - started) / 1000).toFixed(1)}s queue=${JSON.stringify(depth)} stored=${all.reduce((s, l) => s + (l.status?.runs?.succeeded ?? 0), 0)} ready=${all.filter((l) => l.status?.phase === 'Ready').length}\n`);
+        process.stdout.write(
+          `  t=${((performance.now() - started) / 1000).toFixed(1)}s queue=${JSON.stringify(depth)} stored=${all.reduce((s, l) => s + (l.status?.runs?.succeeded ?? 0), 0)} ready=${all.filter((l) => l.status?.phase === 'Ready').length}\n`,
+        );
       }
       const all = await laws.list('bench');
       const done = all.filter((l) => l.status?.phase === 'Ready' && l.status.primaryFit?.runs === l.status.runs?.succeeded);
@@ -93,7 +112,8 @@ async function fullPath(url: string, prefix: string): Promise<{ seconds: number;
       await new Promise((r) => setTimeout(r, 50));
     }
     const seconds = (performance.now() - started) / 1000;
-    const metric = (await cp.core.deps.metrics.registry.getSingleMetric('scaleplan_refit_duration_seconds')?.get()) as { values: { metricName?: string; value: number }[] } | undefined;
+    const metric = (await cp.core.deps.metrics.registry.getSingleMetric('scaleplan_refit_duration_seconds')?.get()) as
+      { values: { metricName?: string; value: number }[] } | undefined;
     const refits = metric?.values.find((v) => v.metricName?.endsWith('_count'))?.value ?? 0;
     return { seconds, refits };
   } finally {
@@ -107,11 +127,17 @@ const id = Date.now().toString(36);
 const barePrefix = `bench-bare-${id}`;
 const fullPrefix = `bench-full-${id}`;
 try {
-  process.stdout.write(`Scheduler benchmark: ${STUDIES * BUDGETS_PER_STUDY * SIZES} runs (${STUDIES} studies × ${BUDGETS_PER_STUDY} budgets × ${SIZES} sizes), Redis ${redisHandle.url}\n`);
+  process.stdout.write(
+    `Scheduler benchmark: ${STUDIES * BUDGETS_PER_STUDY * SIZES} runs (${STUDIES} studies × ${BUDGETS_PER_STUDY} budgets × ${SIZES} sizes), Redis ${redisHandle.url}\n`,
+  );
   const bare = process.env.BENCH_SKIP_BARE ? Number.NaN : await bareBullmq(redisHandle.url, barePrefix);
-  process.stdout.write(`bare BullMQ (addBulk → no-op Worker process, concurrency 1): ${bare.toFixed(2)} s (${Math.round(RUNS / bare)} jobs/s)\n`);
+  process.stdout.write(
+    `bare BullMQ (addBulk → no-op Worker process, concurrency 1): ${bare.toFixed(2)} s (${Math.round(RUNS / bare)} jobs/s)\n`,
+  );
   const full = await fullPath(redisHandle.url, fullPrefix);
-  process.stdout.write(`ScalePlan full path (plan → enqueue → apps/worker simulate → store → debounced refit): ${full.seconds.toFixed(2)} s (${Math.round(RUNS / full.seconds)} runs/s, ${full.refits} refits)\n`);
+  process.stdout.write(
+    `ScalePlan full path (plan → enqueue → apps/worker simulate → store → debounced refit): ${full.seconds.toFixed(2)} s (${Math.round(RUNS / full.seconds)} runs/s, ${full.refits} refits)\n`,
+  );
   const ratio = full.seconds / bare;
   process.stdout.write(`ratio full/bare: ${ratio.toFixed(2)}× (target ≤ 2×: ${ratio <= 2 ? 'met' : 'NOT met'})\n`);
 } finally {

@@ -77,7 +77,12 @@ export interface ExecuteOptions {
  * Returns the results of all planned runs (stored and new) in plan order. A failure stops the remaining
  * runs from starting and rejects after the running ones settle; what finished is kept.
  */
-export async function executeRuns(plan: readonly PlannedRun[], store: RunStore, train: TrainOne, options: ExecuteOptions): Promise<FinishedRun[]> {
+export async function executeRuns(
+  plan: readonly PlannedRun[],
+  store: RunStore,
+  train: TrainOne,
+  options: ExecuteOptions,
+): Promise<FinishedRun[]> {
   const results = new Map<string, FinishedRun>();
   const pending: PlannedRun[] = [];
   for (const run of plan) {

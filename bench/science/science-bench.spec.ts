@@ -95,7 +95,10 @@ describe('bench:science resume (simulated training)', () => {
 
     const rerun = simulated();
     const resumedFlags: boolean[] = [];
-    const results = await executeRuns(runs, new RunStore(dir), rerun, { concurrency: 2, onFinished: (_r, _d, _t, resumed) => void resumedFlags.push(resumed) });
+    const results = await executeRuns(runs, new RunStore(dir), rerun, {
+      concurrency: 2,
+      onFinished: (_r, _d, _t, resumed) => void resumedFlags.push(resumed),
+    });
     expect(rerun.calls).toHaveLength(runs.length - 7);
     expect(new Set(rerun.calls).size).toBe(runs.length - 7);
     expect(rerun.calls.some((id) => stored.includes(`${id}.json`))).toBe(false);
@@ -140,7 +143,9 @@ describe('bench:science fit and verdicts (simulated training)', () => {
     const sweep = await executeRuns(sweepRuns(plan), store, simulated(), { concurrency: 1 });
     const fit = fitSweep(sweep, 1.6e12, 20);
     // Allocate 4× too large on purpose: N*/2 then beats it clearly, with a seed noise of 0.001.
-    const heldOut = await executeRuns(heldOutRuns(1.6e12, 4 * fit.heldOut.params, [0, 1], plan), store, simulated(0.001), { concurrency: 1 });
+    const heldOut = await executeRuns(heldOutRuns(1.6e12, 4 * fit.heldOut.params, [0, 1], plan), store, simulated(0.001), {
+      concurrency: 1,
+    });
     const half = verdicts(fit, heldOut).find((c) => c.name.startsWith('N/2'))!;
     expect(half.pass).toBe(false);
     expect(half.detail).toMatch(/seed σ 0\.0014/);

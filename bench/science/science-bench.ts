@@ -20,7 +20,13 @@ import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileSync } from 'node:fs';
-import { checkpointDirFor, DEFAULT_SEQUENCE_LENGTH, DEFAULT_VOCAB_SIZE, loadTrainer, TRAINING_RECIPE_VERSION } from '@scaleplan/language-model';
+import {
+  checkpointDirFor,
+  DEFAULT_SEQUENCE_LENGTH,
+  DEFAULT_VOCAB_SIZE,
+  loadTrainer,
+  TRAINING_RECIPE_VERSION,
+} from '@scaleplan/language-model';
 import { executeRuns, RunStore, type FinishedRun, type TrainOne } from './run-store.js';
 import { fitSweep, sizePoints, verdicts, type SweepFit } from './science-fit.js';
 import { heldOutRuns, sweepRuns, type PlannedRun, type SciencePlanOptions } from './science-plan.js';
@@ -98,7 +104,11 @@ function trainInChild(checkpointRoot: string, finalEvalSequences: number): Train
   const self = fileURLToPath(import.meta.url);
   return (run) =>
     new Promise((resolvePromise, reject) => {
-      const child = spawn(process.execPath, [self, '--train-one', JSON.stringify(run), '--checkpoints', checkpointRoot, '--final-eval', String(finalEvalSequences)], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(
+        process.execPath,
+        [self, '--train-one', JSON.stringify(run), '--checkpoints', checkpointRoot, '--final-eval', String(finalEvalSequences)],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
       let output = '';
       child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
       child.on('error', reject);
@@ -130,13 +140,21 @@ function printSweep(runs: readonly FinishedRun[]): void {
 }
 
 function printFit(fit: SweepFit): void {
-  console.log(`\nApproach 2: a = ${fit.approach2.a.toFixed(3)} (80% [${fit.approach2.aInterval.map((x) => x.toFixed(3)).join(', ')}]), b = ${fit.approach2.b.toFixed(3)}; minima bracketed: ${fit.approach2.parabolas.map((p) => (p.bracketed ? 'yes' : 'NO')).join(', ')}`);
+  console.log(
+    `\nApproach 2: a = ${fit.approach2.a.toFixed(3)} (80% [${fit.approach2.aInterval.map((x) => x.toFixed(3)).join(', ')}]), b = ${fit.approach2.b.toFixed(3)}; minima bracketed: ${fit.approach2.parabolas.map((p) => (p.bracketed ? 'yes' : 'NO')).join(', ')}`,
+  );
   if (fit.approach3) {
     const l = fit.approach3.law;
-    console.log(`Approach 3: L = ${l.E.toFixed(3)} + ${l.A.toPrecision(3)}/N^${l.alpha.toFixed(3)} + ${l.B.toPrecision(3)}/D^${l.beta.toFixed(3)} (converged: ${fit.approach3.converged}, a = ${fit.approach3.a?.toFixed(3) ?? 'n/a'})`);
+    console.log(
+      `Approach 3: L = ${l.E.toFixed(3)} + ${l.A.toPrecision(3)}/N^${l.alpha.toFixed(3)} + ${l.B.toPrecision(3)}/D^${l.beta.toFixed(3)} (converged: ${fit.approach3.converged}, a = ${fit.approach3.a?.toFixed(3) ?? 'n/a'})`,
+    );
   }
-  console.log(`N_opt at the top sweep budget ${fmt(fit.topBudget.flops)}: ${fmt(fit.topBudget.params)} [${fmt(fit.topBudget.lower)}, ${fmt(fit.topBudget.upper)}] (×${fit.topBudget.ratio.toFixed(2)})`);
-  console.log(`held-out budget ${fmt(fit.heldOut.flops)}: N* = ${fmt(fit.heldOut.params)}, D* = ${fmt(fit.heldOut.tokens)}, predicted loss ${fit.heldOut.predictedLoss?.toFixed(4) ?? 'n/a'}`);
+  console.log(
+    `N_opt at the top sweep budget ${fmt(fit.topBudget.flops)}: ${fmt(fit.topBudget.params)} [${fmt(fit.topBudget.lower)}, ${fmt(fit.topBudget.upper)}] (×${fit.topBudget.ratio.toFixed(2)})`,
+  );
+  console.log(
+    `held-out budget ${fmt(fit.heldOut.flops)}: N* = ${fmt(fit.heldOut.params)}, D* = ${fmt(fit.heldOut.tokens)}, predicted loss ${fit.heldOut.predictedLoss?.toFixed(4) ?? 'n/a'}`,
+  );
   for (const warning of fit.warnings) console.log(`  warning: ${warning}`);
 }
 
@@ -164,9 +182,13 @@ async function main(args: string[]): Promise<number> {
   const started = performance.now();
   const progress = (run: FinishedRun, done: number, total: number, resumed: boolean): void => {
     const elapsed = (performance.now() - started) / 1000;
-    console.log(`[${done}/${total}] ${run.id}: ${run.status} loss ${run.finalLoss?.toFixed(4) ?? '—'}${resumed ? ' (stored)' : ` in ${run.wallSeconds.toFixed(0)} s, ${Math.round(run.tokensPerSecond)} tok/s`} — ${elapsed.toFixed(0)} s elapsed`);
+    console.log(
+      `[${done}/${total}] ${run.id}: ${run.status} loss ${run.finalLoss?.toFixed(4) ?? '—'}${resumed ? ' (stored)' : ` in ${run.wallSeconds.toFixed(0)} s, ${Math.round(run.tokensPerSecond)} tok/s`} — ${elapsed.toFixed(0)} s elapsed`,
+    );
   };
-  console.log(`bench:science${quick ? ' --quick (smoke test: budgets too small to measure anything)' : ''}: output ${out}, ${workers} worker process(es)`);
+  console.log(
+    `bench:science${quick ? ' --quick (smoke test: budgets too small to measure anything)' : ''}: output ${out}, ${workers} worker process(es)`,
+  );
 
   const sweepPlan = sweepRuns(config);
   const sweep = await executeRuns(sweepPlan, store, train, { concurrency: workers, onFinished: progress });
@@ -176,7 +198,10 @@ async function main(args: string[]): Promise<number> {
   const fit = fitSweep(sweep, heldOutFlops, resamples);
   printFit(fit);
   // The allocation is stored, so a rerun after an interruption trains the same held-out models.
-  const allocation = store.readValue<{ flops: number; params: number }>('allocation') ?? { flops: heldOutFlops, params: fit.heldOut.params };
+  const allocation = store.readValue<{ flops: number; params: number }>('allocation') ?? {
+    flops: heldOutFlops,
+    params: fit.heldOut.params,
+  };
   store.writeValue('allocation', allocation);
   const heldOutPlan = heldOutRuns(allocation.flops, allocation.params, config.heldOutSeeds, config);
   const heldOut = await executeRuns(heldOutPlan, store, train, { concurrency: workers, onFinished: progress });
@@ -184,14 +209,20 @@ async function main(args: string[]): Promise<number> {
   const checks = verdicts(fit, heldOut);
   console.log('\nheld-out check');
   console.log('role      | N total  | D        | loss    | seed');
-  for (const run of heldOut) console.log(`${run.role.padEnd(9)} | ${fmt(run.params)} | ${fmt(run.tokens)} | ${run.finalLoss?.toFixed(4) ?? run.status} | ${run.seed}`);
+  for (const run of heldOut)
+    console.log(
+      `${run.role.padEnd(9)} | ${fmt(run.params)} | ${fmt(run.tokens)} | ${run.finalLoss?.toFixed(4) ?? run.status} | ${run.seed}`,
+    );
   console.log('\ntargets');
   for (const check of checks) console.log(`${check.pass ? 'PASS' : 'MISS'}  ${check.name}: ${check.detail}`);
   const wallSeconds = (performance.now() - started) / 1000;
   const coreSeconds = [...sweep, ...heldOut].reduce((sum, r) => sum + r.wallSeconds, 0);
   console.log(`\nwall time this invocation ${wallSeconds.toFixed(0)} s; training time of all runs ${coreSeconds.toFixed(0)} core-seconds`);
 
-  writeFileSync(join(out, 'science.json'), `${JSON.stringify({ quick, config, fit, allocation, sweep, heldOut, verdicts: checks, wallSeconds, coreSeconds }, null, 2)}\n`);
+  writeFileSync(
+    join(out, 'science.json'),
+    `${JSON.stringify({ quick, config, fit, allocation, sweep, heldOut, verdicts: checks, wallSeconds, coreSeconds }, null, 2)}\n`,
+  );
   writeFileSync(join(out, 'isoflop-profiles.svg'), await renderProfilesSvg(fit, sweep, heldOut));
   console.log(`wrote ${join(out, 'science.json')} and ${join(out, 'isoflop-profiles.svg')}`);
   return checks.every((c) => c.pass) ? 0 : 1;

@@ -31,12 +31,21 @@ export function sizePoints(runs: readonly FinishedRun[], role: PlannedRun['role'
     const key = `${run.budgetFlops}|${run.params}`;
     groups.set(key, [...(groups.get(key) ?? []), run]);
   }
-  return [...groups.values()].map((group) => {
-    const losses = group.map((r) => r.finalLoss!);
-    const mean = losses.reduce((a, b) => a + b, 0) / losses.length;
-    const variance = losses.length > 1 ? losses.reduce((a, b) => a + (b - mean) ** 2, 0) / (losses.length - 1) : 0;
-    return { budgetFlops: group[0]!.budgetFlops, params: group[0]!.params, tokens: group[0]!.tokens, meanLoss: mean, seeds: losses.length, seedStd: Math.sqrt(variance) };
-  }).sort((a, b) => a.budgetFlops - b.budgetFlops || a.params - b.params);
+  return [...groups.values()]
+    .map((group) => {
+      const losses = group.map((r) => r.finalLoss!);
+      const mean = losses.reduce((a, b) => a + b, 0) / losses.length;
+      const variance = losses.length > 1 ? losses.reduce((a, b) => a + (b - mean) ** 2, 0) / (losses.length - 1) : 0;
+      return {
+        budgetFlops: group[0]!.budgetFlops,
+        params: group[0]!.params,
+        tokens: group[0]!.tokens,
+        meanLoss: mean,
+        seeds: losses.length,
+        seedStd: Math.sqrt(variance),
+      };
+    })
+    .sort((a, b) => a.budgetFlops - b.budgetFlops || a.params - b.params);
 }
 
 export interface SweepFit {
@@ -50,16 +59,34 @@ export interface SweepFit {
     b: number;
     aInterval: [number, number];
     /** Per budget: the parabola in x = ln N (loss ≈ c0 + c1·x + c2·x²), its sampled range and vertex. */
-    parabolas: { flops: number; c0: number; c1: number; c2: number; minParams: number; maxParams: number; vertex: number | null; bracketed: boolean }[];
+    parabolas: {
+      flops: number;
+      c0: number;
+      c1: number;
+      c2: number;
+      minParams: number;
+      maxParams: number;
+      vertex: number | null;
+      bracketed: boolean;
+    }[];
   };
-  readonly approach3: { law: { E: number; A: number; B: number; alpha: number; beta: number }; converged: boolean; a: number | null } | null;
+  readonly approach3: {
+    law: { E: number; A: number; B: number; alpha: number; beta: number };
+    converged: boolean;
+    a: number | null;
+  } | null;
   readonly warnings: string[];
 }
 
 /** Fits the sweep (seed means) and allocates at `heldOutFlops`. */
 export function fitSweep(runs: readonly FinishedRun[], heldOutFlops: number, resamples: number): SweepFit {
   const points = sizePoints(runs);
-  const observations: LossObservation[] = points.map((p) => ({ params: p.params, tokens: p.tokens, loss: p.meanLoss, budgetFlops: p.budgetFlops }));
+  const observations: LossObservation[] = points.map((p) => ({
+    params: p.params,
+    tokens: p.tokens,
+    loss: p.meanLoss,
+    budgetFlops: p.budgetFlops,
+  }));
   const topFlops = Math.max(...points.map((p) => p.budgetFlops));
   const boot = bootstrapApproach2(observations, { resamples, seed: 0, budgets: [topFlops, heldOutFlops] });
   const [top, held] = boot.allocations as [(typeof boot.allocations)[number], (typeof boot.allocations)[number]];
@@ -84,8 +111,21 @@ export function fitSweep(runs: readonly FinishedRun[], heldOutFlops: number, res
   }
   return {
     observations,
-    topBudget: { flops: topFlops, params: topParams, lower: top.params.lower, upper: top.params.upper, ratio: top.params.upper / top.params.lower },
-    heldOut: { flops: heldOutFlops, params: heldParams, tokens: heldOutFlops / (6 * heldParams), lower: held.params.lower, upper: held.params.upper, predictedLoss },
+    topBudget: {
+      flops: topFlops,
+      params: topParams,
+      lower: top.params.lower,
+      upper: top.params.upper,
+      ratio: top.params.upper / top.params.lower,
+    },
+    heldOut: {
+      flops: heldOutFlops,
+      params: heldParams,
+      tokens: heldOutFlops / (6 * heldParams),
+      lower: held.params.lower,
+      upper: held.params.upper,
+      predictedLoss,
+    },
     approach2: {
       a: mapping.paramExponent,
       b: mapping.tokenExponent,
@@ -126,7 +166,10 @@ export function verdicts(fit: SweepFit, heldOutRuns: readonly FinishedRun[]): Ve
   results.push({
     name: 'predicted loss within 1%',
     pass: error <= TARGETS.predictionError,
-    detail: predicted === null ? 'no Approach-3 prediction' : `predicted ${predicted.toFixed(4)}, measured ${allocated.meanLoss.toFixed(4)} (mean of ${allocated.seeds} seeds): ${(100 * error).toFixed(2)}%`,
+    detail:
+      predicted === null
+        ? 'no Approach-3 prediction'
+        : `predicted ${predicted.toFixed(4)}, measured ${allocated.meanLoss.toFixed(4)} (mean of ${allocated.seeds} seeds): ${(100 * error).toFixed(2)}%`,
   });
   const noise = allocated.seedStd;
   for (const role of [RunRole.Smaller, RunRole.Larger]) {

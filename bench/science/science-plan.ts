@@ -44,7 +44,13 @@ export const runId = (role: RunRole, budgetFlops: number, params: number, seed: 
   `${role}-c${budgetFlops.toExponential(2)}-n${Math.round(params)}-s${seed}`.replace(/\+/g, '');
 
 /** A run of `targetTotal` parameters at budget C: the solved shape's exact N and D = C / (6·N). */
-export function planRun(role: RunRole, budgetFlops: number, targetTotal: number, seed: number, options: Pick<SciencePlanOptions, 'sequenceLength' | 'vocabSize'>): PlannedRun {
+export function planRun(
+  role: RunRole,
+  budgetFlops: number,
+  targetTotal: number,
+  seed: number,
+  options: Pick<SciencePlanOptions, 'sequenceLength' | 'vocabSize'>,
+): PlannedRun {
   const solved = solveShapeForTotalParams(targetTotal, { sequenceLength: options.sequenceLength, vocabSize: options.vocabSize });
   const params = solved.paramsTotal;
   const tokens = Math.round(budgetFlops / (6 * params));
@@ -53,7 +59,8 @@ export function planRun(role: RunRole, budgetFlops: number, targetTotal: number,
 
 /** The IsoFLOP sweep: `sizesPerBudget` log-spaced sizes per budget, centred on the prior optimum, every seed. */
 export function sweepRuns(options: SciencePlanOptions): PlannedRun[] {
-  if (options.sizesPerBudget < 3) throw new Error(`sizesPerBudget must be at least 3 (a parabola needs three sizes), got ${options.sizesPerBudget}`);
+  if (options.sizesPerBudget < 3)
+    throw new Error(`sizesPerBudget must be at least 3 (a parabola needs three sizes), got ${options.sizesPerBudget}`);
   const runs: PlannedRun[] = [];
   for (const budget of options.budgets) {
     const centre = Math.sqrt(budget / (6 * options.priorTokensPerParam));
@@ -70,7 +77,12 @@ export function sweepRuns(options: SciencePlanOptions): PlannedRun[] {
  * The held-out check at budget C: the allocated total size N* (all `seeds`), and N*÷2 and 2N* at the same
  * FLOPs (first seed).
  */
-export function heldOutRuns(budgetFlops: number, allocatedParams: number, seeds: readonly number[], options: Pick<SciencePlanOptions, 'sequenceLength' | 'vocabSize'>): PlannedRun[] {
+export function heldOutRuns(
+  budgetFlops: number,
+  allocatedParams: number,
+  seeds: readonly number[],
+  options: Pick<SciencePlanOptions, 'sequenceLength' | 'vocabSize'>,
+): PlannedRun[] {
   return [
     ...seeds.map((seed) => planRun(RunRole.Allocated, budgetFlops, allocatedParams, seed, options)),
     planRun(RunRole.Smaller, budgetFlops, allocatedParams / 2, seeds[0]!, options),

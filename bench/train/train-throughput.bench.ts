@@ -11,7 +11,17 @@
  */
 import { spawnSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
-import { batchSizeFor, hardwareFlopsPerToken, loadCorpus, loadModel, loadTrainer, modelFlopsPerToken, solveShape, solveShapeForTotalParams, TrainingStream } from '@scaleplan/language-model';
+import {
+  batchSizeFor,
+  hardwareFlopsPerToken,
+  loadCorpus,
+  loadModel,
+  loadTrainer,
+  modelFlopsPerToken,
+  solveShape,
+  solveShapeForTotalParams,
+  TrainingStream,
+} from '@scaleplan/language-model';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: string): string => {
@@ -44,8 +54,12 @@ function matmulGflops(n: number, reps = 10): number {
 }
 
 function numpyGflops(): number | undefined {
-  const script = 'import numpy as np,time\nn=1024\na=np.random.rand(n,n).astype(np.float32)\nb=np.random.rand(n,n).astype(np.float32)\nt=[]\nfor i in range(23):\n s=time.perf_counter();a@b;t.append(time.perf_counter()-s)\nt=sorted(t[3:])\nprint(2*n**3/t[len(t)//2]/1e9)';
-  const result = spawnSync('python3', ['-c', script], { env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' }, encoding: 'utf8' });
+  const script =
+    'import numpy as np,time\nn=1024\na=np.random.rand(n,n).astype(np.float32)\nb=np.random.rand(n,n).astype(np.float32)\nt=[]\nfor i in range(23):\n s=time.perf_counter();a@b;t.append(time.perf_counter()-s)\nt=sorted(t[3:])\nprint(2*n**3/t[len(t)//2]/1e9)';
+  const result = spawnSync('python3', ['-c', script], {
+    env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' },
+    encoding: 'utf8',
+  });
   const value = Number(result.stdout?.trim());
   return result.status === 0 && Number.isFinite(value) ? value : undefined;
 }
@@ -56,14 +70,21 @@ const backend = await selectBackend('wasm');
 const matmul = Math.max(matmulGflops(512), matmulGflops(1024));
 const numpy = numpyGflops();
 const corpus = loadCorpus('moby-dick', 'byte', 64);
-console.log(`backend ${backend}; rank-2 fp32 matmul ${matmul.toFixed(1)} GFLOP/s (best of 512², 1024²); numpy 1-thread sgemm ${numpy ? `${numpy.toFixed(1)} GFLOP/s` : 'n/a (no python3+numpy)'}`);
-console.log('N target | exact N | N total | shape (L/d/H/ff) | batch | tok/s | model GFLOP/s | % of wasm matmul | % of numpy | incl. emb+logits GFLOP/s | % of wasm matmul | 6·N_total GFLOP/s');
+console.log(
+  `backend ${backend}; rank-2 fp32 matmul ${matmul.toFixed(1)} GFLOP/s (best of 512², 1024²); numpy 1-thread sgemm ${numpy ? `${numpy.toFixed(1)} GFLOP/s` : 'n/a (no python3+numpy)'}`,
+);
+console.log(
+  'N target | exact N | N total | shape (L/d/H/ff) | batch | tok/s | model GFLOP/s | % of wasm matmul | % of numpy | incl. emb+logits GFLOP/s | % of wasm matmul | 6·N_total GFLOP/s',
+);
 
 for (const target of sizes) {
   const shapeOptions = { vocabSize: corpus.tokenizer.vocabSize, sequenceLength: 64 };
   const { shape, params, paramsTotal } = sizesAreTotal ? solveShapeForTotalParams(target, shapeOptions) : solveShape(target, shapeOptions);
   const model = new TransformerModel(shape, 1, groupTokens);
-  const optimizer = new AdamW(model.variables, model.specs.map((s) => s.decay));
+  const optimizer = new AdamW(
+    model.variables,
+    model.specs.map((s) => s.decay),
+  );
   const stream = new TrainingStream(corpus.train, 64, 1);
   const sequences = batchSizeFor(shape);
   for (let i = 0; i < 2; i += 1) trainingStep(model, optimizer, stream.next(sequences), 1e-3);
@@ -79,7 +100,13 @@ for (const target of sizes) {
       byKernel.set(kernel.name, entry);
     }
     const total = [...byKernel.values()].reduce((sum, e) => sum + e.ms, 0);
-    console.log(`  profile N=${target}: ${info.kernels.length} kernels, ${total.toFixed(0)} ms kernel time; top: ${[...byKernel.entries()].sort((x, y) => y[1].ms - x[1].ms).slice(0, 14).map(([name, e]) => `${name} ${e.ms.toFixed(0)}ms/${e.calls}`).join(', ')}`);
+    console.log(
+      `  profile N=${target}: ${info.kernels.length} kernels, ${total.toFixed(0)} ms kernel time; top: ${[...byKernel.entries()]
+        .sort((x, y) => y[1].ms - x[1].ms)
+        .slice(0, 14)
+        .map(([name, e]) => `${name} ${e.ms.toFixed(0)}ms/${e.calls}`)
+        .join(', ')}`,
+    );
   }
   let steps = 0;
   const start = performance.now();

@@ -1,7 +1,15 @@
 import request from 'supertest';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RunningControlPlane } from '../../apps/control-plane/src/bootstrap.js';
-import { deletePrefix, simulatedStudy, startTestControlPlane, TEST_LAW, TEST_TOKEN, uniquePrefix, waitFor } from '../../apps/control-plane/src/testing/e2e-harness.js';
+import {
+  deletePrefix,
+  simulatedStudy,
+  startTestControlPlane,
+  TEST_LAW,
+  TEST_TOKEN,
+  uniquePrefix,
+  waitFor,
+} from '../../apps/control-plane/src/testing/e2e-harness.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -22,14 +30,29 @@ describe('acceptance: a 200-run simulated study recovers its hidden law', () => 
     cp = await startTestControlPlane({ prefix, redisUrl: REDIS_URL });
     const study = simulatedStudy(
       'hidden',
-      { budgets: undefined, budgetRange: { min: 1e17, max: 1e20, count: 8 }, sizesPerBudget: 25, spanDecades: 1.5, simulate: { law: TEST_LAW, noise: 0.005, durationMs: 0 } },
+      {
+        budgets: undefined,
+        budgetRange: { min: 1e17, max: 1e20, count: 8 },
+        sizesPerBudget: 25,
+        spanDecades: 1.5,
+        simulate: { law: TEST_LAW, noise: 0.005, durationMs: 0 },
+      },
       { maxConcurrentRuns: 200, fit: { methods: [2, 3], primaryMethod: 3, bootstrap: 60, confidence: 0.8 } },
     );
-    await request(cp.url).post('/api/v1/namespaces/default/scalinglaws').set({ Authorization: `Bearer ${TEST_TOKEN}` }).send(study).expect(201);
-    const status = await waitFor('the study to be fitted on every run', async () => {
-      const body = (await request(cp!.url).get('/api/v1/namespaces/default/scalinglaws/hidden')).body;
-      return body.status?.phase === 'Ready' ? body.status : undefined;
-    }, 180_000, 500);
+    await request(cp.url)
+      .post('/api/v1/namespaces/default/scalinglaws')
+      .set({ Authorization: `Bearer ${TEST_TOKEN}` })
+      .send(study)
+      .expect(201);
+    const status = await waitFor(
+      'the study to be fitted on every run',
+      async () => {
+        const body = (await request(cp!.url).get('/api/v1/namespaces/default/scalinglaws/hidden')).body;
+        return body.status?.phase === 'Ready' ? body.status : undefined;
+      },
+      180_000,
+      500,
+    );
     expect(status.runs.succeeded).toBe(200);
     const approach3 = status.fits.find((f: { method: number }) => f.method === 3);
     expect(approach3.runs).toBe(200);

@@ -6,7 +6,14 @@ import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort, redisReachable } from '../../apps/control-plane/src/demo/private-redis.js';
 import type { LocalWorkerDispatcher } from '../../apps/control-plane/src/dispatch/local-worker-dispatcher.js';
-import { deletePrefix, simulatedStudy, startTestControlPlane, TEST_TOKEN, uniquePrefix, waitFor } from '../../apps/control-plane/src/testing/e2e-harness.js';
+import {
+  deletePrefix,
+  simulatedStudy,
+  startTestControlPlane,
+  TEST_TOKEN,
+  uniquePrefix,
+  waitFor,
+} from '../../apps/control-plane/src/testing/e2e-harness.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const auth = { Authorization: `Bearer ${TEST_TOKEN}` };
@@ -16,13 +23,18 @@ interface Status {
   runs?: { planned: number; queued: number; running: number; succeeded: number; failed: number; diverged: number };
   primaryFit?: { runs: number };
 }
-const status = async (url: string, name = 'study'): Promise<Status> => (await request(url).get(`/api/v1/namespaces/default/scalinglaws/${name}`)).body.status ?? {};
+const status = async (url: string, name = 'study'): Promise<Status> =>
+  (await request(url).get(`/api/v1/namespaces/default/scalinglaws/${name}`)).body.status ?? {};
 const runsOf = async (url: string): Promise<{ runId: string; state: string; attempts: number }[]> =>
   (await request(url).get('/api/v1/namespaces/default/scalinglaws/study/runs')).body.items;
 
 /** A private redis-server with an append-only file, so it can be killed and restarted with its data. */
 function startRedis(port: number, dir: string): ChildProcess {
-  return spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always'], { stdio: 'ignore' });
+  return spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always'],
+    { stdio: 'ignore' },
+  );
 }
 
 /** A terminal phase: every run finished and fitted (Ready, or Degraded with the verdict's reason). */
@@ -37,10 +49,29 @@ describe('control plane failure modes (real Redis, real worker processes, simula
   it('a worker killed mid-run: the run resumes on a restarted worker and the study holds it exactly once', async () => {
     const prefix = uniquePrefix('kill');
     const cp = await startTestControlPlane({ prefix, redisUrl: REDIS_URL });
-    cleanups.push(() => deletePrefix(REDIS_URL, prefix), () => cp.close());
+    cleanups.push(
+      () => deletePrefix(REDIS_URL, prefix),
+      () => cp.close(),
+    );
     const dispatcher = cp.core.deps.dispatcher as LocalWorkerDispatcher;
-    await request(cp.url).post('/api/v1/namespaces/default/scalinglaws').set(auth)
-      .send(simulatedStudy('study', { budgets: [1e17, 1e18], sizesPerBudget: 3, simulate: { law: { irreducibleLoss: 1.69, paramCoeff: 406.4, dataCoeff: 410.7, paramExponent: 0.34, dataExponent: 0.28 }, noise: 0.005, durationMs: 1500 } }, { maxConcurrentRuns: 1 }))
+    await request(cp.url)
+      .post('/api/v1/namespaces/default/scalinglaws')
+      .set(auth)
+      .send(
+        simulatedStudy(
+          'study',
+          {
+            budgets: [1e17, 1e18],
+            sizesPerBudget: 3,
+            simulate: {
+              law: { irreducibleLoss: 1.69, paramCoeff: 406.4, dataCoeff: 410.7, paramExponent: 0.34, dataExponent: 0.28 },
+              noise: 0.005,
+              durationMs: 1500,
+            },
+          },
+          { maxConcurrentRuns: 1 },
+        ),
+      )
       .expect(201);
     const victim = await waitFor('a run to be training', async () => (await runsOf(cp.url)).find((r) => r.state === 'running'), 30_000, 50);
     const [pid] = await waitFor('a worker process', () => (dispatcher.pids().length > 0 ? dispatcher.pids() : undefined));
@@ -64,15 +95,36 @@ describe('control plane failure modes (real Redis, real worker processes, simula
     cleanups.push(async () => {
       if (!firstClosed) await first.close();
     });
-    await request(first.url).post('/api/v1/namespaces/default/scalinglaws').set(auth)
-      .send(simulatedStudy('study', { budgets: [1e17, 1e18], sizesPerBudget: 5, simulate: { law: { irreducibleLoss: 1.69, paramCoeff: 406.4, dataCoeff: 410.7, paramExponent: 0.34, dataExponent: 0.28 }, noise: 0.005, durationMs: 300 } }, { maxConcurrentRuns: 2 }))
+    await request(first.url)
+      .post('/api/v1/namespaces/default/scalinglaws')
+      .set(auth)
+      .send(
+        simulatedStudy(
+          'study',
+          {
+            budgets: [1e17, 1e18],
+            sizesPerBudget: 5,
+            simulate: {
+              law: { irreducibleLoss: 1.69, paramCoeff: 406.4, dataCoeff: 410.7, paramExponent: 0.34, dataExponent: 0.28 },
+              noise: 0.005,
+              durationMs: 300,
+            },
+          },
+          { maxConcurrentRuns: 2 },
+        ),
+      )
       .expect(201);
     await waitFor('some runs to finish', async () => ((await status(first.url)).runs?.succeeded ?? 0) >= 3, 30_000, 50);
     await first.close();
     firstClosed = true;
     const second = await startTestControlPlane({ prefix, redisUrl: REDIS_URL });
     cleanups.push(() => second.close());
-    await waitFor('the study to finish after the restart', async () => ((await status(second.url)).phase === 'Ready' ? true : undefined), 60_000, 200);
+    await waitFor(
+      'the study to finish after the restart',
+      async () => ((await status(second.url)).phase === 'Ready' ? true : undefined),
+      60_000,
+      200,
+    );
     const runs = await runsOf(second.url);
     expect(runs).toHaveLength(10);
     expect(new Set(runs.map((r) => r.runId)).size).toBe(10);
@@ -107,8 +159,24 @@ describe('control plane failure modes (real Redis, real worker processes, simula
     const prefix = uniquePrefix('redis-loss');
     const cp = await startTestControlPlane({ prefix, redisUrl: url });
     cleanups.push(() => cp.close());
-    await request(cp.url).post('/api/v1/namespaces/default/scalinglaws').set(auth)
-      .send(simulatedStudy('study', { budgets: [1e17, 1e18], sizesPerBudget: 4, simulate: { law: { irreducibleLoss: 1.69, paramCoeff: 406.4, dataCoeff: 410.7, paramExponent: 0.34, dataExponent: 0.28 }, noise: 0.005, durationMs: 400 } }, { maxConcurrentRuns: 2 }))
+    await request(cp.url)
+      .post('/api/v1/namespaces/default/scalinglaws')
+      .set(auth)
+      .send(
+        simulatedStudy(
+          'study',
+          {
+            budgets: [1e17, 1e18],
+            sizesPerBudget: 4,
+            simulate: {
+              law: { irreducibleLoss: 1.69, paramCoeff: 406.4, dataCoeff: 410.7, paramExponent: 0.34, dataExponent: 0.28 },
+              noise: 0.005,
+              durationMs: 400,
+            },
+          },
+          { maxConcurrentRuns: 2 },
+        ),
+      )
       .expect(201);
     await waitFor('some runs to finish', async () => ((await status(cp.url)).runs?.succeeded ?? 0) >= 2, 30_000, 50);
 
@@ -121,7 +189,12 @@ describe('control plane failure modes (real Redis, real worker processes, simula
 
     redis = startRedis(port, dir);
     await waitFor('/readyz to recover', async () => (await request(cp.url).get('/readyz')).status === 200, 20_000, 200);
-    await waitFor('the study to finish after the outage', async () => (isFinished((await status(cp.url)).phase) ? true : undefined), 90_000, 250);
+    await waitFor(
+      'the study to finish after the outage',
+      async () => (isFinished((await status(cp.url)).phase) ? true : undefined),
+      90_000,
+      250,
+    );
     const runs = await runsOf(cp.url);
     expect(runs).toHaveLength(8);
     expect(runs.every((r) => r.state === 'succeeded')).toBe(true);

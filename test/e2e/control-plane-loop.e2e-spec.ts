@@ -4,7 +4,14 @@ import { Worker } from 'bullmq';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningControlPlane } from '../../apps/control-plane/src/bootstrap.js';
-import { deletePrefix, simulatedStudy, startTestControlPlane, TEST_TOKEN, uniquePrefix, waitFor } from '../../apps/control-plane/src/testing/e2e-harness.js';
+import {
+  deletePrefix,
+  simulatedStudy,
+  startTestControlPlane,
+  TEST_TOKEN,
+  uniquePrefix,
+  waitFor,
+} from '../../apps/control-plane/src/testing/e2e-harness.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const auth = { Authorization: `Bearer ${TEST_TOKEN}` };
@@ -31,10 +38,15 @@ describe('control plane loop (real Redis, simulated runs)', () => {
       .set(auth)
       .send({ kind: 'ComputeBudget', metadata: { name: 'target' }, spec: { flops: 1e20, scalingLaw: 'study', train: true } })
       .expect(201);
-    const budget = await waitFor('the final run to finish', async () => {
-      const body = (await request(url).get('/api/v1/namespaces/default/computebudgets/target')).body;
-      return body.status?.phase === 'Succeeded' ? body : undefined;
-    }, 90_000, 250);
+    const budget = await waitFor(
+      'the final run to finish',
+      async () => {
+        const body = (await request(url).get('/api/v1/namespaces/default/computebudgets/target')).body;
+        return body.status?.phase === 'Succeeded' ? body : undefined;
+      },
+      90_000,
+      250,
+    );
     const law = (await request(url).get('/api/v1/namespaces/default/scalinglaws/study')).body;
     expect(law.status.phase).toBe('Ready');
     expect(law.status.runs).toMatchObject({ succeeded: 15, failed: 0, planned: 0, queued: 0, running: 0 });
@@ -65,19 +77,32 @@ describe('control plane loop (real Redis, simulated runs)', () => {
         const outcome = simulateRun(run, run.simulate!) as TrainingOutcome;
         if (!divergedRunId && run.budgetFlops === 1e18) {
           divergedRunId = run.runId;
-          return { ...outcome, status: RunOutcomeStatus.Diverged, finalLoss: undefined, divergedAtStep: 12, divergenceReason: 'loss became NaN' };
+          return {
+            ...outcome,
+            status: RunOutcomeStatus.Diverged,
+            finalLoss: undefined,
+            divergedAtStep: 12,
+            divergenceReason: 'loss became NaN',
+          };
         }
         return outcome;
       },
       { connection: { url: REDIS_URL }, prefix, concurrency: 4 },
     );
     await request(cp.url).post('/api/v1/namespaces/default/scalinglaws').set(auth).send(simulatedStudy('study')).expect(201);
-    const law = await waitFor('the study to be fitted', async () => {
-      const body = (await request(cp!.url).get('/api/v1/namespaces/default/scalinglaws/study')).body;
-      return body.status?.phase === 'Ready' ? body : undefined;
-    }, 60_000, 200);
+    const law = await waitFor(
+      'the study to be fitted',
+      async () => {
+        const body = (await request(cp!.url).get('/api/v1/namespaces/default/scalinglaws/study')).body;
+        return body.status?.phase === 'Ready' ? body : undefined;
+      },
+      60_000,
+      200,
+    );
     expect(law.status.runs).toMatchObject({ succeeded: 14, diverged: 1 });
-    expect(law.status.excludedRuns).toEqual([{ runId: divergedRunId, reason: expect.stringMatching(/diverged.*step 12.*loss became NaN.*excluded from the fits/) }]);
+    expect(law.status.excludedRuns).toEqual([
+      { runId: divergedRunId, reason: expect.stringMatching(/diverged.*step 12.*loss became NaN.*excluded from the fits/) },
+    ]);
     expect(law.status.primaryFit.runs).toBe(14);
   });
 });

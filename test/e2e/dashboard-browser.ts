@@ -51,7 +51,8 @@ export async function launchChromium(): Promise<DashboardBrowser> {
       page.on('requestfailed', (request) => {
         // Navigating away cancels the EventSource and any refresh in flight (net::ERR_ABORTED): not an error of the page.
         const reason = request.failure()?.errorText ?? '';
-        if (request.resourceType() !== 'eventsource' && !reason.includes('ERR_ABORTED')) errors.push(`${page.url()}: request failed: ${request.url()} ${reason}`);
+        if (request.resourceType() !== 'eventsource' && !reason.includes('ERR_ABORTED'))
+          errors.push(`${page.url()}: request failed: ${request.url()} ${reason}`);
       });
       return page;
     },

@@ -36,7 +36,10 @@ const study = {
     sweep: {
       budgets: BUDGETS,
       sizesPerBudget: SIZES,
-      simulate: { law: { irreducibleLoss: 1.69, paramCoeff: 406.4, dataCoeff: 410.7, paramExponent: 0.34, dataExponent: 0.28 }, noise: 0.003 },
+      simulate: {
+        law: { irreducibleLoss: 1.69, paramCoeff: 406.4, dataCoeff: 410.7, paramExponent: 0.34, dataExponent: 0.28 },
+        noise: 0.003,
+      },
     },
     fit: { methods: [2, 3], primaryMethod: 3, bootstrap: 20 },
     maxConcurrentRuns: 3,
@@ -93,9 +96,12 @@ describe('dashboard in a real browser against the control plane', () => {
   let totalRuns = 0;
 
   const api = () => request(plane.url);
-  const getStudy = async (): Promise<ScalingLaw> => (await api().get(`/api/v1/namespaces/${NS}/scalinglaws/${STUDY}`).expect(200)).body as ScalingLaw;
-  const getRuns = async (): Promise<RunRecord[]> => (await api().get(`/api/v1/namespaces/${NS}/scalinglaws/${STUDY}/runs`).expect(200)).body.items as RunRecord[];
-  const getBudget = async (): Promise<ComputeBudget> => (await api().get(`/api/v1/namespaces/${NS}/computebudgets/${BUDGET}`).expect(200)).body as ComputeBudget;
+  const getStudy = async (): Promise<ScalingLaw> =>
+    (await api().get(`/api/v1/namespaces/${NS}/scalinglaws/${STUDY}`).expect(200)).body as ScalingLaw;
+  const getRuns = async (): Promise<RunRecord[]> =>
+    (await api().get(`/api/v1/namespaces/${NS}/scalinglaws/${STUDY}/runs`).expect(200)).body.items as RunRecord[];
+  const getBudget = async (): Promise<ComputeBudget> =>
+    (await api().get(`/api/v1/namespaces/${NS}/computebudgets/${BUDGET}`).expect(200)).body as ComputeBudget;
 
   beforeAll(async () => {
     plane = await startControlPlane({
@@ -124,7 +130,12 @@ describe('dashboard in a real browser against the control plane', () => {
     await api()
       .post(`/api/v1/namespaces/${NS}/computebudgets`)
       .set('Authorization', `Bearer ${TOKEN}`)
-      .send({ apiVersion: 'scaleplan.dev/v1alpha1', kind: 'ComputeBudget', metadata: { name: BUDGET, namespace: NS }, spec: { flops: 1e17, scalingLaw: STUDY, train: true } })
+      .send({
+        apiVersion: 'scaleplan.dev/v1alpha1',
+        kind: 'ComputeBudget',
+        metadata: { name: BUDGET, namespace: NS },
+        spec: { flops: 1e17, scalingLaw: STUDY, train: true },
+      })
       .expect(201);
     totalRuns = await eventually('the sweep plan', async () => {
       const runs = await getRuns();
@@ -134,7 +145,9 @@ describe('dashboard in a real browser against the control plane', () => {
     sweepGate.release(totalRuns - 1);
     await eventually('all but one run to finish and the fits', async () => {
       const law = await getStudy();
-      return law.status?.runs?.succeeded === totalRuns - 1 && (law.status.fits ?? []).some((f) => f.method === 3 && f.converged) ? law : undefined;
+      return law.status?.runs?.succeeded === totalRuns - 1 && (law.status.fits ?? []).some((f) => f.method === 3 && f.converged)
+        ? law
+        : undefined;
     });
     chrome = await launchChromium();
   }, 120_000);
@@ -153,9 +166,20 @@ describe('dashboard in a real browser against the control plane', () => {
   }, 60_000);
 
   it('rejects a missing or wrong token with 401 on the API, the pages, the plot data and /queues', async () => {
-    const write = api().post(`/api/v1/namespaces/${NS}/scalinglaws`).send({ ...study, metadata: { name: 'other', namespace: NS } });
+    const write = api()
+      .post(`/api/v1/namespaces/${NS}/scalinglaws`)
+      .send({ ...study, metadata: { name: 'other', namespace: NS } });
     await write.set('Authorization', 'Bearer wrong-token').expect(401);
-    for (const path of ['/', '/studies', `/studies/${NS}/${STUDY}`, '/budgets', `/budgets/${NS}/${BUDGET}`, '/queues', `/dashboard/api/studies/${NS}/${STUDY}/plots`, `/dashboard/api/studies/${NS}/${STUDY}/runs.csv`]) {
+    for (const path of [
+      '/',
+      '/studies',
+      `/studies/${NS}/${STUDY}`,
+      '/budgets',
+      `/budgets/${NS}/${BUDGET}`,
+      '/queues',
+      `/dashboard/api/studies/${NS}/${STUDY}/plots`,
+      `/dashboard/api/studies/${NS}/${STUDY}/runs.csv`,
+    ]) {
       const missing = await api().get(path);
       expect(missing.status, `${path} without a token`).toBe(401);
       const wrong = await api().get(path).set('Authorization', 'Bearer wrong-token');
@@ -181,7 +205,10 @@ describe('dashboard in a real browser against the control plane', () => {
     const shell = (await api().get('/studies').set('Authorization', `Bearer ${TOKEN}`)).text;
     expect(shell).not.toMatch(/src="https?:/);
     for (const file of ['vega.min.js', 'vega-lite.min.js', 'vega-embed.min.js']) {
-      await api().get(`/assets/vendor/${file}`).expect(200).expect('Content-Type', /javascript/);
+      await api()
+        .get(`/assets/vendor/${file}`)
+        .expect(200)
+        .expect('Content-Type', /javascript/);
     }
   });
 
@@ -201,9 +228,21 @@ describe('dashboard in a real browser against the control plane', () => {
   });
 
   const pages = (): { name: string; path: string; check: (page: Page) => Promise<void> }[] => [
-    { name: 'studies', path: '/studies', check: async (page) => expect(await page.locator(`[data-study="${NS}/${STUDY}"]`).count()).toBe(1) },
-    { name: 'study', path: `/studies/${NS}/${STUDY}`, check: async (page) => void (await page.waitForSelector('#chart-contours-body[data-rendered]')) },
-    { name: 'budgets', path: '/budgets', check: async (page) => expect(await page.locator(`[data-budget="${NS}/${BUDGET}"]`).count()).toBe(1) },
+    {
+      name: 'studies',
+      path: '/studies',
+      check: async (page) => expect(await page.locator(`[data-study="${NS}/${STUDY}"]`).count()).toBe(1),
+    },
+    {
+      name: 'study',
+      path: `/studies/${NS}/${STUDY}`,
+      check: async (page) => void (await page.waitForSelector('#chart-contours-body[data-rendered]')),
+    },
+    {
+      name: 'budgets',
+      path: '/budgets',
+      check: async (page) => expect(await page.locator(`[data-budget="${NS}/${BUDGET}"]`).count()).toBe(1),
+    },
     { name: 'budget', path: `/budgets/${NS}/${BUDGET}`, check: async (page) => void (await page.waitForSelector('#allocation')) },
   ];
 
@@ -211,13 +250,18 @@ describe('dashboard in a real browser against the control plane', () => {
     const errorsFrom = chrome.errors.length;
     const page = await chrome.newPage();
     await logIn(page, plane.url, TOKEN, '/studies');
-    for (const viewport of [{ width: 1280, height: 800, label: 'desktop' }, { width: 390, height: 844, label: 'phone' }]) {
+    for (const viewport of [
+      { width: 1280, height: 800, label: 'desktop' },
+      { width: 390, height: 844, label: 'phone' },
+    ]) {
       await page.setViewportSize(viewport);
       for (const { name, path, check } of pages()) {
         await page.goto(`${plane.url}${path}`);
         await waitForDashboard(page);
         await check(page);
-        await page.waitForFunction(() => [...document.querySelectorAll('.chart-body')].every((el) => el.hasAttribute('data-rendered') || el.querySelector('.empty')));
+        await page.waitForFunction(() =>
+          [...document.querySelectorAll('.chart-body')].every((el) => el.hasAttribute('data-rendered') || el.querySelector('.empty')),
+        );
         await screenshot(page, `${name}-${viewport.label}`);
         if (viewport.label === 'phone') {
           const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
@@ -248,7 +292,12 @@ describe('dashboard in a real browser against the control plane', () => {
       return BUDGETS.map((c) => runs.filter((r) => r.budgetFlops === c && r.state === 'succeeded').length).join(',');
     };
     const before = await expected();
-    expect(before.split(',').map(Number).reduce((a, b) => a + b, 0)).toBe(totalRuns - 1);
+    expect(
+      before
+        .split(',')
+        .map(Number)
+        .reduce((a, b) => a + b, 0),
+    ).toBe(totalRuns - 1);
     expect(await page.getAttribute('#chart-profiles', 'data-profiles')).toBe(String(BUDGETS.length));
     expect(await page.getAttribute('#chart-profiles', 'data-points')).toBe(before);
     // The rendered chart, not just its data: one symbol per finished run in the runs layer.
@@ -259,10 +308,21 @@ describe('dashboard in a real browser against the control plane', () => {
     sweepGate.release(1);
     const after = await eventually('the last run to finish', async () => {
       const counts = await expected();
-      return counts.split(',').map(Number).reduce((a, b) => a + b, 0) === totalRuns ? counts : undefined;
+      return counts
+        .split(',')
+        .map(Number)
+        .reduce((a, b) => a + b, 0) === totalRuns
+        ? counts
+        : undefined;
     });
-    await page.waitForFunction((points) => document.querySelector('#chart-profiles')?.getAttribute('data-points') === points, after, { timeout: 30_000 });
-    await page.waitForFunction((n) => (document.querySelector('#chart-profiles-body svg g.mark-symbol.role-mark')?.querySelectorAll('path').length ?? 0) === n, totalRuns, { timeout: 30_000 });
+    await page.waitForFunction((points) => document.querySelector('#chart-profiles')?.getAttribute('data-points') === points, after, {
+      timeout: 30_000,
+    });
+    await page.waitForFunction(
+      (n) => (document.querySelector('#chart-profiles-body svg g.mark-symbol.role-mark')?.querySelectorAll('path').length ?? 0) === n,
+      totalRuns,
+      { timeout: 30_000 },
+    );
     expect(await page.locator('#runs-table tr[data-state="succeeded"]').count()).toBe(totalRuns);
     expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
     await screenshot(page, 'study-after-live-update');
@@ -271,7 +331,7 @@ describe('dashboard in a real browser against the control plane', () => {
     await page.close();
   });
 
-  it('shows the budget\'s allocation and draws its final run\'s loss curve against the prediction as it arrives', async () => {
+  it("shows the budget's allocation and draws its final run's loss curve against the prediction as it arrives", async () => {
     const errorsFrom = chrome.errors.length;
     const page = await chrome.newPage();
     await page.setViewportSize({ width: 1280, height: 800 });
@@ -287,10 +347,20 @@ describe('dashboard in a real browser against the control plane', () => {
       return b.status?.finalRun?.state === 'succeeded' ? b : undefined;
     });
     expect(budget.status?.finalRun?.simulated).toBe(true);
-    await page.waitForFunction(() => document.querySelector('#final-run')?.textContent?.includes('succeeded'), undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => document.querySelector('#final-run')?.textContent?.includes('succeeded'), undefined, {
+      timeout: 30_000,
+    });
     // The stored curve (train and eval lines) and the dashed prediction rule are drawn.
-    await page.waitForFunction(() => document.querySelectorAll('#chart-final-run-body svg g.mark-line.role-mark path').length >= 1, undefined, { timeout: 30_000 });
-    expect(await page.locator('#chart-final-run-body svg g.mark-rule.role-mark path, #chart-final-run-body svg g.mark-rule.role-mark line').count()).toBeGreaterThanOrEqual(1);
+    await page.waitForFunction(
+      () => document.querySelectorAll('#chart-final-run-body svg g.mark-line.role-mark path').length >= 1,
+      undefined,
+      { timeout: 30_000 },
+    );
+    expect(
+      await page
+        .locator('#chart-final-run-body svg g.mark-rule.role-mark path, #chart-final-run-body svg g.mark-rule.role-mark line')
+        .count(),
+    ).toBeGreaterThanOrEqual(1);
     expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
     await screenshot(page, 'budget-final-run');
     const errors = chrome.errors.slice(errorsFrom);
@@ -298,7 +368,7 @@ describe('dashboard in a real browser against the control plane', () => {
     await page.close();
   });
 
-  it('exports runs and fits as CSV and JSON, plots as SVG, and shows each run\'s loss curve', async () => {
+  it("exports runs and fits as CSV and JSON, plots as SVG, and shows each run's loss curve", async () => {
     const errorsFrom = chrome.errors.length;
     const page = await chrome.newPage();
     await logIn(page, plane.url, TOKEN, `/studies/${NS}/${STUDY}`);
@@ -340,7 +410,10 @@ describe('dashboard in a real browser against the control plane', () => {
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
     await page.keyboard.press('Enter');
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('main');
-    const unlabelled = await page.evaluate(() => [...document.querySelectorAll('table')].filter((t) => !t.querySelector('caption') || !t.querySelector('th[scope="col"]')).length);
+    const unlabelled = await page.evaluate(
+      () =>
+        [...document.querySelectorAll('table')].filter((t) => !t.querySelector('caption') || !t.querySelector('th[scope="col"]')).length,
+    );
     expect(unlabelled).toBe(0);
     await page.close();
   });

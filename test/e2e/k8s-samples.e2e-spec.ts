@@ -7,7 +7,14 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import type { RunningControlPlane } from '../../apps/control-plane/src/bootstrap.js';
-import { deletePrefix, startTestControlPlane, TEST_LAW, TEST_TOKEN, uniquePrefix, waitFor } from '../../apps/control-plane/src/testing/e2e-harness.js';
+import {
+  deletePrefix,
+  startTestControlPlane,
+  TEST_LAW,
+  TEST_TOKEN,
+  uniquePrefix,
+  waitFor,
+} from '../../apps/control-plane/src/testing/e2e-harness.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const auth = { Authorization: `Bearer ${TEST_TOKEN}` };
@@ -26,7 +33,10 @@ interface Resource {
  */
 function forTest(resource: Resource): Resource {
   if (resource.kind !== 'ScalingLaw' || resource.metadata.name !== 'tiny-real-sweep') return resource;
-  return { ...resource, spec: { ...resource.spec, sweep: { ...resource.spec.sweep, simulate: { law: TEST_LAW, noise: 0.005, durationMs: 0 } } } };
+  return {
+    ...resource,
+    spec: { ...resource.spec, sweep: { ...resource.spec.sweep, simulate: { law: TEST_LAW, noise: 0.005, durationMs: 0 } } },
+  };
 }
 
 const samples = readdirSync(samplesDir)
@@ -35,7 +45,10 @@ const samples = readdirSync(samplesDir)
   .map((file) => ({ file, resources: parseAllDocuments(readFileSync(join(samplesDir, file), 'utf8')).map((d) => d.toJS() as Resource) }));
 
 const collection = (kind: Resource['kind']) => (kind === 'ScalingLaw' ? 'scalinglaws' : 'computebudgets');
-const conditionOf = (body: { status?: { conditions?: { type: string; status: string; reason: string; message: string }[] } }, type: string) => body.status?.conditions?.find((c) => c.type === type);
+const conditionOf = (
+  body: { status?: { conditions?: { type: string; status: string; reason: string; message: string }[] } },
+  type: string,
+) => body.status?.conditions?.find((c) => c.type === type);
 
 describe('k8s/samples: every sample reaches Ready, or Degraded with a reason', () => {
   let cp: RunningControlPlane | undefined;
@@ -53,16 +66,25 @@ describe('k8s/samples: every sample reaches Ready, or Degraded with a reason', (
   for (const { file, resources } of samples) {
     it(`${file}: ${resources.map((r) => `${r.kind}/${r.metadata.name}`).join(', ')}`, async () => {
       for (const resource of resources.map(forTest)) {
-        await request(cp!.url).post(`/api/v1/namespaces/default/${collection(resource.kind)}`).set(auth).send(resource).expect(201);
+        await request(cp!.url)
+          .post(`/api/v1/namespaces/default/${collection(resource.kind)}`)
+          .set(auth)
+          .send(resource)
+          .expect(201);
       }
       for (const resource of resources) {
         const path = `/api/v1/namespaces/default/${collection(resource.kind)}/${resource.metadata.name}`;
-        const body = await waitFor(`${resource.kind}/${resource.metadata.name} to reach a terminal state`, async () => {
-          const current = (await request(cp!.url).get(path)).body;
-          const ready = conditionOf(current, 'Ready');
-          const degraded = conditionOf(current, 'Degraded');
-          return ready?.status === 'True' || degraded?.status === 'True' ? current : undefined;
-        }, 150_000, 250);
+        const body = await waitFor(
+          `${resource.kind}/${resource.metadata.name} to reach a terminal state`,
+          async () => {
+            const current = (await request(cp!.url).get(path)).body;
+            const ready = conditionOf(current, 'Ready');
+            const degraded = conditionOf(current, 'Degraded');
+            return ready?.status === 'True' || degraded?.status === 'True' ? current : undefined;
+          },
+          150_000,
+          250,
+        );
         const degraded = conditionOf(body, 'Degraded');
         if (degraded?.status === 'True') {
           expect(degraded.reason).not.toBe('');

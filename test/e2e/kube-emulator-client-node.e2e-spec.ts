@@ -37,7 +37,10 @@ const alive = (pid: number) => {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'kube-emulator-e2e-'));
-  emulator = await startKubeEmulator({ kubeconfigPath: join(dir, 'kubeconfig'), kubelet: { workdir: dir, restartDelayMs: 100, killGraceMs: 500 } });
+  emulator = await startKubeEmulator({
+    kubeconfigPath: join(dir, 'kubeconfig'),
+    kubelet: { workdir: dir, restartDelayMs: 100, killGraceMs: 500 },
+  });
   kc = new k8s.KubeConfig();
   kc.loadFromFile(emulator.kubeconfigPath);
   custom = kc.makeApiClient(k8s.CustomObjectsApi);
@@ -51,7 +54,12 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const widget = (name: string, replicas = 1) => ({ apiVersion: 'example.scaleplan.dev/v1', kind: 'Widget', metadata: { name }, spec: { replicas, colour: 'red' } });
+const widget = (name: string, replicas = 1) => ({
+  apiVersion: 'example.scaleplan.dev/v1',
+  kind: 'Widget',
+  metadata: { name },
+  spec: { replicas, colour: 'red' },
+});
 
 describe('client-node 1.4 against the kube-emulator', () => {
   it('does CustomObjectsApi CRUD and a merge-patched status write', async () => {
@@ -61,9 +69,16 @@ describe('client-node 1.4 against the kube-emulator', () => {
     expect(got.spec).toEqual({ replicas: 1, colour: 'red', size: 'medium' });
     const listed = await custom.listNamespacedCustomObject({ ...G });
     expect(listed.items.map((o: k8s.KubernetesObject) => o.metadata?.name)).toContain('one');
-    const replaced = await custom.replaceNamespacedCustomObject({ ...G, name: 'one', body: { ...got, spec: { ...got.spec, replicas: 3 } } });
+    const replaced = await custom.replaceNamespacedCustomObject({
+      ...G,
+      name: 'one',
+      body: { ...got, spec: { ...got.spec, replicas: 3 } },
+    });
     expect(replaced.metadata.generation).toBe(2);
-    const withStatus = await custom.patchNamespacedCustomObjectStatus({ ...G, name: 'one', body: { status: { phase: 'Ready', observedGeneration: 2 } }, fieldManager: 'e2e' }, MERGE);
+    const withStatus = await custom.patchNamespacedCustomObjectStatus(
+      { ...G, name: 'one', body: { status: { phase: 'Ready', observedGeneration: 2 } }, fieldManager: 'e2e' },
+      MERGE,
+    );
     expect(withStatus.status).toEqual({ phase: 'Ready', observedGeneration: 2 });
     expect(withStatus.metadata.generation).toBe(2);
     // A stale replace is a 409, surfaced as ApiException.code.
@@ -102,10 +117,15 @@ describe('client-node 1.4 against the kube-emulator', () => {
 
       // Drop the watch and expire its resourceVersion before it reconnects: the informer gets 410 and relists.
       emulator.dropWatches();
-      emulator.api.patch(emulator.api.registry.find('example.scaleplan.dev', 'v1', 'widgets')!, 'default', 'watched', '', 'merge', { spec: { replicas: 3 } });
+      emulator.api.patch(emulator.api.registry.find('example.scaleplan.dev', 'v1', 'widgets')!, 'default', 'watched', '', 'merge', {
+        spec: { replicas: 3 },
+      });
       emulator.compactEventLog();
       await until('a relist after 410 Gone', () => lists >= 2);
-      await until('the change made while disconnected', () => (informer.get('watched', 'default') as { spec?: { replicas: number } } | undefined)?.spec?.replicas === 3);
+      await until(
+        'the change made while disconnected',
+        () => (informer.get('watched', 'default') as { spec?: { replicas: number } } | undefined)?.spec?.replicas === 3,
+      );
     } finally {
       await informer.stop().catch(() => undefined); // client-node 1.4 reports the abort as an error
     }
@@ -122,13 +142,18 @@ describe('client-node 1.4 against the kube-emulator', () => {
           template: {
             spec: {
               restartPolicy: 'Never',
-              containers: [{
-                name: 'worker',
-                image: 'scaleplan/worker',
-                command: [process.execPath, '-e'],
-                args: ["require('fs').writeFileSync('job-output.txt', `${process.env.GREETING} from ${process.env.POD_NAME}`)"],
-                env: [{ name: 'GREETING', value: 'hello' }, { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
-              }],
+              containers: [
+                {
+                  name: 'worker',
+                  image: 'scaleplan/worker',
+                  command: [process.execPath, '-e'],
+                  args: ["require('fs').writeFileSync('job-output.txt', `${process.env.GREETING} from ${process.env.POD_NAME}`)"],
+                  env: [
+                    { name: 'GREETING', value: 'hello' },
+                    { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+                  ],
+                },
+              ],
             },
           },
         },
@@ -152,7 +177,15 @@ describe('client-node 1.4 against the kube-emulator', () => {
     const batch = kc.makeApiClient(k8s.BatchV1Api);
     await batch.createNamespacedJob({
       namespace: 'default',
-      body: { metadata: { name: 'fails' }, spec: { backoffLimit: 1, template: { spec: { restartPolicy: 'Never', containers: [{ name: 'w', image: 'x', command: [process.execPath, '-e', 'process.exit(3)'] }] } } } },
+      body: {
+        metadata: { name: 'fails' },
+        spec: {
+          backoffLimit: 1,
+          template: {
+            spec: { restartPolicy: 'Never', containers: [{ name: 'w', image: 'x', command: [process.execPath, '-e', 'process.exit(3)'] }] },
+          },
+        },
+      },
     });
     const failed = await until('the Job to fail', async () => {
       const s = await batch.readNamespacedJobStatus({ name: 'fails', namespace: 'default' });
@@ -172,7 +205,12 @@ describe('client-node 1.4 against the kube-emulator', () => {
         spec: {
           replicas: 2,
           selector: { matchLabels: { app: 'workers' } },
-          template: { metadata: { labels: { app: 'workers' } }, spec: { containers: [{ name: 'w', image: 'scaleplan/worker', command: [process.execPath, '-e', 'setInterval(() => {}, 1000)'] }] } },
+          template: {
+            metadata: { labels: { app: 'workers' } },
+            spec: {
+              containers: [{ name: 'w', image: 'scaleplan/worker', command: [process.execPath, '-e', 'setInterval(() => {}, 1000)'] }],
+            },
+          },
         },
       },
     });
@@ -180,11 +218,16 @@ describe('client-node 1.4 against the kube-emulator', () => {
       const pods = await core.listNamespacedPod({ namespace: 'default', labelSelector: 'app=workers' });
       return pods.items.map((p) => Number(p.status?.containerStatuses?.[0]?.containerID?.replace('emulator://', '') ?? 0));
     };
-    await until('2 ready replicas', async () => ((await apps.readNamespacedDeploymentStatus({ name: 'workers', namespace: 'default' })).status?.readyReplicas === 2 ? true : undefined));
+    await until('2 ready replicas', async () =>
+      (await apps.readNamespacedDeploymentStatus({ name: 'workers', namespace: 'default' })).status?.readyReplicas === 2 ? true : undefined,
+    );
     const before = await pids();
     expect(before.every((pid) => pid > 0 && alive(pid))).toBe(true);
 
-    const scale = await apps.patchNamespacedDeploymentScale({ name: 'workers', namespace: 'default', body: { spec: { replicas: 1 } } }, MERGE);
+    const scale = await apps.patchNamespacedDeploymentScale(
+      { name: 'workers', namespace: 'default', body: { spec: { replicas: 1 } } },
+      MERGE,
+    );
     expect(scale.spec?.replicas).toBe(1);
     await until('1 pod left', async () => ((await pids()).length === 1 ? true : undefined));
     const [kept] = await pids();

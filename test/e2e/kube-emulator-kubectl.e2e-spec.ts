@@ -24,7 +24,9 @@ let home: string;
 /** Runs kubectl asynchronously (the emulator lives in this process, so a sync spawn would deadlock it). */
 function kubectl(args: string[], options: { stdin?: string; binary?: string; timeoutMs?: number } = {}): Promise<Result> {
   return new Promise((resolve, reject) => {
-    const child = spawn(options.binary ?? KUBECTL, args, { env: { PATH: process.env.PATH, HOME: home, KUBECONFIG: emulator.kubeconfigPath } });
+    const child = spawn(options.binary ?? KUBECTL, args, {
+      env: { PATH: process.env.PATH, HOME: home, KUBECONFIG: emulator.kubeconfigPath },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -106,9 +108,17 @@ describe('kubectl 1.32 against the kube-emulator', () => {
   });
 
   it.each([
-    ['a negative value under a minimum', '  replicas: -1\n  colour: red\n', /The Widget "bad" is invalid: spec.replicas: Invalid value: -1: spec.replicas in body should be greater than or equal to 0/],
+    [
+      'a negative value under a minimum',
+      '  replicas: -1\n  colour: red\n',
+      /The Widget "bad" is invalid: spec.replicas: Invalid value: -1: spec.replicas in body should be greater than or equal to 0/,
+    ],
     ['an unknown field', '  replicas: 1\n  colour: red\n  flavour: mint\n', /strict decoding error: unknown field "spec.flavour"/],
-    ['a bad enum value', '  replicas: 1\n  colour: purple\n', /spec.colour: Unsupported value: "purple": supported values: "red", "green", "blue"/],
+    [
+      'a bad enum value',
+      '  replicas: 1\n  colour: purple\n',
+      /spec.colour: Unsupported value: "purple": supported values: "red", "green", "blue"/,
+    ],
     ['a missing required field', '  replicas: 1\n', /The Widget "bad" is invalid: spec.colour: Required value/],
     ['a pattern mismatch', '  replicas: 1\n  colour: red\n  label: Not Ok\n', /spec.label in body should match '\^\[a-z\]\[a-z0-9-\]\*\$'/],
   ])('rejects %s with the schema message', async (_what, spec, message) => {
@@ -119,28 +129,44 @@ describe('kubectl 1.32 against the kube-emulator', () => {
   });
 
   it('warns about unknown fields under --validate=warn and prunes them (and silently under --validate=false)', async () => {
-    const warned = await kubectl(['apply', '--validate=warn', '-f', '-'], { stdin: widgetYaml('lenient', '  replicas: 1\n  colour: red\n  flavour: mint\n') });
+    const warned = await kubectl(['apply', '--validate=warn', '-f', '-'], {
+      stdin: widgetYaml('lenient', '  replicas: 1\n  colour: red\n  flavour: mint\n'),
+    });
     expect(warned.code).toBe(0);
     expect(warned.stderr).toContain('Warning: unknown field "spec.flavour"');
     expect(await ok(['get', 'wd', 'lenient', '-o', 'jsonpath={.spec}'])).toBe('{"colour":"red","replicas":1,"size":"medium"}');
-    const ignored = await kubectl(['apply', '--validate=false', '-f', '-'], { stdin: widgetYaml('quiet', '  replicas: 1\n  colour: red\n  flavour: mint\n') });
+    const ignored = await kubectl(['apply', '--validate=false', '-f', '-'], {
+      stdin: widgetYaml('quiet', '  replicas: 1\n  colour: red\n  flavour: mint\n'),
+    });
     expect(ignored.stderr).toBe('');
     await ok(['delete', 'wd', 'lenient', 'quiet']);
   });
 
   it('server-side dry runs persist nothing', async () => {
-    expect(await ok(['apply', '--dry-run=server', '-f', '-'], widgetYaml('ghost', '  replicas: 1\n  colour: red\n'))).toContain('(server dry run)');
+    expect(await ok(['apply', '--dry-run=server', '-f', '-'], widgetYaml('ghost', '  replicas: 1\n  colour: red\n'))).toContain(
+      '(server dry run)',
+    );
     expect((await kubectl(['get', 'wd', 'ghost'])).stderr).toMatch(/"ghost" not found/);
   });
 
   it('waits for a Ready condition set through the status subresource, and watches see MODIFIED', async () => {
-    const watch = spawn(KUBECTL, ['get', 'wd', 'alpha', '-w', '--output-watch-events'], { env: { PATH: process.env.PATH, HOME: home, KUBECONFIG: emulator.kubeconfigPath } });
+    const watch = spawn(KUBECTL, ['get', 'wd', 'alpha', '-w', '--output-watch-events'], {
+      env: { PATH: process.env.PATH, HOME: home, KUBECONFIG: emulator.kubeconfigPath },
+    });
     let watched = '';
     watch.stdout.on('data', (d: Buffer) => (watched += d.toString()));
     try {
       const waiter = kubectl(['wait', '--for=condition=Ready', 'wd/alpha', '--timeout=15s']);
       await new Promise((r) => setTimeout(r, 300));
-      await ok(['patch', 'wd', 'alpha', '--subresource=status', '--type=merge', '-p', '{"status":{"phase":"Running","conditions":[{"type":"Ready","status":"True"}]}}']);
+      await ok([
+        'patch',
+        'wd',
+        'alpha',
+        '--subresource=status',
+        '--type=merge',
+        '-p',
+        '{"status":{"phase":"Running","conditions":[{"type":"Ready","status":"True"}]}}',
+      ]);
       const waited = await waiter;
       expect(waited.stdout).toContain('condition met');
       for (let i = 0; i < 50 && !/MODIFIED\s+alpha/.test(watched); i += 1) await new Promise((r) => setTimeout(r, 100));
@@ -198,7 +224,9 @@ lastTimestamp: "${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}"
     const dir = join(home, 'rbac');
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'kustomization.yaml'), 'resources: [rbac.yaml]\nnamespace: default\n');
-    writeFileSync(join(dir, 'rbac.yaml'), `apiVersion: v1
+    writeFileSync(
+      join(dir, 'rbac.yaml'),
+      `apiVersion: v1
 kind: ServiceAccount
 metadata: {name: control-plane}
 ---
@@ -217,7 +245,8 @@ apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
 metadata: {name: scaleplan-reader}
 rules: [{apiGroups: [""], resources: [namespaces], verbs: [get]}]
-`);
+`,
+    );
     const out = await ok(['apply', '-k', dir]);
     expect(out).toContain('serviceaccount/control-plane created');
     expect(out).toContain('rolebinding.rbac.authorization.k8s.io/control-plane created');
@@ -230,7 +259,9 @@ rules: [{apiGroups: [""], resources: [namespaces], verbs: [get]}]
     await ok(['create', 'configmap', 'cfg', '-n', 'team', '--from-literal=mode=fast']);
     await ok(['create', 'secret', 'generic', 'sec', '-n', 'team', '--from-literal=token=s3cret']);
     expect(await ok(['get', 'cm', 'cfg', '-n', 'team', '-o', 'jsonpath={.data.mode}'])).toBe('fast');
-    expect(Buffer.from(await ok(['get', 'secret', 'sec', '-n', 'team', '-o', 'jsonpath={.data.token}']), 'base64').toString()).toBe('s3cret');
+    expect(Buffer.from(await ok(['get', 'secret', 'sec', '-n', 'team', '-o', 'jsonpath={.data.token}']), 'base64').toString()).toBe(
+      's3cret',
+    );
     const job = await kubectl(['create', 'job', 'j', '-n', 'team', '--image=x', '--', 'true']);
     expect(job.stderr).toMatch(/decodes protobuf only for v1 Namespace, ConfigMap, Secret and ServiceAccount/);
     await ok(['delete', 'namespace', 'team']);

@@ -23,8 +23,11 @@ let emulator: KubeEmulator | undefined;
 
 const kubectl = (args: string[], input = ''): Promise<string> =>
   new Promise((resolve, reject) => {
-    const child = execFile(KUBECTL, args, { env: { PATH: process.env.PATH, HOME: home, KUBECONFIG: kubeconfigPath }, encoding: 'utf8' }, (error, stdout, stderr) =>
-      error ? reject(new Error(`kubectl ${args.join(' ')}: ${stderr}`)) : resolve(stdout),
+    const child = execFile(
+      KUBECTL,
+      args,
+      { env: { PATH: process.env.PATH, HOME: home, KUBECONFIG: kubeconfigPath }, encoding: 'utf8' },
+      (error, stdout, stderr) => (error ? reject(new Error(`kubectl ${args.join(' ')}: ${stderr}`)) : resolve(stdout)),
     );
     child.stdin?.end(input);
   });
@@ -32,11 +35,19 @@ const kubectl = (args: string[], input = ''): Promise<string> =>
 async function serve(port = 0): Promise<KubeEmulator> {
   emulator = await startKubeEmulator({ port, kubeconfigPath });
   await kubectl(['apply', '-f', join(repoRoot, 'k8s/crds/')]);
-  await kubectl(['wait', '--for', 'condition=Established', '--timeout=20s', 'crd/computebudgets.scaleplan.dev', 'crd/scalinglaws.scaleplan.dev']);
+  await kubectl([
+    'wait',
+    '--for',
+    'condition=Established',
+    '--timeout=20s',
+    'crd/computebudgets.scaleplan.dev',
+    'crd/scalinglaws.scaleplan.dev',
+  ]);
   return emulator;
 }
 
-const budget = (name: string) => `apiVersion: scaleplan.dev/v1alpha1\nkind: ComputeBudget\nmetadata: {name: ${name}}\nspec: {flops: 1e21, preset: chinchilla-2022}\n`;
+const budget = (name: string) =>
+  `apiVersion: scaleplan.dev/v1alpha1\nkind: ComputeBudget\nmetadata: {name: ${name}}\nspec: {flops: 1e21, preset: chinchilla-2022}\n`;
 
 async function until(what: string, check: () => boolean, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -92,8 +103,14 @@ describe('/readyz of a control plane in kubernetes mode', () => {
     const prefix = uniquePrefix('readyz-kube');
     process.env.KUBECONFIG = kubeconfigPath; // client-node reads it when the control plane builds its clients
     const cp = await startControlPlane({
-      port: 0, host: '127.0.0.1', dispatch: 'kubernetes', queuePrefix: prefix, dashboardToken: 'e2e', namespace: '',
-      env: { REDIS_URL: redisUrl, LOG_LEVEL: 'silent' }, logDestination: nullStream(),
+      port: 0,
+      host: '127.0.0.1',
+      dispatch: 'kubernetes',
+      queuePrefix: prefix,
+      dashboardToken: 'e2e',
+      namespace: '',
+      env: { REDIS_URL: redisUrl, LOG_LEVEL: 'silent' },
+      logDestination: nullStream(),
       tuning: { informerReadinessGraceMs: 1000, resyncSeconds: 1 },
     });
     try {
@@ -101,10 +118,15 @@ describe('/readyz of a control plane in kubernetes mode', () => {
       expect(ready.checks.informers).toMatchObject({ ready: true, ScalingLaw: { healthy: true }, ComputeBudget: { healthy: true } });
 
       await server.stop();
-      const down = await waitFor('/readyz to fail', async () => {
-        const response = await request(cp.url).get('/readyz');
-        return response.status === 503 ? response.body : undefined;
-      }, 15_000, 100);
+      const down = await waitFor(
+        '/readyz to fail',
+        async () => {
+          const response = await request(cp.url).get('/readyz');
+          return response.status === 503 ? response.body : undefined;
+        },
+        15_000,
+        100,
+      );
       expect(down).toMatchObject({ status: 'unavailable', redis: 'up', checks: { informers: { ready: false } } });
       expect(down.message).toMatch(/Kubernetes watch unavailable: the (ScalingLaw|ComputeBudget) informer has been failing for \d+ s/);
       await request(cp.url).get('/healthz').expect(200); // alive: only not ready

@@ -16,13 +16,42 @@ const KUBECTL = '/usr/lib/google-cloud-sdk/bin/kubectl.1.32';
 const repoRoot = join(import.meta.dirname, '..', '..');
 
 type Manifest = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; [key: string]: unknown };
-const parseDocs = (text: string): Manifest[] => parseAllDocuments(text).map((d) => d.toJS() as Manifest).filter(Boolean);
+const parseDocs = (text: string): Manifest[] =>
+  parseAllDocuments(text)
+    .map((d) => d.toJS() as Manifest)
+    .filter(Boolean);
 
-const CONTROL_PLANE_ENV = ['PORT', 'REDIS_URL', 'SCALEPLAN_QUEUE_PREFIX', 'SCALEPLAN_DISPATCH', 'SCALEPLAN_DASHBOARD_TOKEN_FILE', 'SCALEPLAN_NAMESPACE', 'SCALEPLAN_WORKER_DEPLOYMENT', 'SCALEPLAN_WORKERS_MIN', 'SCALEPLAN_WORKERS_MAX', 'SCALEPLAN_WORKER_IMAGE', 'SCALEPLAN_RESULT_RETENTION', 'LOG_LEVEL'];
-const WORKER_ENV = ['REDIS_URL', 'SCALEPLAN_QUEUE_PREFIX', 'SCALEPLAN_CHECKPOINT_DIR', 'SCALEPLAN_TFJS_BACKEND', 'SCALEPLAN_LOCK_DURATION_MS', 'SCALEPLAN_STALLED_INTERVAL_MS', 'LOG_LEVEL'];
+const CONTROL_PLANE_ENV = [
+  'PORT',
+  'REDIS_URL',
+  'SCALEPLAN_QUEUE_PREFIX',
+  'SCALEPLAN_DISPATCH',
+  'SCALEPLAN_DASHBOARD_TOKEN_FILE',
+  'SCALEPLAN_NAMESPACE',
+  'SCALEPLAN_WORKER_DEPLOYMENT',
+  'SCALEPLAN_WORKERS_MIN',
+  'SCALEPLAN_WORKERS_MAX',
+  'SCALEPLAN_WORKER_IMAGE',
+  'SCALEPLAN_RESULT_RETENTION',
+  'LOG_LEVEL',
+];
+const WORKER_ENV = [
+  'REDIS_URL',
+  'SCALEPLAN_QUEUE_PREFIX',
+  'SCALEPLAN_CHECKPOINT_DIR',
+  'SCALEPLAN_TFJS_BACKEND',
+  'SCALEPLAN_LOCK_DURATION_MS',
+  'SCALEPLAN_STALLED_INTERVAL_MS',
+  'LOG_LEVEL',
+];
 
 describe('k8s/ manifests', () => {
-  const rendered = parseDocs(execFileSync(KUBECTL, ['kustomize', join(repoRoot, 'k8s')], { encoding: 'utf8', env: { ...process.env, HOME: mkdtempSync(join(tmpdir(), 'kubectl-home-')) } }));
+  const rendered = parseDocs(
+    execFileSync(KUBECTL, ['kustomize', join(repoRoot, 'k8s')], {
+      encoding: 'utf8',
+      env: { ...process.env, HOME: mkdtempSync(join(tmpdir(), 'kubectl-home-')) },
+    }),
+  );
   const find = (kind: string, name: string) => {
     const found = rendered.find((m) => m.kind === kind && m.metadata.name === name);
     if (!found) throw new Error(`kubectl kustomize k8s/ rendered no ${kind} ${name}`);
@@ -30,12 +59,22 @@ describe('k8s/ manifests', () => {
   };
 
   it('renders with kubectl kustomize into the scaleplan namespace', () => {
-    expect(rendered.map((m) => `${m.kind}/${m.metadata.name}`)).toEqual(expect.arrayContaining([
-      'Namespace/scaleplan', 'CustomResourceDefinition/computebudgets.scaleplan.dev', 'CustomResourceDefinition/scalinglaws.scaleplan.dev',
-      'ServiceAccount/scaleplan-control-plane', 'ServiceAccount/scaleplan-worker', 'ClusterRole/scaleplan-control-plane',
-      'Deployment/scaleplan-control-plane', 'Service/scaleplan-control-plane', 'Deployment/scaleplan-worker',
-    ]));
-    for (const m of rendered.filter((r) => !['Namespace', 'CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding'].includes(r.kind))) {
+    expect(rendered.map((m) => `${m.kind}/${m.metadata.name}`)).toEqual(
+      expect.arrayContaining([
+        'Namespace/scaleplan',
+        'CustomResourceDefinition/computebudgets.scaleplan.dev',
+        'CustomResourceDefinition/scalinglaws.scaleplan.dev',
+        'ServiceAccount/scaleplan-control-plane',
+        'ServiceAccount/scaleplan-worker',
+        'ClusterRole/scaleplan-control-plane',
+        'Deployment/scaleplan-control-plane',
+        'Service/scaleplan-control-plane',
+        'Deployment/scaleplan-worker',
+      ]),
+    );
+    for (const m of rendered.filter(
+      (r) => !['Namespace', 'CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding'].includes(r.kind),
+    )) {
       expect(m.metadata.namespace, `${m.kind}/${m.metadata.name}`).toBe('scaleplan');
     }
   });
@@ -50,14 +89,20 @@ describe('k8s/ manifests', () => {
 
   it('gives the control plane only the verbs it uses, and the workers no API access', () => {
     const role = find('ClusterRole', 'scaleplan-control-plane');
-    const verbsOf = (resource: string) => role.rules.filter((r: any) => r.resources.includes(resource)).flatMap((r: any) => r.verbs).sort();
+    const verbsOf = (resource: string) =>
+      role.rules
+        .filter((r: any) => r.resources.includes(resource))
+        .flatMap((r: any) => r.verbs)
+        .sort();
     expect(verbsOf('computebudgets')).toEqual(['create', 'delete', 'get', 'list', 'patch', 'update', 'watch']);
     expect(verbsOf('computebudgets/status')).toEqual(['get', 'patch', 'update']);
     expect(verbsOf('events')).toEqual(['create', 'patch']);
     expect(role.rules.flatMap((r: any) => r.resources)).not.toContain('secrets');
     expect(role.rules.flatMap((r: any) => r.verbs)).not.toContain('*');
     const scale = find('Role', 'scaleplan-control-plane');
-    expect(scale.rules).toEqual([{ apiGroups: ['apps'], resources: ['deployments/scale'], resourceNames: ['scaleplan-worker'], verbs: ['get', 'patch', 'update'] }]);
+    expect(scale.rules).toEqual([
+      { apiGroups: ['apps'], resources: ['deployments/scale'], resourceNames: ['scaleplan-worker'], verbs: ['get', 'patch', 'update'] },
+    ]);
 
     expect(find('ServiceAccount', 'scaleplan-worker').automountServiceAccountToken).toBe(false);
     const worker = find('Deployment', 'scaleplan-worker');

@@ -26,13 +26,20 @@ let workdir: string;
 let logFile: string;
 let redis: Redis;
 
-interface KubectlResult { code: number; stdout: string; stderr: string }
+interface KubectlResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 /** Runs the real kubectl asynchronously (the emulator lives in this process, so a sync call would deadlock it). */
 function kubectl(args: string[], input?: string, timeoutMs = 60_000): Promise<KubectlResult> {
   return new Promise((resolve) => {
-    const child = execFile(KUBECTL, args, { env: { PATH: process.env.PATH, HOME: home, KUBECONFIG: emulator.kubeconfigPath }, encoding: 'utf8', timeout: timeoutMs }, (error, stdout, stderr) =>
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    const child = execFile(
+      KUBECTL,
+      args,
+      { env: { PATH: process.env.PATH, HOME: home, KUBECONFIG: emulator.kubeconfigPath }, encoding: 'utf8', timeout: timeoutMs },
+      (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
     child.stdin?.end(input ?? '');
   });
@@ -61,16 +68,24 @@ async function eventually<T>(what: string, check: () => Promise<T | undefined | 
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
-  throw new Error(`Timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}\n--- control-plane log tail ---\n${tailLog()}`);
+  throw new Error(
+    `Timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}\n--- control-plane log tail ---\n${tailLog()}`,
+  );
 }
 
 function tailLog(): string {
   return existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-25).join('\n') : '';
 }
 
-interface Cr { metadata: { name: string; finalizers?: string[]; generation: number; deletionTimestamp?: string }; spec: Record<string, unknown>; status?: Record<string, any> } // eslint-disable-line @typescript-eslint/no-explicit-any
+interface Cr {
+  metadata: { name: string; finalizers?: string[]; generation: number; deletionTimestamp?: string };
+  spec: Record<string, unknown>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- status fields are read ad hoc by each assertion
+  status?: Record<string, any>;
+}
 const getCr = async (kind: string, name: string): Promise<Cr> => JSON.parse(await kubectlOk(['get', kind, name, '-o', 'json'])) as Cr;
-const condition = (cr: Cr, type: string) => (cr.status?.conditions as { type: string; status: string; reason: string; message: string }[] | undefined)?.find((c) => c.type === type);
+const condition = (cr: Cr, type: string) =>
+  (cr.status?.conditions as { type: string; status: string; reason: string; message: string }[] | undefined)?.find((c) => c.type === type);
 
 function startPlane(): Promise<RunningControlPlane> {
   return startControlPlane({
@@ -93,8 +108,17 @@ function startPlane(): Promise<RunningControlPlane> {
 function workerDeploymentYaml(): string {
   const deployment = parse(readFileSync(join(repoRoot, 'k8s/workers/deployment.yaml'), 'utf8'));
   const container = deployment.spec.template.spec.containers[0];
-  const values: Record<string, string> = { REDIS_URL, SCALEPLAN_QUEUE_PREFIX: prefix, SCALEPLAN_CHECKPOINT_DIR: join(workdir, 'checkpoints'), SCALEPLAN_LOCK_DURATION_MS: '5000', SCALEPLAN_STALLED_INTERVAL_MS: '5000', LOG_LEVEL: 'warn' };
-  container.env = container.env.map((e: { name: string; value: string }) => (e.name in values ? { name: e.name, value: values[e.name] } : e));
+  const values: Record<string, string> = {
+    REDIS_URL,
+    SCALEPLAN_QUEUE_PREFIX: prefix,
+    SCALEPLAN_CHECKPOINT_DIR: join(workdir, 'checkpoints'),
+    SCALEPLAN_LOCK_DURATION_MS: '5000',
+    SCALEPLAN_STALLED_INTERVAL_MS: '5000',
+    LOG_LEVEL: 'warn',
+  };
+  container.env = container.env.map((e: { name: string; value: string }) =>
+    e.name in values ? { name: e.name, value: values[e.name] } : e,
+  );
   return stringify(deployment);
 }
 
@@ -105,11 +129,20 @@ beforeAll(async () => {
   redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
   await redis.connect();
   // Pods get only their pod-spec env (plus PATH to find node): like real workers, no cluster credentials.
-  emulator = await startKubeEmulator({ kubelet: { workdir: repoRoot, killGraceMs: 1000, restartDelayMs: 500, inheritEnv: false, env: { PATH: process.env.PATH ?? '' } } });
+  emulator = await startKubeEmulator({
+    kubelet: { workdir: repoRoot, killGraceMs: 1000, restartDelayMs: 500, inheritEnv: false, env: { PATH: process.env.PATH ?? '' } },
+  });
   // client-node reads KUBECONFIG when the control plane builds its clients (as `KUBECONFIG=… scaleplan serve`).
   process.env.KUBECONFIG = emulator.kubeconfigPath;
   await kubectlOk(['apply', '-f', join(repoRoot, 'k8s/crds/')]);
-  await kubectlOk(['wait', '--for', 'condition=Established', '--timeout=20s', 'crd/computebudgets.scaleplan.dev', 'crd/scalinglaws.scaleplan.dev']);
+  await kubectlOk([
+    'wait',
+    '--for',
+    'condition=Established',
+    '--timeout=20s',
+    'crd/computebudgets.scaleplan.dev',
+    'crd/scalinglaws.scaleplan.dev',
+  ]);
   await kubectlOk(['apply', '-f', '-'], workerDeploymentYaml());
   controlPlane = await startPlane();
 }, 90_000);
@@ -129,10 +162,14 @@ afterAll(async () => {
 describe('kubernetes mode with kubectl', () => {
   it('resolves a budget on a preset law at once: kubectl get cb shows the allocation columns', async () => {
     await kubectlOk(['apply', '-f', join(repoRoot, 'k8s/samples/compute-budget-preset.yaml')]);
-    const row = await eventually('the allocation columns of chinchilla-1e21', async () => {
-      const out = await kubectlOk(['get', 'cb', 'chinchilla-1e21']);
-      return /Resolved/.test(out) ? out : undefined;
-    }, 20_000);
+    const row = await eventually(
+      'the allocation columns of chinchilla-1e21',
+      async () => {
+        const out = await kubectlOk(['get', 'cb', 'chinchilla-1e21']);
+        return /Resolved/.test(out) ? out : undefined;
+      },
+      20_000,
+    );
     const [header, line] = row.trim().split('\n');
     expect(header!.split(/\s{2,}/)).toEqual(['NAME', 'FLOPS', 'LAW', 'N_OPT', 'D_OPT', 'TOKENS/PARAM', 'PHASE', 'AGE']);
     const cells = line!.split(/\s{2,}/);
@@ -169,10 +206,14 @@ describe('kubernetes mode with kubectl', () => {
 
   it('resolves a budget given in accelerator-hours', async () => {
     await kubectlOk(['apply', '-f', join(repoRoot, 'k8s/samples/compute-budget-accelerator-hours.yaml')]);
-    const cr = await eventually('h100-5000-hours to resolve', async () => {
-      const c = await getCr('cb', 'h100-5000-hours');
-      return c.status?.phase === 'Resolved' ? c : undefined;
-    }, 20_000);
+    const cr = await eventually(
+      'h100-5000-hours to resolve',
+      async () => {
+        const c = await getCr('cb', 'h100-5000-hours');
+        return c.status?.phase === 'Resolved' ? c : undefined;
+      },
+      20_000,
+    );
     expect(cr.status?.flops).toBeGreaterThan(1e21);
     expect(cr.status?.lawName).toBe('preset:epoch-2024');
   });
@@ -189,9 +230,16 @@ describe('kubernetes mode with kubectl', () => {
     ['a negative budget', 'spec: {flops: -1, preset: chinchilla-2022}', 'spec.flops in body should be greater than 0'],
     ['an unknown field', 'spec: {flops: 1e21, preset: chinchilla-2022, flopz: 3}', 'unknown field "spec.flopz"'],
     ['a bad enum value', 'spec: {flops: 1e21, preset: gpt-5}', 'spec.preset: Unsupported value: "gpt-5"'],
-    ['a missing required field', 'spec: {acceleratorHours: {hours: 10}, preset: epoch-2024}', 'spec.acceleratorHours.accelerator: Required value'],
+    [
+      'a missing required field',
+      'spec: {acceleratorHours: {hours: 10}, preset: epoch-2024}',
+      'spec.acceleratorHours.accelerator: Required value',
+    ],
   ])('kubectl apply rejects %s with the schema message', async (_what, spec, message) => {
-    const result = await kubectl(['apply', '-f', '-'], `apiVersion: scaleplan.dev/v1alpha1\nkind: ComputeBudget\nmetadata: {name: invalid-budget}\n${spec}\n`);
+    const result = await kubectl(
+      ['apply', '-f', '-'],
+      `apiVersion: scaleplan.dev/v1alpha1\nkind: ComputeBudget\nmetadata: {name: invalid-budget}\n${spec}\n`,
+    );
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain(message);
     expect((await kubectl(['get', 'cb', 'invalid-budget'])).stderr).toContain('NotFound');
@@ -200,13 +248,22 @@ describe('kubernetes mode with kubectl', () => {
   it.each([
     ['an unknown ScalingLaw', 'unknown-law', 'spec: {flops: 1e21, scalingLaw: no-such-law}', 'UnknownScalingLaw'],
     ['a budget below the smallest model', 'too-small', 'spec: {flops: 100, preset: chinchilla-2022}', 'BudgetTooSmall'],
-    ['a cross-field rule the API server did not check (CEL)', 'both-budgets', 'spec: {flops: 1e21, acceleratorHours: {hours: 10, accelerator: h100-sxm}, preset: epoch-2024}', 'InvalidBudget'],
+    [
+      'a cross-field rule the API server did not check (CEL)',
+      'both-budgets',
+      'spec: {flops: 1e21, acceleratorHours: {hours: 10, accelerator: h100-sxm}, preset: epoch-2024}',
+      'InvalidBudget',
+    ],
   ])('reports %s as a Degraded condition with the reason', async (_what, name, spec, reason) => {
     await kubectlOk(['apply', '-f', '-'], `apiVersion: scaleplan.dev/v1alpha1\nkind: ComputeBudget\nmetadata: {name: ${name}}\n${spec}\n`);
-    const cr = await eventually(`${name} to get a Degraded condition`, async () => {
-      const c = await getCr('cb', name);
-      return condition(c, 'Degraded')?.reason === reason ? c : undefined;
-    }, 20_000);
+    const cr = await eventually(
+      `${name} to get a Degraded condition`,
+      async () => {
+        const c = await getCr('cb', name);
+        return condition(c, 'Degraded')?.reason === reason ? c : undefined;
+      },
+      20_000,
+    );
     expect(condition(cr, 'Ready')).toMatchObject({ status: 'False', reason });
     expect(condition(cr, 'Degraded')!.message.length).toBeGreaterThan(10);
     expect(await kubectlOk(['describe', 'cb', name])).toMatch(new RegExp(`Warning\\s+${reason}\\s`));
@@ -214,20 +271,33 @@ describe('kubernetes mode with kubectl', () => {
   });
 
   it('runs a simulated sweep through worker pods to Ready with fitted a and b; kubectl get -w sees the phases', async () => {
-    const watcher: ChildProcess = spawn(KUBECTL, ['get', 'cb', '--watch', '--output-watch-events'], { env: { PATH: process.env.PATH, HOME: home, KUBECONFIG: emulator.kubeconfigPath } });
+    const watcher: ChildProcess = spawn(KUBECTL, ['get', 'cb', '--watch', '--output-watch-events'], {
+      env: { PATH: process.env.PATH, HOME: home, KUBECONFIG: emulator.kubeconfigPath },
+    });
     let watched = '';
-    watcher.stdout!.on('data', (chunk: Buffer) => { watched += chunk.toString(); });
+    watcher.stdout!.on('data', (chunk: Buffer) => {
+      watched += chunk.toString();
+    });
     try {
       await kubectlOk(['apply', '-f', join(repoRoot, 'k8s/samples/scaling-law-simulated-sweep.yaml')]);
       // Workers come from the scaled Deployment (kubelet simulator → real worker processes).
-      await eventually('the worker Deployment to be scaled up', async () => {
-        const deployment = JSON.parse(await kubectlOk(['get', 'deployment', 'scaleplan-worker', '-o', 'json']));
-        return deployment.spec.replicas > 0 ? deployment : undefined;
-      }, 20_000);
-      const law = await eventually('the simulated sweep to be Ready', async () => {
-        const cr = await getCr('sl', 'simulated-sweep');
-        return cr.status?.phase === 'Ready' ? cr : undefined;
-      }, 120_000, 500);
+      await eventually(
+        'the worker Deployment to be scaled up',
+        async () => {
+          const deployment = JSON.parse(await kubectlOk(['get', 'deployment', 'scaleplan-worker', '-o', 'json']));
+          return deployment.spec.replicas > 0 ? deployment : undefined;
+        },
+        20_000,
+      );
+      const law = await eventually(
+        'the simulated sweep to be Ready',
+        async () => {
+          const cr = await getCr('sl', 'simulated-sweep');
+          return cr.status?.phase === 'Ready' ? cr : undefined;
+        },
+        120_000,
+        500,
+      );
       expect(law.status?.simulated).toBe(true);
       expect(law.status?.runsSummary).toBe('15/15');
       expect(law.status?.primaryFit.a).toBeGreaterThan(0.3);
@@ -242,12 +312,20 @@ describe('kubernetes mode with kubectl', () => {
       expect(row[4]).toBe('Trusted'); // the Verdict column
       expect(row[5]).toBe('Ready');
 
-      const budget = await eventually('on-simulated-sweep to resolve from the fit', async () => {
-        const cr = await getCr('cb', 'on-simulated-sweep');
-        return cr.status?.phase === 'Resolved' ? cr : undefined;
-      }, 30_000);
+      const budget = await eventually(
+        'on-simulated-sweep to resolve from the fit',
+        async () => {
+          const cr = await getCr('cb', 'on-simulated-sweep');
+          return cr.status?.phase === 'Resolved' ? cr : undefined;
+        },
+        30_000,
+      );
       expect(budget.status?.lawName).toContain('default/simulated-sweep');
-      await eventually(`kubectl get -w to print the phase changes (got:\n${watched})`, async () => /\s+on-simulated-sweep\s[^\n]*Pending/.test(watched) && /MODIFIED\s+on-simulated-sweep\s[^\n]*Resolved/.test(watched), 10_000).catch((error) => {
+      await eventually(
+        `kubectl get -w to print the phase changes (got:\n${watched})`,
+        async () => /\s+on-simulated-sweep\s[^\n]*Pending/.test(watched) && /MODIFIED\s+on-simulated-sweep\s[^\n]*Resolved/.test(watched),
+        10_000,
+      ).catch((error) => {
         throw new Error(`${(error as Error).message.split('\n')[0]}\n${watched}`);
       });
 
@@ -260,12 +338,20 @@ describe('kubernetes mode with kubectl', () => {
   }, 180_000);
 
   it('trains one tiny real final run in a worker pod', async () => {
-    await kubectlOk(['apply', '-f', '-'], 'apiVersion: scaleplan.dev/v1alpha1\nkind: ComputeBudget\nmetadata: {name: tiny-real}\nspec: {flops: 3e9, preset: chinchilla-2022, train: true}\n');
-    const cr = await eventually('the tiny real final run to succeed', async () => {
-      const c = await getCr('cb', 'tiny-real');
-      if (c.status?.finalRun?.state === 'failed') throw new FatalCheck(`final run failed: ${c.status.finalRun.message}`);
-      return c.status?.phase === 'Succeeded' ? c : undefined;
-    }, 150_000, 1000);
+    await kubectlOk(
+      ['apply', '-f', '-'],
+      'apiVersion: scaleplan.dev/v1alpha1\nkind: ComputeBudget\nmetadata: {name: tiny-real}\nspec: {flops: 3e9, preset: chinchilla-2022, train: true}\n',
+    );
+    const cr = await eventually(
+      'the tiny real final run to succeed',
+      async () => {
+        const c = await getCr('cb', 'tiny-real');
+        if (c.status?.finalRun?.state === 'failed') throw new FatalCheck(`final run failed: ${c.status.finalRun.message}`);
+        return c.status?.phase === 'Succeeded' ? c : undefined;
+      },
+      150_000,
+      1000,
+    );
     expect(cr.status?.finalRun).toMatchObject({ state: 'succeeded', simulated: false });
     expect(cr.status?.finalRun.finalLoss).toBeGreaterThan(0);
   }, 180_000);
@@ -284,10 +370,17 @@ describe('kubernetes mode with kubectl', () => {
     const created = await fetch(`${controlPlane!.url}/api/v1/namespaces/default/computebudgets`, {
       method: 'POST',
       headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ apiVersion: 'scaleplan.dev/v1alpha1', kind: 'ComputeBudget', metadata: { name: 'from-rest' }, spec: { flops: 1e20, preset: 'epoch-2024' } }),
+      body: JSON.stringify({
+        apiVersion: 'scaleplan.dev/v1alpha1',
+        kind: 'ComputeBudget',
+        metadata: { name: 'from-rest' },
+        spec: { flops: 1e20, preset: 'epoch-2024' },
+      }),
     });
     expect(created.status).toBe(201);
-    await eventually('the REST-created budget to resolve in kubectl', async () => /from-rest\s+1e\+20\s.*Resolved/.test(await kubectlOk(['get', 'cb'])));
+    await eventually('the REST-created budget to resolve in kubectl', async () =>
+      /from-rest\s+1e\+20\s.*Resolved/.test(await kubectlOk(['get', 'cb'])),
+    );
     const list = await fetch(`${controlPlane!.url}/api/v1/namespaces/default/computebudgets`);
     expect(list.status).toBe(200);
     const body = (await list.json()) as { items?: { metadata: { name: string } }[] } | { metadata: { name: string } }[];
@@ -302,12 +395,26 @@ describe('kubernetes mode with kubectl', () => {
 
   it('recovers from dropped watches and a compacted event log (informer restart and relist)', async () => {
     expect(emulator.dropWatches()).toBeGreaterThan(0);
-    await kubectlOk(['apply', '-f', '-'], 'apiVersion: scaleplan.dev/v1alpha1\nkind: ComputeBudget\nmetadata: {name: after-drop}\nspec: {flops: 1e19, preset: chinchilla-2022}\n');
-    await eventually('a budget created after the watch drop to resolve', async () => (await getCr('cb', 'after-drop')).status?.phase === 'Resolved', 20_000);
+    await kubectlOk(
+      ['apply', '-f', '-'],
+      'apiVersion: scaleplan.dev/v1alpha1\nkind: ComputeBudget\nmetadata: {name: after-drop}\nspec: {flops: 1e19, preset: chinchilla-2022}\n',
+    );
+    await eventually(
+      'a budget created after the watch drop to resolve',
+      async () => (await getCr('cb', 'after-drop')).status?.phase === 'Resolved',
+      20_000,
+    );
     emulator.compactEventLog();
     emulator.dropWatches();
-    await kubectlOk(['apply', '-f', '-'], 'apiVersion: scaleplan.dev/v1alpha1\nkind: ComputeBudget\nmetadata: {name: after-compaction}\nspec: {flops: 1e18, preset: chinchilla-2022}\n');
-    await eventually('a budget created after compaction to resolve', async () => (await getCr('cb', 'after-compaction')).status?.phase === 'Resolved', 20_000);
+    await kubectlOk(
+      ['apply', '-f', '-'],
+      'apiVersion: scaleplan.dev/v1alpha1\nkind: ComputeBudget\nmetadata: {name: after-compaction}\nspec: {flops: 1e18, preset: chinchilla-2022}\n',
+    );
+    await eventually(
+      'a budget created after compaction to resolve',
+      async () => (await getCr('cb', 'after-compaction')).status?.phase === 'Resolved',
+      20_000,
+    );
   });
 
   it('continues a sweep after the control plane restarts mid-sweep', async () => {
@@ -316,18 +423,28 @@ describe('kubernetes mode with kubectl', () => {
       .replace('name: simulated-sweep', 'name: restart-sweep')
       .replace('durationMs: 200', 'durationMs: 1500');
     await kubectlOk(['apply', '-f', '-'], sweep);
-    const atRestart = await eventually('some runs of restart-sweep to finish', async () => {
-      const summary = (await getCr('sl', 'restart-sweep')).status?.runsSummary as string | undefined;
-      return summary && Number(summary.split('/')[0]) > 0 ? summary : undefined;
-    }, 60_000, 500);
+    const atRestart = await eventually(
+      'some runs of restart-sweep to finish',
+      async () => {
+        const summary = (await getCr('sl', 'restart-sweep')).status?.runsSummary as string | undefined;
+        return summary && Number(summary.split('/')[0]) > 0 ? summary : undefined;
+      },
+      60_000,
+      500,
+    );
     expect(Number(atRestart.split('/')[0])).toBeLessThan(15); // really mid-sweep
     await controlPlane!.close();
     controlPlane = undefined;
     controlPlane = await startPlane();
-    const law = await eventually('restart-sweep to be Ready after the restart', async () => {
-      const cr = await getCr('sl', 'restart-sweep');
-      return cr.status?.phase === 'Ready' ? cr : undefined;
-    }, 120_000, 500);
+    const law = await eventually(
+      'restart-sweep to be Ready after the restart',
+      async () => {
+        const cr = await getCr('sl', 'restart-sweep');
+        return cr.status?.phase === 'Ready' ? cr : undefined;
+      },
+      120_000,
+      500,
+    );
     expect(law.status?.runsSummary).toBe('15/15');
     expect(law.status?.primaryFit.a).toBeGreaterThan(0);
   }, 180_000);

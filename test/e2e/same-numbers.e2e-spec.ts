@@ -11,7 +11,14 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { registerFitCommand } from '../../apps/cli/src/commands/fit.command.js';
 import type { FitDocument } from '../../apps/cli/src/fit-report.js';
 import type { RunningControlPlane } from '../../apps/control-plane/src/bootstrap.js';
-import { deletePrefix, simulatedStudy, startTestControlPlane, TEST_TOKEN, uniquePrefix, waitFor } from '../../apps/control-plane/src/testing/e2e-harness.js';
+import {
+  deletePrefix,
+  simulatedStudy,
+  startTestControlPlane,
+  TEST_TOKEN,
+  uniquePrefix,
+  waitFor,
+} from '../../apps/control-plane/src/testing/e2e-harness.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const auth = { Authorization: `Bearer ${TEST_TOKEN}` };
@@ -46,10 +53,15 @@ describe('same numbers everywhere (REST status and scaleplan fit on the exported
     cp = await startTestControlPlane({ prefix, redisUrl: REDIS_URL });
     const study = simulatedStudy('numbers', { seed: 5 }, { fit: { methods: [2, 3], primaryMethod: 3, bootstrap: 25, confidence: 0.8 } });
     await request(cp.url).post('/api/v1/namespaces/default/scalinglaws').set(auth).send(study).expect(201);
-    const law = await waitFor('the study to finish fitting', async () => {
-      const body = (await request(cp!.url).get('/api/v1/namespaces/default/scalinglaws/numbers')).body;
-      return body.status?.phase === 'Ready' || body.status?.phase === 'Degraded' ? body : undefined;
-    }, 120_000, 250);
+    const law = await waitFor(
+      'the study to finish fitting',
+      async () => {
+        const body = (await request(cp!.url).get('/api/v1/namespaces/default/scalinglaws/numbers')).body;
+        return body.status?.phase === 'Ready' || body.status?.phase === 'Degraded' ? body : undefined;
+      },
+      120_000,
+      250,
+    );
     const csv = await request(cp.url).get('/dashboard/api/studies/default/numbers/runs.csv').set(auth).expect(200);
     const file = join(dir, 'runs.csv');
     writeFileSync(file, csv.text);
@@ -67,7 +79,10 @@ describe('same numbers everywhere (REST status and scaleplan fit on the exported
       const mapping =
         method === 3
           ? ({ kind: 'loss-law', law: status.law } as const)
-          : ({ kind: 'power-law', powerLaw: { paramCoeff: status.paramCoeff, paramExponent: status.a, tokenCoeff: status.tokenCoeff, tokenExponent: status.b } } as const);
+          : ({
+              kind: 'power-law',
+              powerLaw: { paramCoeff: status.paramCoeff, paramExponent: status.a, tokenCoeff: status.tokenCoeff, tokenExponent: status.b },
+            } as const);
       expect(allocate(mapping, 1e21).params).toBe(cli.allocations[0]!.params);
     }
   }, 180_000);

@@ -9,9 +9,25 @@ import { Queue, QueueEvents, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JobName, QueueName, runCancelKey, RUN_CANCEL_TTL_SECONDS, trainingJobId, trainingOutcomeSchema, type TrainRunInput } from '@scaleplan/contracts';
+import {
+  JobName,
+  QueueName,
+  runCancelKey,
+  RUN_CANCEL_TTL_SECONDS,
+  trainingJobId,
+  trainingOutcomeSchema,
+  type TrainRunInput,
+} from '@scaleplan/contracts';
 import { RunQueue } from '../../apps/control-plane/src/scheduling/run-queue.js';
-import { deletePrefix, simulatedStudy, startTestControlPlane, TEST_LAW, TEST_TOKEN, uniquePrefix, waitFor } from '../../apps/control-plane/src/testing/e2e-harness.js';
+import {
+  deletePrefix,
+  simulatedStudy,
+  startTestControlPlane,
+  TEST_LAW,
+  TEST_TOKEN,
+  uniquePrefix,
+  waitFor,
+} from '../../apps/control-plane/src/testing/e2e-harness.js';
 
 const ROOT = process.cwd();
 const WORKER_MAIN = join(ROOT, 'dist/apps/worker/src/main.js');
@@ -21,7 +37,9 @@ const owner = { namespace: 'e2e', name: 'cancel' };
 /** Rebuilds dist/ when the worker's compiled cancellation code is older than its sources (a direct `vitest run`). */
 function ensureBuilt(): void {
   const compiled = join(ROOT, 'dist/apps/worker/src/training/run-cancellations.js');
-  const sources = ['worker.runtime.ts', 'training/training.processor.ts', 'training/run-cancellations.ts'].map((path) => statSync(join(ROOT, 'apps/worker/src', path)).mtimeMs);
+  const sources = ['worker.runtime.ts', 'training/training.processor.ts', 'training/run-cancellations.ts'].map(
+    (path) => statSync(join(ROOT, 'apps/worker/src', path)).mtimeMs,
+  );
   if (existsSync(WORKER_MAIN) && existsSync(compiled) && statSync(compiled).mtimeMs >= Math.max(...sources)) return;
   spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'ignore' });
   const alias = spawnSync('npx', ['tsc-alias', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
@@ -47,7 +65,14 @@ describe('cancelling a running run (real Redis, real worker process)', () => {
     await events.waitUntilReady();
     worker = spawn(process.execPath, [WORKER_MAIN], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH, REDIS_URL, SCALEPLAN_QUEUE_PREFIX: prefix, SCALEPLAN_CHECKPOINT_DIR: checkpointRoot, SCALEPLAN_TFJS_BACKEND: 'wasm', LOG_LEVEL: 'info' },
+      env: {
+        PATH: process.env.PATH,
+        REDIS_URL,
+        SCALEPLAN_QUEUE_PREFIX: prefix,
+        SCALEPLAN_CHECKPOINT_DIR: checkpointRoot,
+        SCALEPLAN_TFJS_BACKEND: 'wasm',
+        LOG_LEVEL: 'info',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     worker.stdout!.on('data', (chunk) => (output += chunk));
@@ -77,7 +102,11 @@ describe('cancelling a running run (real Redis, real worker process)', () => {
     await new Promise<void>((resolve) => {
       const onProgress = ({ jobId, data }: { jobId: string; data: unknown }): void => {
         // The second held-out evaluation writes a checkpoint: wait for one to exist, so its removal is tested.
-        if (jobId === job.id && (data as { point?: { evalLoss?: number } }).point?.evalLoss !== undefined && (data as { step: number }).step > 1) {
+        if (
+          jobId === job.id &&
+          (data as { point?: { evalLoss?: number } }).point?.evalLoss !== undefined &&
+          (data as { step: number }).step > 1
+        ) {
           events.off('progress', onProgress);
           resolve();
         }
@@ -121,24 +150,52 @@ describe('deleting a study stops its running run (control plane, local worker pr
     const auth = { Authorization: `Bearer ${TEST_TOKEN}` };
     try {
       // One simulated run at a time that would take a minute: only a cancellation ends it within the test's time.
-      await request(cp.url).post('/api/v1/namespaces/default/scalinglaws').set(auth)
-        .send(simulatedStudy('doomed', { budgets: [1e17, 1e18], sizesPerBudget: 3, simulate: { law: TEST_LAW, noise: 0, durationMs: 60_000 } }, { maxConcurrentRuns: 1 }))
+      await request(cp.url)
+        .post('/api/v1/namespaces/default/scalinglaws')
+        .set(auth)
+        .send(
+          simulatedStudy(
+            'doomed',
+            { budgets: [1e17, 1e18], sizesPerBudget: 3, simulate: { law: TEST_LAW, noise: 0, durationMs: 60_000 } },
+            { maxConcurrentRuns: 1 },
+          ),
+        )
         .expect(201);
-      const running = await waitFor('a run to be training', async () =>
-        ((await request(cp.url).get('/api/v1/namespaces/default/scalinglaws/doomed/runs')).body.items as { runId: string; state: string }[] | undefined)?.find((r) => r.state === 'running'), 60_000, 100);
+      const running = await waitFor(
+        'a run to be training',
+        async () =>
+          (
+            (await request(cp.url).get('/api/v1/namespaces/default/scalinglaws/doomed/runs')).body.items as
+              { runId: string; state: string }[] | undefined
+          )?.find((r) => r.state === 'running'),
+        60_000,
+        100,
+      );
       const jobId = trainingJobId({ namespace: 'default', name: 'doomed' }, running.runId);
       const deletedAt = Date.now();
       await request(cp.url).delete('/api/v1/namespaces/default/scalinglaws/doomed').set(auth).expect(202);
       const logFile = cp.config.tuning.workerLogFile!;
       // The local workers log at warn: the failure line carries the reason.
-      const line = await waitFor('the worker to cancel the run', () =>
-        readFileSync(logFile, 'utf8').split('\n').find((l) => l.includes('"msg":"Failed TrainRun job"') && l.includes(JSON.stringify(jobId))), 10_000, 100);
+      const line = await waitFor(
+        'the worker to cancel the run',
+        () =>
+          readFileSync(logFile, 'utf8')
+            .split('\n')
+            .find((l) => l.includes('"msg":"Failed TrainRun job"') && l.includes(JSON.stringify(jobId))),
+        10_000,
+        100,
+      );
       expect(Date.now() - deletedAt).toBeLessThan(10_000);
       expect(JSON.parse(line)).toMatchObject({ jobId, reason: 'run cancelled: ScalingLaw default/doomed was deleted' });
-      await waitFor('the runs queue to hold nothing of the study', async () => {
-        const depth = await cp.core.deps.queue.depth();
-        return depth.active + depth.waiting + depth.prioritized === 0;
-      }, 10_000, 100);
+      await waitFor(
+        'the runs queue to hold nothing of the study',
+        async () => {
+          const depth = await cp.core.deps.queue.depth();
+          return depth.active + depth.waiting + depth.prioritized === 0;
+        },
+        10_000,
+        100,
+      );
       await request(cp.url).get('/api/v1/namespaces/default/scalinglaws/doomed').expect(404);
     } finally {
       await cp.close();

@@ -22,11 +22,18 @@ const owner = { namespace: 'e2e', name: 'worker' };
 const newestMtime = (dir: string): number =>
   readdirSync(dir, { withFileTypes: true }).reduce((newest, entry) => {
     const path = join(dir, entry.name);
-    return Math.max(newest, entry.isDirectory() ? newestMtime(path) : entry.name.endsWith('.ts') && !entry.name.includes('.spec.') ? statSync(path).mtimeMs : 0);
+    return Math.max(
+      newest,
+      entry.isDirectory() ? newestMtime(path) : entry.name.endsWith('.ts') && !entry.name.includes('.spec.') ? statSync(path).mtimeMs : 0,
+    );
   }, 0);
 
 function ensureBuilt(): void {
-  const sources = Math.max(newestMtime(join(ROOT, 'apps/worker/src')), newestMtime(join(ROOT, 'libs/language-model/src')), newestMtime(join(ROOT, 'libs/contracts/src')));
+  const sources = Math.max(
+    newestMtime(join(ROOT, 'apps/worker/src')),
+    newestMtime(join(ROOT, 'libs/language-model/src')),
+    newestMtime(join(ROOT, 'libs/contracts/src')),
+  );
   if (existsSync(WORKER_MAIN) && statSync(WORKER_MAIN).mtimeMs >= sources) return;
   // Emits even when another area fails to typecheck; tsc-alias then rewrites the @scaleplan paths.
   spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'ignore' });
@@ -67,7 +74,13 @@ let queue: Queue;
 let events: QueueEvents;
 
 const run = (runId: string, overrides: Partial<TrainRunInput> = {}): TrainRunInput => ({
-  owner, runId, kind: 'sweep', params: 1e4, tokens: 200_000, seed: 7, ...overrides,
+  owner,
+  runId,
+  kind: 'sweep',
+  params: 1e4,
+  tokens: 200_000,
+  seed: 7,
+  ...overrides,
 });
 const add = (data: TrainRunInput): Promise<Job> => queue.add(JobName.TrainRun, data, { jobId: trainingJobId(owner, data.runId) });
 

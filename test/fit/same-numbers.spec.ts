@@ -32,8 +32,17 @@ const record = (o: (typeof sweep)[number], i: number, extra: Partial<RunRecord> 
   state: RunState.Succeeded,
   attempts: 1,
   outcome: {
-    runId: o.runId!, status: 'completed', params: o.params, paramsTotal: o.params + 16384, tokens: o.tokens, flops: 6 * o.params * o.tokens,
-    finalLoss: o.loss, shape, curve: [], backend: 'simulated', simulated: true,
+    runId: o.runId!,
+    status: 'completed',
+    params: o.params,
+    paramsTotal: o.params + 16384,
+    tokens: o.tokens,
+    flops: 6 * o.params * o.tokens,
+    finalLoss: o.loss,
+    shape,
+    curve: [],
+    backend: 'simulated',
+    simulated: true,
   } as unknown as RunRecord['outcome'],
   simulated: true,
   plannedAt: '2026-01-01T00:00:00.000Z',
@@ -49,7 +58,10 @@ const records: RunRecord[] = [
 const study = scalingLawSchema.parse({
   metadata: { name: 'study', namespace: 'default', generation: 1 },
   // The precision target's budget is the budget whose N_opt interval the verdict checks (the CLI's --budgets).
-  spec: { sweep: { budgets: [1e13, 3e13, 1e14], sizesPerBudget: 5, seed: 7, target: { atFlops: 1e21, relativeHalfWidth: 0.5 } }, fit: { methods: [2, 3], primaryMethod: 3, bootstrap: 30, confidence: 0.8 } },
+  spec: {
+    sweep: { budgets: [1e13, 3e13, 1e14], sizesPerBudget: 5, seed: 7, target: { atFlops: 1e21, relativeHalfWidth: 0.5 } },
+    fit: { methods: [2, 3], primaryMethod: 3, bootstrap: 30, confidence: 0.8 },
+  },
 });
 
 const dir = mkdtempSync(join(tmpdir(), 'scaleplan-same-numbers-'));
@@ -85,7 +97,9 @@ describe('runs.csv round trip: what the demo and the dashboard export, scaleplan
     const file = readRunsCsv(path);
     expect(file.columns.loss).toBe('finalLoss');
     expect(sortById(file.observations)).toEqual(sortById(expected));
-    expect(file.skipped).toEqual(expect.arrayContaining([expect.stringMatching(/run failed-1\): state failed/), expect.stringMatching(/run final-1\): kind final/)]));
+    expect(file.skipped).toEqual(
+      expect.arrayContaining([expect.stringMatching(/run failed-1\): state failed/), expect.stringMatching(/run final-1\): kind final/)]),
+    );
   });
 });
 
@@ -113,7 +127,7 @@ describe('same numbers everywhere: scaleplan fit --json and the ScalingLaw statu
     expect(status.verdict).toMatchObject({ method: 3, reason: document.fits.find((f) => f.primary)!.verdict.reason });
   });
 
-  it('checks N_opt\'s interval at the budgets that use the law and at the sweep target', async () => {
+  it("checks N_opt's interval at the budgets that use the law and at the sweep target", async () => {
     const state = await new LibraryLawFitter().fit(study, records, undefined, [1e20]);
     const primary = state.methods.find((m) => m.summary.method === 3)!.summary;
     expect(primary.diagnostics!.nOpt!.map((n) => n.flops)).toEqual([1e20, 1e21]);
@@ -127,6 +141,9 @@ describe('same numbers everywhere: scaleplan fit --json and the ScalingLaw statu
     const refit = await new LibraryLawFitter().fit(study, records, { ...fresh, warmStart: collapsed });
     const objective = (s: typeof fresh) => s.methods.find((m) => m.summary.method === 3)!.summary.objective!;
     expect(objective(refit)).toBeLessThanOrEqual(objective(fresh));
-    expect(refit.methods.find((m) => m.summary.method === 3)!.summary.a).toBeCloseTo(fresh.methods.find((m) => m.summary.method === 3)!.summary.a, 6);
+    expect(refit.methods.find((m) => m.summary.method === 3)!.summary.a).toBeCloseTo(
+      fresh.methods.find((m) => m.summary.method === 3)!.summary.a,
+      6,
+    );
   });
 });

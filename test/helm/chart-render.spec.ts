@@ -7,30 +7,43 @@ let rendered: Promise<[string, RenderResult][]> | undefined;
 const all = (): Promise<[string, RenderResult][]> =>
   (rendered ??= (async () => [
     ['default values', await renderChart()] as [string, RenderResult],
-    ...(await Promise.all(Object.entries(scenarios).map(async ([file, text]) => [file, await renderChart({ valuesYaml: [text] })] as [string, RenderResult]))),
+    ...(await Promise.all(
+      Object.entries(scenarios).map(async ([file, text]) => [file, await renderChart({ valuesYaml: [text] })] as [string, RenderResult]),
+    )),
   ])());
 const find = (result: RenderResult, kind: string, component?: string): Manifest[] =>
-  result.manifests.filter((m) => m.kind === kind && (component === undefined || m.metadata.labels?.['app.kubernetes.io/component'] === component));
+  result.manifests.filter(
+    (m) => m.kind === kind && (component === undefined || m.metadata.labels?.['app.kubernetes.io/component'] === component),
+  );
 const one = (result: RenderResult, kind: string, component?: string): Manifest => {
   const found = find(result, kind, component);
   expect(found, `exactly one ${kind}${component ? ` (${component})` : ''}`).toHaveLength(1);
   return found[0]!;
 };
 const podSpecs = (result: RenderResult) =>
-  result.manifests.filter((m) => ['Deployment', 'StatefulSet'].includes(m.kind))
+  result.manifests
+    .filter((m) => ['Deployment', 'StatefulSet'].includes(m.kind))
     .map((m) => ({
       owner: `${m.kind}/${m.metadata.name}`,
       spec: m.spec.template.spec,
       labels: m.spec.template.metadata.labels as Record<string, string>,
       claimTemplates: ((m.spec.volumeClaimTemplates ?? []) as Manifest[]).map((t) => t.metadata.name),
     }));
-const env = (container: { env?: { name: string; value?: string; valueFrom?: unknown }[] }) => new Map((container.env ?? []).map((e) => [e.name, e]));
-const matches = (selector: Record<string, string>, labels: Record<string, string>) => Object.entries(selector).every(([k, v]) => labels[k] === v);
+const env = (container: { env?: { name: string; value?: string; valueFrom?: unknown }[] }) =>
+  new Map((container.env ?? []).map((e) => [e.name, e]));
+const matches = (selector: Record<string, string>, labels: Record<string, string>) =>
+  Object.entries(selector).every(([k, v]) => labels[k] === v);
 
 describe('helm/scaleplan renders', () => {
   it('has the expected ci scenarios', () => {
     expect(Object.keys(scenarios)).toEqual(
-      expect.arrayContaining(['gpu-workers-values.yaml', 'external-redis-values.yaml', 'autoscaling-keda-values.yaml', 'autoscaling-control-plane-values.yaml', 'autoscaling-off-values.yaml']),
+      expect.arrayContaining([
+        'gpu-workers-values.yaml',
+        'external-redis-values.yaml',
+        'autoscaling-keda-values.yaml',
+        'autoscaling-control-plane-values.yaml',
+        'autoscaling-off-values.yaml',
+      ]),
     );
   });
 
@@ -48,8 +61,11 @@ describe('helm/scaleplan renders', () => {
           'app.kubernetes.io/managed-by': 'Helm',
           'app.kubernetes.io/version': '0.1.0',
         });
-        expect(['control-plane', 'worker', 'redis'], `${scenario}: ${id} component`).toContain(m.metadata.labels?.['app.kubernetes.io/component']);
-        if (m.kind !== 'ClusterRole' && m.kind !== 'ClusterRoleBinding') expect(m.metadata.namespace, `${scenario}: ${id}`).toBe('scaleplan');
+        expect(['control-plane', 'worker', 'redis'], `${scenario}: ${id} component`).toContain(
+          m.metadata.labels?.['app.kubernetes.io/component'],
+        );
+        if (m.kind !== 'ClusterRole' && m.kind !== 'ClusterRoleBinding')
+          expect(m.metadata.namespace, `${scenario}: ${id}`).toBe('scaleplan');
       }
     }
   });
@@ -71,9 +87,15 @@ describe('helm/scaleplan renders', () => {
       const pods = podSpecs(result);
       expect(pods.length).toBeGreaterThanOrEqual(2);
       for (const { owner, spec } of pods) {
-        expect(spec.securityContext, `${scenario}: ${owner}`).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+        expect(spec.securityContext, `${scenario}: ${owner}`).toMatchObject({
+          runAsNonRoot: true,
+          seccompProfile: { type: 'RuntimeDefault' },
+        });
         expect([spec.hostNetwork, spec.hostPID, spec.hostIPC].filter(Boolean), `${scenario}: ${owner} host namespaces`).toEqual([]);
-        expect((spec.volumes ?? []).filter((v: { hostPath?: unknown }) => v.hostPath), `${scenario}: ${owner} hostPath`).toEqual([]);
+        expect(
+          (spec.volumes ?? []).filter((v: { hostPath?: unknown }) => v.hostPath),
+          `${scenario}: ${owner} hostPath`,
+        ).toEqual([]);
         for (const container of [...(spec.initContainers ?? []), ...spec.containers]) {
           expect(container.securityContext, `${scenario}: ${owner}/${container.name}`).toMatchObject({
             runAsNonRoot: true,
@@ -85,7 +107,10 @@ describe('helm/scaleplan renders', () => {
           expect(container.securityContext.capabilities.add, `${scenario}: ${owner}/${container.name} adds no capability`).toBeUndefined();
           const mounts = new Map((container.volumeMounts ?? []).map((v: { name: string; mountPath: string }) => [v.mountPath, v.name]));
           expect(mounts.get('/tmp'), `${scenario}: ${owner}/${container.name} mounts /tmp`).toBe('tmp');
-          expect(spec.volumes.find((v: { name: string }) => v.name === 'tmp')?.emptyDir, `${scenario}: ${owner} tmp is an emptyDir`).toBeDefined();
+          expect(
+            spec.volumes.find((v: { name: string }) => v.name === 'tmp')?.emptyDir,
+            `${scenario}: ${owner} tmp is an emptyDir`,
+          ).toBeDefined();
         }
       }
     }
@@ -103,19 +128,43 @@ describe('helm/scaleplan renders', () => {
   it('sets the environment contract on the control plane and the worker', async () => {
     const result = await renderChart();
     const cp = env(one(result, 'Deployment', 'control-plane').spec.template.spec.containers[0]);
-    for (const name of ['PORT', 'REDIS_URL', 'SCALEPLAN_QUEUE_PREFIX', 'SCALEPLAN_DISPATCH', 'SCALEPLAN_DASHBOARD_TOKEN_FILE', 'SCALEPLAN_NAMESPACE', 'SCALEPLAN_WORKER_DEPLOYMENT', 'SCALEPLAN_WORKERS_MIN', 'SCALEPLAN_WORKERS_MAX', 'SCALEPLAN_WORKER_IMAGE', 'SCALEPLAN_RESULT_RETENTION', 'LOG_LEVEL']) {
+    for (const name of [
+      'PORT',
+      'REDIS_URL',
+      'SCALEPLAN_QUEUE_PREFIX',
+      'SCALEPLAN_DISPATCH',
+      'SCALEPLAN_DASHBOARD_TOKEN_FILE',
+      'SCALEPLAN_NAMESPACE',
+      'SCALEPLAN_WORKER_DEPLOYMENT',
+      'SCALEPLAN_WORKERS_MIN',
+      'SCALEPLAN_WORKERS_MAX',
+      'SCALEPLAN_WORKER_IMAGE',
+      'SCALEPLAN_RESULT_RETENTION',
+      'LOG_LEVEL',
+    ]) {
       expect(cp.has(name), `control plane env ${name}`).toBe(true);
     }
     expect(cp.get('SCALEPLAN_DISPATCH')?.value).toBe('kubernetes');
     expect(cp.get('SCALEPLAN_NAMESPACE')?.value).toBe('scaleplan');
     expect(cp.get('REDIS_URL')?.value).toBe('redis://:$(REDIS_PASSWORD)@sp-scaleplan-redis.scaleplan.svc:6379/0');
     const names = [...cp.keys()];
-    expect(names.indexOf('REDIS_PASSWORD'), 'REDIS_PASSWORD is defined before REDIS_URL expands it').toBeLessThan(names.indexOf('REDIS_URL'));
+    expect(names.indexOf('REDIS_PASSWORD'), 'REDIS_PASSWORD is defined before REDIS_URL expands it').toBeLessThan(
+      names.indexOf('REDIS_URL'),
+    );
     const worker = env(one(result, 'Deployment', 'worker').spec.template.spec.containers[0]);
-    for (const name of ['REDIS_URL', 'SCALEPLAN_QUEUE_PREFIX', 'SCALEPLAN_CHECKPOINT_DIR', 'SCALEPLAN_TFJS_BACKEND', 'SCALEPLAN_LOCK_DURATION_MS', 'SCALEPLAN_STALLED_INTERVAL_MS', 'LOG_LEVEL']) {
+    for (const name of [
+      'REDIS_URL',
+      'SCALEPLAN_QUEUE_PREFIX',
+      'SCALEPLAN_CHECKPOINT_DIR',
+      'SCALEPLAN_TFJS_BACKEND',
+      'SCALEPLAN_LOCK_DURATION_MS',
+      'SCALEPLAN_STALLED_INTERVAL_MS',
+      'LOG_LEVEL',
+    ]) {
       expect(worker.has(name), `worker env ${name}`).toBe(true);
     }
-    for (const [, e] of [...cp, ...worker]) expect(e.value === undefined || typeof e.value === 'string', `${e.name} is a string`).toBe(true);
+    for (const [, e] of [...cp, ...worker])
+      expect(e.value === undefined || typeof e.value === 'string', `${e.name} is a string`).toBe(true);
   });
 
   it('mounts the dashboard token from a Secret, generated on install and kept, or an existing one', async () => {
@@ -124,7 +173,10 @@ describe('helm/scaleplan renders', () => {
     expect(secret.metadata.annotations?.['helm.sh/resource-policy']).toBe('keep');
     expect(Buffer.from(secret.data.token, 'base64').toString()).toMatch(/^[A-Za-z0-9]{40}$/);
     const cp = one(install, 'Deployment', 'control-plane').spec.template.spec;
-    expect(cp.volumes.find((v: { name: string }) => v.name === 'dashboard-token').secret).toEqual({ secretName: 'sp-scaleplan-dashboard-token', items: [{ key: 'token', path: 'token' }] });
+    expect(cp.volumes.find((v: { name: string }) => v.name === 'dashboard-token').secret).toEqual({
+      secretName: 'sp-scaleplan-dashboard-token',
+      items: [{ key: 'token', path: 'token' }],
+    });
 
     // On upgrade a generated token is not re-rendered (it would change); Helm keeps the installed one.
     const upgrade = await renderChart({ isUpgrade: true });
@@ -132,36 +184,63 @@ describe('helm/scaleplan renders', () => {
 
     const existing = await renderChart({ valuesYaml: [scenarios['external-redis-values.yaml']!] });
     expect(find(existing, 'Secret')).toHaveLength(0);
-    const volume = one(existing, 'Deployment', 'control-plane').spec.template.spec.volumes.find((v: { name: string }) => v.name === 'dashboard-token');
+    const volume = one(existing, 'Deployment', 'control-plane').spec.template.spec.volumes.find(
+      (v: { name: string }) => v.name === 'dashboard-token',
+    );
     expect(volume.secret).toEqual({ secretName: 'scaleplan-dashboard', items: [{ key: 'bearer', path: 'token' }] });
   });
 
   it('references only Secrets, ConfigMaps, claims and ServiceAccounts that it renders or that values name as existing', async () => {
     for (const [scenario, result] of await all()) {
       const rendered = (kind: string) => new Set(find(result, kind).map((m) => m.metadata.name));
-      const v = result.values as { controlPlane: { dashboardToken: { existingSecret: string } }; redis: { auth: { existingSecret: string }; external: { existingSecret: string } }; worker: { checkpoints: { persistence: { existingClaim: string } } } };
-      const existing = new Set([v.controlPlane.dashboardToken.existingSecret, v.redis.auth.existingSecret, v.redis.external.existingSecret, v.worker.checkpoints.persistence.existingClaim].filter(Boolean));
+      const v = result.values as {
+        controlPlane: { dashboardToken: { existingSecret: string } };
+        redis: { auth: { existingSecret: string }; external: { existingSecret: string } };
+        worker: { checkpoints: { persistence: { existingClaim: string } } };
+      };
+      const existing = new Set(
+        [
+          v.controlPlane.dashboardToken.existingSecret,
+          v.redis.auth.existingSecret,
+          v.redis.external.existingSecret,
+          v.worker.checkpoints.persistence.existingClaim,
+        ].filter(Boolean),
+      );
       const secrets = rendered('Secret');
       for (const { owner, spec, claimTemplates } of podSpecs(result)) {
         for (const container of spec.containers) {
           for (const e of container.env ?? []) {
             const ref = e.valueFrom?.secretKeyRef;
-            if (ref) expect(secrets.has(ref.name) || existing.has(ref.name), `${scenario}: ${owner} env ${e.name} → Secret ${ref.name}`).toBe(true);
+            if (ref)
+              expect(secrets.has(ref.name) || existing.has(ref.name), `${scenario}: ${owner} env ${e.name} → Secret ${ref.name}`).toBe(
+                true,
+              );
           }
-          for (const mount of container.volumeMounts ?? []) expect(spec.volumes.some((vol: { name: string }) => vol.name === mount.name) || claimTemplates.includes(mount.name), `${scenario}: ${owner} mounts ${mount.name}`).toBe(true);
+          for (const mount of container.volumeMounts ?? [])
+            expect(
+              spec.volumes.some((vol: { name: string }) => vol.name === mount.name) || claimTemplates.includes(mount.name),
+              `${scenario}: ${owner} mounts ${mount.name}`,
+            ).toBe(true);
         }
         for (const volume of spec.volumes ?? []) {
-          if (volume.secret) expect(secrets.has(volume.secret.secretName) || existing.has(volume.secret.secretName), `${scenario}: ${owner} volume Secret ${volume.secret.secretName}`).toBe(true);
-          if (volume.configMap) expect(rendered('ConfigMap').has(volume.configMap.name), `${scenario}: ${owner} ConfigMap ${volume.configMap.name}`).toBe(true);
+          if (volume.secret)
+            expect(
+              secrets.has(volume.secret.secretName) || existing.has(volume.secret.secretName),
+              `${scenario}: ${owner} volume Secret ${volume.secret.secretName}`,
+            ).toBe(true);
+          if (volume.configMap)
+            expect(rendered('ConfigMap').has(volume.configMap.name), `${scenario}: ${owner} ConfigMap ${volume.configMap.name}`).toBe(true);
           if (volume.persistentVolumeClaim) {
             const claim = volume.persistentVolumeClaim.claimName;
             expect(rendered('PersistentVolumeClaim').has(claim) || existing.has(claim), `${scenario}: ${owner} claim ${claim}`).toBe(true);
           }
         }
-        if (spec.serviceAccountName) expect(rendered('ServiceAccount').has(spec.serviceAccountName), `${scenario}: ${owner} ServiceAccount`).toBe(true);
+        if (spec.serviceAccountName)
+          expect(rendered('ServiceAccount').has(spec.serviceAccountName), `${scenario}: ${owner} ServiceAccount`).toBe(true);
       }
       for (const auth of find(result, 'TriggerAuthentication')) {
-        for (const ref of auth.spec.secretTargetRef) expect(secrets.has(ref.name) || existing.has(ref.name), `${scenario}: TriggerAuthentication → ${ref.name}`).toBe(true);
+        for (const ref of auth.spec.secretTargetRef)
+          expect(secrets.has(ref.name) || existing.has(ref.name), `${scenario}: TriggerAuthentication → ${ref.name}`).toBe(true);
       }
     }
   });
@@ -215,7 +294,11 @@ describe('helm/scaleplan renders', () => {
     expect(pod.affinity.podAntiAffinity).toBeDefined();
     const pvc = one(result, 'PersistentVolumeClaim', 'worker');
     expect(pod.volumes.find((v: { name: string }) => v.name === 'checkpoints').persistentVolumeClaim.claimName).toBe(pvc.metadata.name);
-    expect(pvc.spec).toMatchObject({ accessModes: ['ReadWriteMany'], storageClassName: 'standard-rwx', resources: { requests: { storage: '50Gi' } } });
+    expect(pvc.spec).toMatchObject({
+      accessModes: ['ReadWriteMany'],
+      storageClassName: 'standard-rwx',
+      resources: { requests: { storage: '50Gi' } },
+    });
     expect(container.volumeMounts).toContainEqual({ name: 'checkpoints', mountPath: '/var/lib/scaleplan/checkpoints' });
     expect(one(result, 'PodDisruptionBudget', 'worker').spec.maxUnavailable).toBe(1);
     // The default (CPU) worker has no GPU limit and an emptyDir for checkpoints.
@@ -253,17 +336,29 @@ describe('helm/scaleplan renders', () => {
     // Watching all namespaces: the CR rules become a ClusterRole bound to the control plane's ServiceAccount.
     const clusterRole = one(result, 'ClusterRole');
     expect(clusterRole.rules.map((r: { resources: string[] }) => r.resources).flat()).toEqual(
-      expect.arrayContaining(['computebudgets', 'computebudgets/status', 'computebudgets/finalizers', 'scalinglaws/status', 'events', 'jobs', 'pods']),
+      expect.arrayContaining([
+        'computebudgets',
+        'computebudgets/status',
+        'computebudgets/finalizers',
+        'scalinglaws/status',
+        'events',
+        'jobs',
+        'pods',
+      ]),
     );
     const binding = one(result, 'ClusterRoleBinding');
-    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: one(result, 'ServiceAccount').metadata.name, namespace: 'scaleplan' }]);
+    expect(binding.subjects).toEqual([
+      { kind: 'ServiceAccount', name: one(result, 'ServiceAccount').metadata.name, namespace: 'scaleplan' },
+    ]);
     // Default (one namespace, no autoscaling): a namespaced Role and no write access to Deployments at all.
     const plain = await renderChart();
     expect(find(plain, 'ClusterRole')).toHaveLength(0);
     const rules = find(plain, 'Role').flatMap((r) => r.rules as { apiGroups: string[]; resources: string[]; verbs: string[] }[]);
     expect(rules.some((r) => r.apiGroups.includes('apps'))).toBe(false);
     expect(rules.flatMap((r) => r.verbs)).not.toContain('*');
-    expect(env(one(plain, 'Deployment', 'control-plane').spec.template.spec.containers[0]).get('SCALEPLAN_WORKER_DEPLOYMENT')?.value).toBe('');
+    expect(env(one(plain, 'Deployment', 'control-plane').spec.template.spec.containers[0]).get('SCALEPLAN_WORKER_DEPLOYMENT')?.value).toBe(
+      '',
+    );
   });
 
   it('renders a KEDA ScaledObject on the BullMQ keys that hold queued and running runs', async () => {
@@ -272,17 +367,30 @@ describe('helm/scaleplan renders', () => {
     const worker = one(result, 'Deployment', 'worker');
     expect(scaled.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: worker.metadata.name });
     expect(scaled.spec).toMatchObject({ minReplicaCount: 0, maxReplicaCount: 8 });
-    expect(scaled.spec.triggers.map((t: { metadata: { listName: string } }) => t.metadata.listName)).toEqual(['scaleplan:runs:wait', 'scaleplan:runs:prioritized', 'scaleplan:runs:delayed', 'scaleplan:runs:active']);
+    expect(scaled.spec.triggers.map((t: { metadata: { listName: string } }) => t.metadata.listName)).toEqual([
+      'scaleplan:runs:wait',
+      'scaleplan:runs:prioritized',
+      'scaleplan:runs:delayed',
+      'scaleplan:runs:active',
+    ]);
     expect(scaled.spec.advanced.scalingModifiers.formula).toBe('wait + prioritized + delayed + active');
     for (const trigger of scaled.spec.triggers) {
-      expect(trigger).toMatchObject({ type: 'redis', metadata: { address: 'sp-scaleplan-redis.scaleplan.svc:6379', databaseIndex: '0' }, authenticationRef: { name: 'sp-scaleplan-keda-redis' } });
+      expect(trigger).toMatchObject({
+        type: 'redis',
+        metadata: { address: 'sp-scaleplan-redis.scaleplan.svc:6379', databaseIndex: '0' },
+        authenticationRef: { name: 'sp-scaleplan-keda-redis' },
+      });
     }
     const auth = one(result, 'TriggerAuthentication');
     expect(auth.spec.secretTargetRef).toEqual([{ parameter: 'password', name: 'sp-scaleplan-redis', key: 'redis-password' }]);
-    expect(env(one(result, 'Deployment', 'control-plane').spec.template.spec.containers[0]).get('SCALEPLAN_WORKER_DEPLOYMENT')?.value).toBe('');
+    expect(env(one(result, 'Deployment', 'control-plane').spec.template.spec.containers[0]).get('SCALEPLAN_WORKER_DEPLOYMENT')?.value).toBe(
+      '',
+    );
     // KEDA's operator must be allowed through Redis's NetworkPolicy.
     const redisPolicy = find(result, 'NetworkPolicy').find((p) => p.metadata.labels?.['app.kubernetes.io/component'] === 'redis')!;
-    expect(redisPolicy.spec.ingress[0].from).toContainEqual({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'keda' } } });
+    expect(redisPolicy.spec.ingress[0].from).toContainEqual({
+      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'keda' } },
+    });
     expect(one(result, 'ServiceMonitor').spec.endpoints).toEqual([{ port: 'http', path: '/metrics', interval: '30s' }]);
 
     const external = await renderChart({ valuesYaml: [scenarios['autoscaling-keda-external-redis-values.yaml']!] });
@@ -339,11 +447,17 @@ describe('helm/scaleplan renders', () => {
 
   it('fails with a clear message on values the templates cannot honour', async () => {
     await expect(renderChart({ valuesYaml: ['redis: {enabled: false}'] })).rejects.toThrow(
-      new HelmRenderError('execution error at (scaleplan/templates/control-plane/deployment.yaml:55:16): redis.external.url is required when redis.enabled=false (e.g. redis://my-redis.example:6379/0)'),
+      new HelmRenderError(
+        'execution error at (scaleplan/templates/control-plane/deployment.yaml:55:16): redis.external.url is required when redis.enabled=false (e.g. redis://my-redis.example:6379/0)',
+      ),
     );
-    await expect(renderChart({ valuesYaml: ['worker: {autoscaling: {enabled: true, minReplicas: 5, maxReplicas: 2}}'] })).rejects.toThrow(/worker.autoscaling.minReplicas \(5\) must not exceed worker.autoscaling.maxReplicas \(2\)/);
-    await expect(renderChart({ valuesYaml: ['redis: {enabled: false, external: {url: "redis://r:6379"}}\nworker: {autoscaling: {enabled: true, mode: keda}}'] })).rejects.toThrow(
-      /worker.autoscaling.keda.redisAddress \(host:port\) is required for KEDA with external Redis/,
+    await expect(renderChart({ valuesYaml: ['worker: {autoscaling: {enabled: true, minReplicas: 5, maxReplicas: 2}}'] })).rejects.toThrow(
+      /worker.autoscaling.minReplicas \(5\) must not exceed worker.autoscaling.maxReplicas \(2\)/,
     );
+    await expect(
+      renderChart({
+        valuesYaml: ['redis: {enabled: false, external: {url: "redis://r:6379"}}\nworker: {autoscaling: {enabled: true, mode: keda}}'],
+      }),
+    ).rejects.toThrow(/worker.autoscaling.keda.redisAddress \(host:port\) is required for KEDA with external Redis/);
   });
 });

@@ -14,7 +14,10 @@ function toDraft7(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(toDraft7);
   if (typeof node !== 'object' || node === null) return node;
   const out: Record<string, unknown> = Object.fromEntries(Object.entries(node).map(([k, v]) => [k, toDraft7(v)]));
-  for (const [flag, bound] of [['exclusiveMinimum', 'minimum'], ['exclusiveMaximum', 'maximum']] as const) {
+  for (const [flag, bound] of [
+    ['exclusiveMinimum', 'minimum'],
+    ['exclusiveMaximum', 'maximum'],
+  ] as const) {
     if (out[flag] === true) {
       out[flag] = out[bound];
       delete out[bound];
@@ -22,7 +25,10 @@ function toDraft7(node: unknown): unknown {
   }
   return out;
 }
-const yamlFiles = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
+const yamlFiles = (dir: string) =>
+  readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort();
 
 describe('helm/scaleplan/crds', () => {
   it('equals the generated k8s/crds byte for byte (fix: npm run helm:sync-crds)', () => {
@@ -45,7 +51,9 @@ describe('helm/scaleplan/crds', () => {
     const version = budgetCrd.spec.versions.find((v: { name: string }) => `${budgetCrd.spec.group}/${v.name}` === budget.apiVersion);
     expect(version, `NOTES.txt uses a served version (${budget.apiVersion})`).toBeDefined();
     expect(budget.kind).toBe('ComputeBudget');
-    const validate = new Ajv({ strict: false, allErrors: true }).compile(toDraft7(version.schema.openAPIV3Schema.properties.spec) as object);
+    const validate = new Ajv({ strict: false, allErrors: true }).compile(
+      toDraft7(version.schema.openAPIV3Schema.properties.spec) as object,
+    );
     expect(validate(budget.spec), JSON.stringify(validate.errors)).toBe(true);
   });
 });

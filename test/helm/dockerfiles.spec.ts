@@ -14,7 +14,11 @@ const production = new Set(
     .map(([path]) => path.slice('node_modules/'.length)),
 );
 const images = [
-  { file: 'control-plane.Dockerfile', entry: 'dist/apps/control-plane/src/main.js', removed: ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'] },
+  {
+    file: 'control-plane.Dockerfile',
+    entry: 'dist/apps/control-plane/src/main.js',
+    removed: ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'],
+  },
   { file: 'worker.Dockerfile', entry: 'dist/apps/worker/src/main.js', removed: ['@tensorflow/tfjs-node-gpu'] },
   { file: 'worker-gpu.Dockerfile', entry: 'dist/apps/worker/src/main.js', removed: ['@tensorflow/tfjs-node'] },
 ];
@@ -23,7 +27,11 @@ describe.each(images)('docker/$file', ({ file, entry, removed }) => {
   const stages = parseDockerfile(readFileSync(join(root, 'docker', file), 'utf8'));
   const runtime = stages.at(-1)!;
   const build = stages.find((s) => s.name === 'build')!;
-  const runs = (stage: typeof runtime) => stage.instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args).join('\n');
+  const runs = (stage: typeof runtime) =>
+    stage.instructions
+      .filter((i) => i.keyword === 'RUN')
+      .map((i) => i.args)
+      .join('\n');
 
   it('is multi-stage: the build stage runs npm ci and npm run build, the runtime stage npm ci --omit=dev', () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
@@ -66,7 +74,10 @@ describe.each(images)('docker/$file', ({ file, entry, removed }) => {
     const devOnly = [...staticPackages, ...dynamicPackages].filter((p) => !production.has(p));
     expect(devOnly, 'imports of packages that npm ci --omit=dev does not install').toEqual([]);
     // A package this image deletes may only be reached through a (guarded) dynamic import.
-    expect([...staticPackages].filter((p) => removed.includes(p)), 'static imports of packages removed from this image').toEqual([]);
+    expect(
+      [...staticPackages].filter((p) => removed.includes(p)),
+      'static imports of packages removed from this image',
+    ).toEqual([]);
   });
 });
 
@@ -75,6 +86,7 @@ describe('.dockerignore', () => {
     for (const path of ['node_modules', 'dist', '.git', 'helm', 'k8s', '.scaleplan', 'apps/worker/src/main.spec.ts', 'test']) {
       expect(isInContext(path, dockerignore), path).toBe(false);
     }
-    for (const path of ['package.json', 'apps/worker/src/main.ts', 'libs/contracts/src/index.ts', 'bin/scaleplan.js']) expect(isInContext(path, dockerignore), path).toBe(true);
+    for (const path of ['package.json', 'apps/worker/src/main.ts', 'libs/contracts/src/index.ts', 'bin/scaleplan.js'])
+      expect(isInContext(path, dockerignore), path).toBe(true);
   });
 });

@@ -72,10 +72,16 @@ describe('tools/helm-render (Helm 3 engine semantics on Go text/template + Sprig
   });
 
   it('reports required and fail like Helm, and template syntax errors with their location', async () => {
-    await expect(renderChart({ valuesYaml: ['needIt: true'] }, chartDir)).rejects.toThrow(new HelmRenderError('execution error at (demo/templates/required.yaml:1:26): need.it is required'));
-    await expect(renderChart({ valuesYaml: ['failIt: true'] }, chartDir)).rejects.toThrow(new HelmRenderError('execution error at (demo/templates/fail.yaml:1:26): boom: failIt was set'));
+    await expect(renderChart({ valuesYaml: ['needIt: true'] }, chartDir)).rejects.toThrow(
+      new HelmRenderError('execution error at (demo/templates/required.yaml:1:26): need.it is required'),
+    );
+    await expect(renderChart({ valuesYaml: ['failIt: true'] }, chartDir)).rejects.toThrow(
+      new HelmRenderError('execution error at (demo/templates/fail.yaml:1:26): boom: failIt was set'),
+    );
     writeFileSync(join(chartDir, 'templates/broken.yaml'), 'a: {{ .Values.x \n');
-    await expect(renderChart({}, chartDir)).rejects.toThrow(/parse error at \(demo\/templates\/broken.yaml:2\): unclosed action started at demo\/templates\/broken.yaml:1/);
+    await expect(renderChart({}, chartDir)).rejects.toThrow(
+      /parse error at \(demo\/templates\/broken.yaml:2\): unclosed action started at demo\/templates\/broken.yaml:1/,
+    );
     rmSync(join(chartDir, 'templates/broken.yaml'));
   });
 });

@@ -40,12 +40,17 @@ beforeAll(async () => {
   const owner = { namespace: 'default', name: 'helm-keys' };
   // As the control plane enqueues: every run carries a priority (final runs jump the queue).
   await queue.add(JobName.TrainRun, { owner, runId: 'final-0' }, { jobId: 'default/helm-keys/final-0', priority: RunPriority.Final });
-  for (const runId of ['sweep-0', 'sweep-1', 'sweep-2']) await queue.add(JobName.TrainRun, { owner, runId }, { jobId: `default/helm-keys/${runId}`, priority: RunPriority.Sweep });
+  for (const runId of ['sweep-0', 'sweep-1', 'sweep-2'])
+    await queue.add(JobName.TrainRun, { owner, runId }, { jobId: `default/helm-keys/${runId}`, priority: RunPriority.Sweep });
   // A worker picks up one job (the final run: lowest priority number first); it stays `active` while it trains.
   const active = await worker.getNextJob('helm-test-token');
   expect(active?.id).toBe('default/helm-keys/final-0');
   // A run waiting out a retry backoff sits in the `delayed` sorted set.
-  await queue.add(JobName.TrainRun, { owner, runId: 'sweep-3' }, { jobId: 'default/helm-keys/sweep-3', priority: RunPriority.Sweep, delay: 60_000 });
+  await queue.add(
+    JobName.TrainRun,
+    { owner, runId: 'sweep-3' },
+    { jobId: 'default/helm-keys/sweep-3', priority: RunPriority.Sweep, delay: 60_000 },
+  );
   // Then one job without a priority, the only kind BullMQ puts on the `wait` list.
   await queue.add(JobName.TrainRun, { owner, runId: 'plain-0' }, { jobId: 'default/helm-keys/plain-0' });
 });
@@ -62,7 +67,9 @@ afterAll(async () => {
 describe('the KEDA ScaledObject reads the keys BullMQ 6 actually writes', () => {
   it('names the chart default prefix and queue from libs/contracts', async () => {
     const { manifests } = await renderChart({ valuesYaml: ['worker: {autoscaling: {enabled: true, mode: keda}}'] });
-    const names = (manifests.find((m) => m.kind === 'ScaledObject') as Manifest).spec.triggers.map((t: { metadata: { listName: string } }) => t.metadata.listName);
+    const names = (manifests.find((m) => m.kind === 'ScaledObject') as Manifest).spec.triggers.map(
+      (t: { metadata: { listName: string } }) => t.metadata.listName,
+    );
     expect(names).toEqual(['wait', 'prioritized', 'delayed', 'active'].map((key) => `${DEFAULT_QUEUE_PREFIX}:${QueueName.Runs}:${key}`));
   });
 
@@ -72,10 +79,14 @@ describe('the KEDA ScaledObject reads the keys BullMQ 6 actually writes', () => 
   });
 
   it('adds up to BullMQ’s own count of queued, delayed and running jobs', async () => {
-    const seen = Object.fromEntries(await Promise.all(triggers.map(async (t) => [t.name, await kedaListLength(redis, t.metadata.listName)])));
+    const seen = Object.fromEntries(
+      await Promise.all(triggers.map(async (t) => [t.name, await kedaListLength(redis, t.metadata.listName)])),
+    );
     expect(seen).toEqual({ wait: 1, prioritized: 3, delayed: 1, active: 1 });
     const counts = await queue.getJobCounts('waiting', 'prioritized', 'delayed', 'active');
-    expect(seen.wait + seen.prioritized + seen.delayed + seen.active).toBe(counts.waiting! + counts.prioritized! + counts.delayed! + counts.active!);
+    expect(seen.wait + seen.prioritized + seen.delayed + seen.active).toBe(
+      counts.waiting! + counts.prioritized! + counts.delayed! + counts.active!,
+    );
   });
 
   it('shows why the classic single `wait` trigger is wrong here: it misses every prioritized run', async () => {

@@ -46,7 +46,15 @@ beforeAll(async () => {
   expect(crds.out).toContain('customresourcedefinition.apiextensions.k8s.io/computebudgets.scaleplan.dev created');
   const resources = await kubectl(['api-resources', '--no-headers']);
   // Columns: NAME [SHORTNAMES] APIVERSION NAMESPACED KIND
-  served = new Set(resources.out.trim().split('\n').map((line) => { const cols = line.trim().split(/\s+/); return `${cols.at(-3)} ${cols.at(-1)}`; }));
+  served = new Set(
+    resources.out
+      .trim()
+      .split('\n')
+      .map((line) => {
+        const cols = line.trim().split(/\s+/);
+        return `${cols.at(-3)} ${cols.at(-1)}`;
+      }),
+  );
 });
 
 afterAll(async () => {
@@ -54,7 +62,10 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-const scenarios: [string, string[]][] = [['default values', []], ...Object.entries(ciScenarios()).map(([f, t]) => [f, [t]] as [string, string[]])];
+const scenarios: [string, string[]][] = [
+  ['default values', []],
+  ...Object.entries(ciScenarios()).map(([f, t]) => [f, [t]] as [string, string[]]),
+];
 
 describe('kubectl 1.32 against the kube emulator', () => {
   it.each(scenarios)('accepts the served kinds of %s with apply --dry-run=server', async (scenario, valuesYaml) => {
@@ -62,12 +73,31 @@ describe('kubectl 1.32 against the kube emulator', () => {
     const mine = manifests.filter((m) => served.has(`${m.apiVersion} ${m.kind}`));
     const others = [...new Set(manifests.filter((m) => !served.has(`${m.apiVersion} ${m.kind}`)).map((m) => m.kind))];
     // What the emulator cannot check is covered by the JSON-schema validation only.
-    expect(others.every((k) => ['StatefulSet', 'NetworkPolicy', 'Ingress', 'PodDisruptionBudget', 'PersistentVolumeClaim', 'ScaledObject', 'TriggerAuthentication', 'ServiceMonitor'].includes(k)), others.join(', ')).toBe(true);
+    expect(
+      others.every((k) =>
+        [
+          'StatefulSet',
+          'NetworkPolicy',
+          'Ingress',
+          'PodDisruptionBudget',
+          'PersistentVolumeClaim',
+          'ScaledObject',
+          'TriggerAuthentication',
+          'ServiceMonitor',
+        ].includes(k),
+      ),
+      others.join(', '),
+    ).toBe(true);
     const file = join(work, `${scenario.replace(/\W+/g, '-')}.yaml`);
     writeFileSync(file, mine.map(({ __source: _s, ...m }) => stringify(m)).join('---\n'));
     const result = await kubectl(['apply', '--dry-run=server', '-f', file]);
     expect(result.code, result.out).toBe(0);
-    expect(result.out.trim().split('\n').filter((l) => l.endsWith('(server dry run)'))).toHaveLength(mine.length);
+    expect(
+      result.out
+        .trim()
+        .split('\n')
+        .filter((l) => l.endsWith('(server dry run)')),
+    ).toHaveLength(mine.length);
   });
 
   it('creates the first budget exactly as NOTES.txt says, and rejects a broken one with the schema message', async () => {

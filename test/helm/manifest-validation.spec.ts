@@ -6,7 +6,12 @@ const scenarios: [string, string[]][] = [
   ['default values', []],
   ...Object.entries(ciScenarios()).map(([file, text]) => [file, [text]] as [string, string[]]),
   // Everything optional switched on at once, so no template escapes validation.
-  ['all optional objects', ['controlPlane: {ingress: {enabled: true}, podDisruptionBudget: {enabled: true}}\nworker: {podDisruptionBudget: {enabled: true}, checkpoints: {persistence: {enabled: true}}, autoscaling: {enabled: true, mode: keda}}\nserviceMonitor: {enabled: true}']],
+  [
+    'all optional objects',
+    [
+      'controlPlane: {ingress: {enabled: true}, podDisruptionBudget: {enabled: true}}\nworker: {podDisruptionBudget: {enabled: true}, checkpoints: {persistence: {enabled: true}}, autoscaling: {enabled: true, mode: keda}}\nserviceMonitor: {enabled: true}',
+    ],
+  ],
 ];
 
 describe('rendered manifests validate against the Kubernetes API schemas', () => {
@@ -23,11 +28,19 @@ describe('rendered manifests validate against the Kubernetes API schemas', () =>
     deployment.spec.replicas = '2';
     deployment.metadata.name = 'Control_Plane';
     const messages = (await validateManifest(deployment)).map((p) => p.message).join('\n');
-    expect(messages).toContain('Deployment.spec.template.spec.containers[0].securityContext.readOnlyRootFileSystem is not a field of V1SecurityContext');
+    expect(messages).toContain(
+      'Deployment.spec.template.spec.containers[0].securityContext.readOnlyRootFileSystem is not a field of V1SecurityContext',
+    );
     expect(messages).toContain('data/spec/replicas must be integer');
     expect(messages).toContain('metadata.name "Control_Plane" is not a valid Deployment name');
-    const scaled = structuredClone((await renderChart({ valuesYaml: ['worker: {autoscaling: {enabled: true, mode: keda}}'] })).manifests.find((m) => m.kind === 'ScaledObject')!);
+    const scaled = structuredClone(
+      (await renderChart({ valuesYaml: ['worker: {autoscaling: {enabled: true, mode: keda}}'] })).manifests.find(
+        (m) => m.kind === 'ScaledObject',
+      )!,
+    );
     delete scaled.spec.scaleTargetRef;
-    expect((await validateManifest(scaled)).map((p) => p.message).join('\n')).toContain('data/spec must have required property scaleTargetRef');
+    expect((await validateManifest(scaled)).map((p) => p.message).join('\n')).toContain(
+      'data/spec must have required property scaleTargetRef',
+    );
   });
 });

@@ -23,7 +23,10 @@ function coalesce(base: Values, override: Values): Values {
 }
 const errorsFor = (override: Values): string[] => {
   if (validate(coalesce(defaults, override))) return [];
-  return (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}${e.params && 'additionalProperty' in e.params ? `: ${String(e.params.additionalProperty)}` : ''}${e.params && 'allowedValues' in e.params ? `: ${(e.params.allowedValues as string[]).join(', ')}` : ''}`);
+  return (validate.errors ?? []).map(
+    (e) =>
+      `${e.instancePath || '/'} ${e.message}${e.params && 'additionalProperty' in e.params ? `: ${String(e.params.additionalProperty)}` : ''}${e.params && 'allowedValues' in e.params ? `: ${(e.params.allowedValues as string[]).join(', ')}` : ''}`,
+  );
 };
 
 describe('Chart.yaml', () => {
@@ -51,14 +54,42 @@ describe('values.schema.json', () => {
     ['a misspelt key', { worker: { replica: 3 } }, '/worker must NOT have additional properties: replica'],
     ['a string where a count belongs', { worker: { replicas: 'eight' } }, '/worker/replicas must be integer'],
     ['a negative replica count', { worker: { replicas: -1 } }, '/worker/replicas must be >= 0'],
-    ['an unknown TF.js backend', { worker: { backend: 'cuda' } }, '/worker/backend must be equal to one of the allowed values: auto, tensorflow-gpu, tensorflow, wasm, cpu'],
-    ['an unknown autoscaling mode', { worker: { autoscaling: { mode: 'hpa' } } }, '/worker/autoscaling/mode must be equal to one of the allowed values: controlPlane, keda'],
-    ['a bad Redis fsync policy', { redis: { appendfsync: 'sometimes' } }, '/redis/appendfsync must be equal to one of the allowed values: always, everysec, no'],
-    ['a Redis URL with credentials in it', { redis: { enabled: false, external: { url: 'redis://:hunter2@r:6379' } } }, '/redis/external/url must match pattern "^(rediss?://[^@\\s]+)?$"'],
+    [
+      'an unknown TF.js backend',
+      { worker: { backend: 'cuda' } },
+      '/worker/backend must be equal to one of the allowed values: auto, tensorflow-gpu, tensorflow, wasm, cpu',
+    ],
+    [
+      'an unknown autoscaling mode',
+      { worker: { autoscaling: { mode: 'hpa' } } },
+      '/worker/autoscaling/mode must be equal to one of the allowed values: controlPlane, keda',
+    ],
+    [
+      'a bad Redis fsync policy',
+      { redis: { appendfsync: 'sometimes' } },
+      '/redis/appendfsync must be equal to one of the allowed values: always, everysec, no',
+    ],
+    [
+      'a Redis URL with credentials in it',
+      { redis: { enabled: false, external: { url: 'redis://:hunter2@r:6379' } } },
+      '/redis/external/url must match pattern "^(rediss?://[^@\\s]+)?$"',
+    ],
     ['external Redis without a URL', { redis: { enabled: false } }, '/redis/external/url must NOT have fewer than 1 characters'],
-    ['a GPU resource name without a domain', { worker: { gpu: { resourceName: 'gpu' } } }, '/worker/gpu/resourceName must match pattern "^[a-z0-9.-]+/[a-z0-9.-]+$"'],
-    ['an unknown result retention', { controlPlane: { resultRetention: 'archive' } }, '/controlPlane/resultRetention must be equal to one of the allowed values: delete, keep'],
-    ['a quantity with a typo', { worker: { checkpoints: { persistence: { size: '10 GB' } } } }, '/worker/checkpoints/persistence/size must match pattern'],
+    [
+      'a GPU resource name without a domain',
+      { worker: { gpu: { resourceName: 'gpu' } } },
+      '/worker/gpu/resourceName must match pattern "^[a-z0-9.-]+/[a-z0-9.-]+$"',
+    ],
+    [
+      'an unknown result retention',
+      { controlPlane: { resultRetention: 'archive' } },
+      '/controlPlane/resultRetention must be equal to one of the allowed values: delete, keep',
+    ],
+    [
+      'a quantity with a typo',
+      { worker: { checkpoints: { persistence: { size: '10 GB' } } } },
+      '/worker/checkpoints/persistence/size must match pattern',
+    ],
     ['an unknown top-level key', { workers: {} }, '/ must NOT have additional properties: workers'],
   ])('rejects %s with a message naming the value', (_what, override, message) => {
     expect(errorsFor(override as Values).join('\n')).toContain(message);
@@ -81,9 +112,15 @@ describe('values.schema.json', () => {
     }
     // Every documented value has a described schema node, reached through properties (and $refs).
     const definitions = schema.definitions as Record<string, Values>;
-    const resolve = (node: Values): Values => (typeof node.$ref === 'string' ? { ...definitions[node.$ref.split('/').pop()!]!, ...node } : node);
+    const resolve = (node: Values): Values =>
+      typeof node.$ref === 'string' ? { ...definitions[node.$ref.split('/').pop()!]!, ...node } : node;
     for (const param of params) {
-      const node = param.split('.').reduce<Values | undefined>((n, k) => (n ? resolve(((resolve(n).properties ?? {}) as Record<string, Values>)[k] ?? ({} as Values)) : undefined), schema);
+      const node = param
+        .split('.')
+        .reduce<Values | undefined>(
+          (n, k) => (n ? resolve(((resolve(n).properties ?? {}) as Record<string, Values>)[k] ?? ({} as Values)) : undefined),
+          schema,
+        );
       expect(node?.description, `schema describes ${param}`).toEqual(expect.any(String));
       expect(node?.type ?? node?.$ref ?? node?.enum, `schema types ${param}`).toBeDefined();
     }

@@ -14,7 +14,10 @@ async function boundaryErrors(filePath: string, code: string): Promise<string[]>
 
 describe('app-boundary lint rules', () => {
   it('rejects a relative import from the control plane into the worker', async () => {
-    const errors = await boundaryErrors('apps/control-plane/src/dispatch/x.ts', "export { loadWorkerConfig } from '../../../worker/src/config/worker.config.js';\n");
+    const errors = await boundaryErrors(
+      'apps/control-plane/src/dispatch/x.ts',
+      "export { loadWorkerConfig } from '../../../worker/src/config/worker.config.js';\n",
+    );
     expect(errors).toEqual([expect.stringMatching(/reaches into apps\/worker from apps\/control-plane/)]);
   });
 
@@ -34,13 +37,20 @@ describe('app-boundary lint rules', () => {
   });
 
   it("lets the CLI use the control plane's public entry point, and nothing behind it", async () => {
-    expect(await boundaryErrors('apps/cli/src/commands/x.ts', "export { startControlPlane } from '../../../control-plane/src/index.js';\n")).toEqual([]);
-    const errors = await boundaryErrors('apps/cli/src/commands/x.ts', "export { startControlPlane } from '../../../control-plane/src/bootstrap.js';\n");
+    expect(
+      await boundaryErrors('apps/cli/src/commands/x.ts', "export { startControlPlane } from '../../../control-plane/src/index.js';\n"),
+    ).toEqual([]);
+    const errors = await boundaryErrors(
+      'apps/cli/src/commands/x.ts',
+      "export { startControlPlane } from '../../../control-plane/src/bootstrap.js';\n",
+    );
     expect(errors).toEqual([expect.stringMatching(/public entry point \(apps\/control-plane\/src\/index\.ts\)/)]);
   });
 
   it('allows relative imports within one app', async () => {
-    expect(await boundaryErrors('apps/control-plane/src/http/x.ts', "export { createRedis } from '../redis/redis-connection.js';\n")).toEqual([]);
+    expect(
+      await boundaryErrors('apps/control-plane/src/http/x.ts', "export { createRedis } from '../redis/redis-connection.js';\n"),
+    ).toEqual([]);
   });
 
   it('keeps test support out of production sources, but not out of tests', async () => {

@@ -11,7 +11,13 @@ const write = (path: string, text: string) => {
   mkdirSync(dirname(join(root, path)), { recursive: true });
   writeFileSync(join(root, path), text);
 };
-write('tsconfig.json', JSON.stringify({ compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', strict: true, noEmit: true }, include: ['apps', 'libs'] }));
+write(
+  'tsconfig.json',
+  JSON.stringify({
+    compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', strict: true, noEmit: true },
+    include: ['apps', 'libs'],
+  }),
+);
 write('package.json', '{"type": "module"}');
 write(
   'libs/numbers/src/numbers.ts',
@@ -27,17 +33,24 @@ write(
 );
 write('libs/numbers/src/index.ts', "export * from './numbers.js';\n");
 write('libs/numbers/src/numbers.spec.ts', "import { usedByASpecOnly } from './numbers.js';\nconsole.log(usedByASpecOnly);\n");
-write('apps/tool/src/tool.ts', "import { used, type UsedType } from '../../../libs/numbers/src/index.js';\nconst n: UsedType = used;\nconsole.log(n);\n");
+write(
+  'apps/tool/src/tool.ts',
+  "import { used, type UsedType } from '../../../libs/numbers/src/index.js';\nconst n: UsedType = used;\nconsole.log(n);\n",
+);
 write('apps/tool/src/main.ts', 'export const entry = 1;\n');
 
-const check = (...args: string[]) => spawnSync(process.execPath, ['scripts/check-dead-exports.mjs', '--root', root, ...args], { encoding: 'utf8', timeout: 60_000 });
+const check = (...args: string[]) =>
+  spawnSync(process.execPath, ['scripts/check-dead-exports.mjs', '--root', root, ...args], { encoding: 'utf8', timeout: 60_000 });
 
 describe('dead-export check', () => {
   it('fails on exports nothing uses, and only on those', () => {
     const result = check('--json');
     expect(result.status).toBe(1);
     const dead = JSON.parse(result.stdout) as { file: string; name: string; kind: string }[];
-    expect(dead.map((d) => `${d.file} ${d.kind} ${d.name}`)).toEqual(['libs/numbers/src/numbers.ts value neverUsed', 'libs/numbers/src/numbers.ts type NeverUsedType']);
+    expect(dead.map((d) => `${d.file} ${d.kind} ${d.name}`)).toEqual([
+      'libs/numbers/src/numbers.ts value neverUsed',
+      'libs/numbers/src/numbers.ts type NeverUsedType',
+    ]);
     expect(result.stderr).toMatch(/2 dead export\(s\)/);
   });
 

@@ -40,12 +40,18 @@ export const appBoundaries = {
     if (from === undefined) return {};
     const check = (node, source) => {
       if (typeof source !== 'string' || !source.startsWith('.')) return;
-      const target = relative(root, resolve(dirname(context.filename), source)).split(sep).join('/');
+      const target = relative(root, resolve(dirname(context.filename), source))
+        .split(sep)
+        .join('/');
       const to = areaOf(target);
       if (to !== undefined && to !== from) {
         const allowed = entryPoints[from] ?? [];
         if (allowed.includes(target.replace(/\.js$/, '.ts'))) return;
-        context.report({ node, messageId: 'crossArea', data: { source, from, to, allowed: allowed.length ? ` (${allowed.join(', ')})` : '' } });
+        context.report({
+          node,
+          messageId: 'crossArea',
+          data: { source, from, to, allowed: allowed.length ? ` (${allowed.join(', ')})` : '' },
+        });
       } else if (isTestSupport(target) && !isTestSupport(file)) {
         context.report({ node, messageId: 'testSupport', data: { source } });
       }

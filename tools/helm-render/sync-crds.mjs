@@ -10,6 +10,8 @@ const from = join(root, 'k8s', 'crds');
 const to = join(root, 'helm', 'scaleplan', 'crds');
 mkdirSync(to, { recursive: true });
 for (const file of readdirSync(to)) if (file.endsWith('.yaml')) rmSync(join(to, file));
-const files = readdirSync(from).filter((file) => file.endsWith('.yaml')).sort();
+const files = readdirSync(from)
+  .filter((file) => file.endsWith('.yaml'))
+  .sort();
 for (const file of files) copyFileSync(join(from, file), join(to, file));
 console.log(`Copied ${files.length} CRD(s) from k8s/crds to helm/scaleplan/crds: ${files.join(', ')}`);

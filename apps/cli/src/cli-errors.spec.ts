@@ -7,7 +7,10 @@ import { CliUsageError, ExitStatus, reportCliError } from './cli-errors.js';
 /** What `scaleplan` exits with for these arguments, given a program like main.ts builds (output silenced). */
 async function exitStatusFor(args: string[]): Promise<number> {
   const program = new Command('scaleplan').exitOverride().configureOutput({ writeOut: () => undefined, writeErr: () => undefined });
-  program.command('allocate').requiredOption('--flops <n>', 'budget').action(() => undefined);
+  program
+    .command('allocate')
+    .requiredOption('--flops <n>', 'budget')
+    .action(() => undefined);
   program.command('fit <runs.csv>').action(() => undefined);
   try {
     await program.parseAsync(['node', 'scaleplan', ...args]);
@@ -44,8 +47,12 @@ describe('scaleplan exit statuses (docs/cli.md: bad input 2, other failures 1)',
   });
 
   it('the built CLI exits 2 on an unknown flag and names it', () => {
-    if (!existsSync('dist/apps/cli/src/main.js')) throw new Error('dist/apps/cli/src/main.js is missing: run "npm run build" before this spec');
-    const result = spawnSync(process.execPath, ['bin/scaleplan.js', 'allocate', '--flops', '1e24', '--no-such-flag'], { encoding: 'utf8', timeout: 60_000 });
+    if (!existsSync('dist/apps/cli/src/main.js'))
+      throw new Error('dist/apps/cli/src/main.js is missing: run "npm run build" before this spec');
+    const result = spawnSync(process.execPath, ['bin/scaleplan.js', 'allocate', '--flops', '1e24', '--no-such-flag'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect(result.stderr).toMatch(/unknown option '--no-such-flag'/);
     expect(result.status).toBe(2);
   });

@@ -3,16 +3,19 @@ import { CliUsageError } from './cli-errors.js';
 /** A finite number > 0 from a flag value ("1e24", "5.76e23"); the message names the flag. */
 export function parsePositiveNumber(flag: string, raw: string): number {
   const value = raw.trim() === '' ? Number.NaN : Number(raw);
-  if (!Number.isFinite(value) || value <= 0) throw new CliUsageError(`${flag} must be a number > 0 (e.g. 1e24), got ${JSON.stringify(raw)}`);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new CliUsageError(`${flag} must be a number > 0 (e.g. 1e24), got ${JSON.stringify(raw)}`);
   return value;
 }
 
 /** An integer ≥ minimum from a flag value. */
 export function parseInteger(flag: string, raw: string, minimum: number): number {
   const value = raw.trim() === '' ? Number.NaN : Number(raw);
-  if (!Number.isInteger(value) || value < minimum) throw new CliUsageError(`${flag} must be an integer ≥ ${minimum}, got ${JSON.stringify(raw)}`);
+  if (!Number.isInteger(value) || value < minimum)
+    throw new CliUsageError(`${flag} must be an integer ≥ ${minimum}, got ${JSON.stringify(raw)}`);
   return value;
 }
 
 /** A comma-separated list of numbers > 0 ("1e21,1e24"). */
-export const parseNumberList = (flag: string, raw: string): number[] => raw.split(',').map((item) => parsePositiveNumber(flag, item.trim()));
+export const parseNumberList = (flag: string, raw: string): number[] =>
+  raw.split(',').map((item) => parsePositiveNumber(flag, item.trim()));

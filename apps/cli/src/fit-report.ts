@@ -37,7 +37,13 @@ export interface FitReport {
   /** bootstrap intervals (E, A, B, alpha, beta, a, b, G for Approach 3; kN, kD, a, b for power laws) */
   intervals: Record<string, Interval> | null;
   bootstrap: { resamples: number; succeeded: number; failed: number; percentiles: readonly [number, number] } | null;
-  allocations: { flops: number; params: number; tokens: number; loss: number | null; intervals?: { params: Interval; tokens: Interval; loss: Interval | null } }[];
+  allocations: {
+    flops: number;
+    params: number;
+    tokens: number;
+    loss: number | null;
+    intervals?: { params: Interval; tokens: Interval; loss: Interval | null };
+  }[];
   verdict: TrustVerdict;
   diagnostics: FitDiagnostics;
   /** the hand-over to `scaleplan allocate --law-file`; null when the method has no frontier */
@@ -59,10 +65,19 @@ export interface FitDocument {
   fits: FitReport[];
 }
 
-const INTERVAL_NAMES: Record<string, string> = { irreducibleLoss: 'E', paramCoeff: 'A', dataCoeff: 'B', paramExponent: 'alpha', dataExponent: 'beta', tokenCoeff: 'kD' };
+const INTERVAL_NAMES: Record<string, string> = {
+  irreducibleLoss: 'E',
+  paramCoeff: 'A',
+  dataCoeff: 'B',
+  paramExponent: 'alpha',
+  dataExponent: 'beta',
+  tokenCoeff: 'kD',
+};
 
 function renameIntervals(intervals: Readonly<Record<string, Interval>>, powerLaw: boolean): Record<string, Interval> {
-  return Object.fromEntries(Object.entries(intervals).map(([key, value]) => [powerLaw && key === 'paramCoeff' ? 'kN' : (INTERVAL_NAMES[key] ?? key), value]));
+  return Object.fromEntries(
+    Object.entries(intervals).map(([key, value]) => [powerLaw && key === 'paramCoeff' ? 'kN' : (INTERVAL_NAMES[key] ?? key), value]),
+  );
 }
 
 /** The report of one method's result. */
@@ -70,7 +85,12 @@ export function methodReport(m: MethodFitResult): FitReport {
   const fit = m.fit;
   const law = fit?.method === 'approach3' ? fit.law : null;
   const power = fit && fit.method !== 'approach3' ? fit.mapping : null;
-  const frontierG = fit?.method === 'approach3' ? (fit.frontier?.G ?? null) : power ? power.paramCoeff * FLOPS_PER_PARAM_TOKEN ** power.paramExponent : null;
+  const frontierG =
+    fit?.method === 'approach3'
+      ? (fit.frontier?.G ?? null)
+      : power
+        ? power.paramCoeff * FLOPS_PER_PARAM_TOKEN ** power.paramExponent
+        : null;
   const hasIntervals = Object.keys(m.intervals).length > 0;
   return {
     method: m.method,
@@ -87,7 +107,13 @@ export function methodReport(m: MethodFitResult): FitReport {
     runs: m.runs,
     intervals: hasIntervals ? renameIntervals(m.intervals, power !== null) : null,
     bootstrap: m.bootstrap,
-    allocations: m.allocations.map((a) => ({ flops: a.flops, params: a.params, tokens: a.tokens, loss: a.loss, ...(a.intervals ? { intervals: a.intervals } : {}) })),
+    allocations: m.allocations.map((a) => ({
+      flops: a.flops,
+      params: a.params,
+      tokens: a.tokens,
+      loss: a.loss,
+      ...(a.intervals ? { intervals: a.intervals } : {}),
+    })),
     verdict: m.verdict,
     diagnostics: m.diagnostics,
     fitted: m.fitted,
@@ -110,19 +136,28 @@ export function fitDocument(result: ScalingLawFitResult, source: FitDocument['so
   };
 }
 
-const fmt = (v: number | null | undefined, digits = 4) => (v === null || v === undefined ? 'n/a' : Math.abs(v) >= 1e4 || Math.abs(v) < 1e-2 ? v.toExponential(digits - 1) : v.toPrecision(digits));
-const withInterval = (v: number | null, interval?: Interval) => (interval ? `${fmt(v)}  [${fmt(interval.lower)}, ${fmt(interval.upper)}]` : fmt(v));
+const fmt = (v: number | null | undefined, digits = 4) =>
+  v === null || v === undefined ? 'n/a' : Math.abs(v) >= 1e4 || Math.abs(v) < 1e-2 ? v.toExponential(digits - 1) : v.toPrecision(digits);
+const withInterval = (v: number | null, interval?: Interval) =>
+  interval ? `${fmt(v)}  [${fmt(interval.lower)}, ${fmt(interval.upper)}]` : fmt(v);
 const NAMES = ['', 'Approach 1 (training-curve envelope)', 'Approach 2 (IsoFLOP parabolas)', 'Approach 3 (parametric loss, Huber δ=1e-3)'];
 
 /** Human-readable text for one method: the fit, its intervals, its verdict and what failed. */
 export function describeReport(r: FitReport): string {
   const name = `${NAMES[r.method]}${r.primary ? ' [primary]' : ''}`;
   if (r.refused) return [`${name}: not fitted: ${r.refused.message}`, `  verdict: ${r.verdict.reason}`].join('\n');
-  const lines = [`${name}: ${r.runs} runs, ${r.converged ? 'converged' : 'DID NOT CONVERGE'}, objective ${fmt(r.objective, 10)}, ${r.iterations ?? 0} iterations`];
+  const lines = [
+    `${name}: ${r.runs} runs, ${r.converged ? 'converged' : 'DID NOT CONVERGE'}, objective ${fmt(r.objective, 10)}, ${r.iterations ?? 0} iterations`,
+  ];
   const iv = r.intervals ?? {};
-  if (r.bootstrap) lines.push(`  bootstrap: ${r.bootstrap.succeeded}/${r.bootstrap.resamples} replicates (${r.bootstrap.failed} failed), ${r.bootstrap.percentiles[0]}–${r.bootstrap.percentiles[1]}th percentiles in brackets`);
-  if (r.params) for (const key of ['E', 'A', 'B', 'alpha', 'beta'] as const) lines.push(`  ${key.padEnd(6)} ${withInterval(r.params[key], iv[key])}`);
-  if (r.powerLaw) lines.push(`  N_opt = ${fmt(r.powerLaw.kN)}·C^${fmt(r.powerLaw.a)}   D_opt = ${fmt(r.powerLaw.kD)}·C^${fmt(r.powerLaw.b)}`);
+  if (r.bootstrap)
+    lines.push(
+      `  bootstrap: ${r.bootstrap.succeeded}/${r.bootstrap.resamples} replicates (${r.bootstrap.failed} failed), ${r.bootstrap.percentiles[0]}–${r.bootstrap.percentiles[1]}th percentiles in brackets`,
+    );
+  if (r.params)
+    for (const key of ['E', 'A', 'B', 'alpha', 'beta'] as const) lines.push(`  ${key.padEnd(6)} ${withInterval(r.params[key], iv[key])}`);
+  if (r.powerLaw)
+    lines.push(`  N_opt = ${fmt(r.powerLaw.kN)}·C^${fmt(r.powerLaw.a)}   D_opt = ${fmt(r.powerLaw.kD)}·C^${fmt(r.powerLaw.b)}`);
   lines.push(`  a      ${withInterval(r.a, iv.a)}`, `  b      ${withInterval(r.b, iv.b)}`, `  G      ${withInterval(r.G, iv.G)}`);
   for (const a of r.allocations) {
     lines.push(
@@ -131,7 +166,8 @@ export function describeReport(r: FitReport): string {
     );
   }
   lines.push(`  verdict: ${r.verdict.trusted ? 'Trusted' : `NOT TRUSTED (${r.verdict.reason})`}`);
-  for (const c of r.verdict.checks) if (!c.passed) lines.push(`    ${c.severity === 'blocking' ? 'blocking' : 'warning'} ${c.name}: ${c.message}`);
+  for (const c of r.verdict.checks)
+    if (!c.passed) lines.push(`    ${c.severity === 'blocking' ? 'blocking' : 'warning'} ${c.name}: ${c.message}`);
   for (const w of r.warnings) lines.push(`  warning: ${w}`);
   return lines.join('\n');
 }

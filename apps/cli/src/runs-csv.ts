@@ -61,41 +61,64 @@ export function readRunsCsv(path: string): RunsFile {
   const [header, ...rows] = records;
   if (!header || rows.length === 0) throw new CliUsageError(`${path}: needs a header line and at least one run`);
   const find = (names: readonly string[]) => header.findIndex((h) => names.includes(h.toLowerCase()));
-  const index = Object.fromEntries(Object.entries(RUN_COLUMNS).map(([key, names]) => [key, find(names)])) as Record<keyof typeof RUN_COLUMNS, number>;
+  const index = Object.fromEntries(Object.entries(RUN_COLUMNS).map(([key, names]) => [key, find(names)])) as Record<
+    keyof typeof RUN_COLUMNS,
+    number
+  >;
   const missing: string[] = [];
   if (index.params < 0) missing.push('N (parameters)');
   if (index.loss < 0) missing.push('loss');
   if (index.tokens < 0 && index.flops < 0) missing.push('D (tokens) or C (FLOPs)');
   if (missing.length > 0) {
-    throw new CliUsageError(`${path}: no column for ${missing.join(', ')}; found columns ${header.map((h) => JSON.stringify(h)).join(', ')}; accepted names: ${describeColumns()}`);
+    throw new CliUsageError(
+      `${path}: no column for ${missing.join(', ')}; found columns ${header.map((h) => JSON.stringify(h)).join(', ')}; accepted names: ${describeColumns()}`,
+    );
   }
   const tokensFrom = index.tokens >= 0 ? 'tokens' : 'flops';
   const stateIndex = header.findIndex((h) => h.toLowerCase() === STATE_COLUMN);
   const kindIndex = header.findIndex((h) => h.toLowerCase() === KIND_COLUMN);
   const skipped: string[] = [];
   const fitRows = rows.flatMap((row, i) => {
-    const why = stateIndex >= 0 && row[stateIndex] !== 'succeeded' ? `state ${row[stateIndex] || '(empty)'}` : kindIndex >= 0 && row[kindIndex] !== 'sweep' ? `kind ${row[kindIndex] || '(empty)'}` : null;
+    const why =
+      stateIndex >= 0 && row[stateIndex] !== 'succeeded'
+        ? `state ${row[stateIndex] || '(empty)'}`
+        : kindIndex >= 0 && row[kindIndex] !== 'sweep'
+          ? `kind ${row[kindIndex] || '(empty)'}`
+          : null;
     if (why === null) return [{ row, rowNumber: i + 1 }];
     skipped.push(`row ${i + 1}${index.run >= 0 && row[index.run] ? ` (run ${row[index.run]})` : ''}: ${why}`);
     return [];
   });
-  if (fitRows.length === 0) throw new CliUsageError(`${path}: no succeeded sweep runs to fit (${skipped.length} rows left out: ${skipped.slice(0, 3).join('; ')}${skipped.length > 3 ? '; …' : ''})`);
+  if (fitRows.length === 0)
+    throw new CliUsageError(
+      `${path}: no succeeded sweep runs to fit (${skipped.length} rows left out: ${skipped.slice(0, 3).join('; ')}${skipped.length > 3 ? '; …' : ''})`,
+    );
   const numberAt = (row: string[], column: number, rowNumber: number): number => {
     const raw = row[column] ?? '';
     const value = raw === '' ? Number.NaN : Number(raw);
     if (!Number.isFinite(value) || value <= 0) {
-      throw new CliUsageError(`${path}: row ${rowNumber} (line ${rowNumber + 1}), column ${JSON.stringify(header[column])}: expected a number > 0, got ${JSON.stringify(raw)}`);
+      throw new CliUsageError(
+        `${path}: row ${rowNumber} (line ${rowNumber + 1}), column ${JSON.stringify(header[column])}: expected a number > 0, got ${JSON.stringify(raw)}`,
+      );
     }
     return value;
   };
   const observations = fitRows.map(({ row, rowNumber }): LossObservation => {
     const params = numberAt(row, index.params, rowNumber);
     const tokens = tokensFrom === 'tokens' ? numberAt(row, index.tokens, rowNumber) : numberAt(row, index.flops, rowNumber) / (6 * params);
-    const observation: { -readonly [K in keyof LossObservation]: LossObservation[K] } = { params, tokens, loss: numberAt(row, index.loss, rowNumber) };
+    const observation: { -readonly [K in keyof LossObservation]: LossObservation[K] } = {
+      params,
+      tokens,
+      loss: numberAt(row, index.loss, rowNumber),
+    };
     if (index.budget >= 0) observation.budgetFlops = numberAt(row, index.budget, rowNumber);
     observation.runId = index.run >= 0 && row[index.run] ? row[index.run]! : `row-${rowNumber}`;
     return observation;
   });
-  const columns = Object.fromEntries(Object.entries(index).filter(([, i]) => i >= 0).map(([key, i]) => [key, header[i]!]));
+  const columns = Object.fromEntries(
+    Object.entries(index)
+      .filter(([, i]) => i >= 0)
+      .map(([key, i]) => [key, header[i]!]),
+  );
   return { path, observations, columns, tokensFrom, rows: rows.length, skipped };
 }

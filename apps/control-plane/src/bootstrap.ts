@@ -55,7 +55,10 @@ export async function startControlPlane(overrides: ControlPlaneOverrides = {}): 
 
   let app: INestApplication | undefined;
   try {
-    app = await NestFactory.create(ControlPlaneModule.forRoot(config, redis, log, extensionsForDispatch(config, log, extensions)), { logger: false, bodyParser: false });
+    app = await NestFactory.create(ControlPlaneModule.forRoot(config, redis, log, extensionsForDispatch(config, log, extensions)), {
+      logger: false,
+      bodyParser: false,
+    });
     app.use(express.json({ limit: '5mb' }));
     app.use(express.text({ type: YAML_TYPES, limit: '5mb' }));
     // Body-parser errors (malformed JSON, too large) happen before Nest's filters: answer them in the same shape.
@@ -69,7 +72,9 @@ export async function startControlPlane(overrides: ControlPlaneOverrides = {}): 
       app,
       new DocumentBuilder()
         .setTitle('ScalePlan control plane')
-        .setDescription('Compute-optimal allocations (Hoffmann et al. 2022) measured by IsoFLOP sweeps. Mutating calls need "Authorization: Bearer <SCALEPLAN_DASHBOARD_TOKEN>".')
+        .setDescription(
+          'Compute-optimal allocations (Hoffmann et al. 2022) measured by IsoFLOP sweeps. Mutating calls need "Authorization: Bearer <SCALEPLAN_DASHBOARD_TOKEN>".',
+        )
         .setVersion('v1')
         .addBearerAuth()
         .build(),
@@ -82,7 +87,8 @@ export async function startControlPlane(overrides: ControlPlaneOverrides = {}): 
     const address = app.getHttpServer().address() as { port: number };
     const url = `http://127.0.0.1:${address.port}`;
     log.info({ url, dispatch: config.dispatch, prefix: config.queuePrefix }, 'Started control plane');
-    if (config.dashboardTokenGenerated) log.info({ token: config.dashboardToken }, 'Generated a dashboard token (set SCALEPLAN_DASHBOARD_TOKEN to choose one)');
+    if (config.dashboardTokenGenerated)
+      log.info({ token: config.dashboardToken }, 'Generated a dashboard token (set SCALEPLAN_DASHBOARD_TOKEN to choose one)');
     let closing: Promise<void> | undefined;
     const running: RunningControlPlane = {
       app,

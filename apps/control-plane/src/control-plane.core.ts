@@ -93,8 +93,18 @@ export class ControlPlaneCore {
     this.loop = new ReconcileLoop(
       laws,
       budgets,
-      { reconcile: async (ref) => { await lawReconciler.reconcile(ref); this.dispatch.kick(); } },
-      { reconcile: async (ref) => { await budgetReconciler.reconcile(ref); this.dispatch.kick(); } },
+      {
+        reconcile: async (ref) => {
+          await lawReconciler.reconcile(ref);
+          this.dispatch.kick();
+        },
+      },
+      {
+        reconcile: async (ref) => {
+          await budgetReconciler.reconcile(ref);
+          this.dispatch.kick();
+        },
+      },
       bus,
       log.child({ context: 'ReconcileLoop' }),
       config.tuning.resyncSeconds,
@@ -117,7 +127,9 @@ export class ControlPlaneCore {
     const law = await laws.get(ref);
     if (!law || law.spec.preset || law.metadata.deletionTimestamp) return;
     // Approach 1 needs the loss curves (stored apart from the records); the others only final losses.
-    const records = law.spec.fit.methods.includes(1) ? await this.runs.listWithCurves('ScalingLaw', ref) : await this.runs.list('ScalingLaw', ref);
+    const records = law.spec.fit.methods.includes(1)
+      ? await this.runs.listWithCurves('ScalingLaw', ref)
+      : await this.runs.list('ScalingLaw', ref);
     const previous = await this.fits.get(ref);
     // The budgets that allocate from this law: the verdict checks N_opt's interval where it is used.
     const budgetFlops = (await this.deps.budgets.list(ref.namespace))
@@ -131,8 +143,22 @@ export class ControlPlaneCore {
     const seconds = (performance.now() - started) / 1000;
     metrics.onRefit(seconds);
     await this.fits.put(ref, state);
-    log.info({ scalingLaw: refKey(ref), runs: state.runIds.length, methods: state.methods.map((m) => m.summary.method), seconds: Number(seconds.toFixed(3)) }, 'Refitted ScalingLaw');
-    bus.publish({ type: 'fit', namespace: ref.namespace, name: ref.name, methods: state.methods.map((m) => m.summary.method), runs: state.runIds.length });
+    log.info(
+      {
+        scalingLaw: refKey(ref),
+        runs: state.runIds.length,
+        methods: state.methods.map((m) => m.summary.method),
+        seconds: Number(seconds.toFixed(3)),
+      },
+      'Refitted ScalingLaw',
+    );
+    bus.publish({
+      type: 'fit',
+      namespace: ref.namespace,
+      name: ref.name,
+      methods: state.methods.map((m) => m.summary.method),
+      runs: state.runIds.length,
+    });
     this.loop.triggerLaw(ref);
     await this.loop.triggerBudgetsOf(ref);
   }

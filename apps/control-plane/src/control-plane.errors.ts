@@ -1,11 +1,5 @@
 /** Domain error codes of the control plane; the HTTP exception filter maps each to a status code. */
-export type ControlPlaneErrorCode =
-  | 'NotFound'
-  | 'AlreadyExists'
-  | 'Invalid'
-  | 'Conflict'
-  | 'Unauthorized'
-  | 'Unavailable';
+export type ControlPlaneErrorCode = 'NotFound' | 'AlreadyExists' | 'Invalid' | 'Conflict' | 'Unauthorized' | 'Unavailable';
 
 /** A field-level problem of an invalid request body. */
 export interface FieldProblem {

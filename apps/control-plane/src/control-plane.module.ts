@@ -61,14 +61,20 @@ export class ControlPlaneModule {
       },
       {
         provide: COMPUTE_BUDGET_STORE,
-        useFactory: () => new RedisResourceStore<ComputeBudget>(redis, config.queuePrefix, ResourceKind.ComputeBudget, COMPUTE_BUDGET_GVR.plural),
+        useFactory: () =>
+          new RedisResourceStore<ComputeBudget>(redis, config.queuePrefix, ResourceKind.ComputeBudget, COMPUTE_BUDGET_GVR.plural),
       },
       {
         provide: RUN_QUEUE,
         useFactory: () =>
           new RunQueue(
             // Auto-pipelining batches the many small commands of getJobs/remove into few socket writes.
-            { url: config.redisUrl, maxRetriesPerRequest: 1, enableAutoPipelining: true, retryStrategy: (attempt: number) => Math.min(2000, 100 * attempt) } as { url: string },
+            {
+              url: config.redisUrl,
+              maxRetriesPerRequest: 1,
+              enableAutoPipelining: true,
+              retryStrategy: (attempt: number) => Math.min(2000, 100 * attempt),
+            } as { url: string },
             config.queuePrefix,
             redis,
             { attempts: config.tuning.runAttempts, backoffMs: config.tuning.runBackoffMs },
@@ -76,7 +82,8 @@ export class ControlPlaneModule {
       },
       {
         provide: WORKER_DISPATCHER,
-        useFactory: (): WorkerDispatcher => new LocalWorkerDispatcher(localWorkerOptions(config), log.child({ context: 'LocalWorkerDispatcher' })),
+        useFactory: (): WorkerDispatcher =>
+          new LocalWorkerDispatcher(localWorkerOptions(config), log.child({ context: 'LocalWorkerDispatcher' })),
       },
       { provide: READINESS_CHECKS, useValue: [] satisfies ReadinessCheck[] },
       { provide: PRESET_CATALOG, useFactory: () => createPresetCatalog() },
@@ -85,11 +92,25 @@ export class ControlPlaneModule {
       {
         provide: CONTROL_PLANE_METRICS,
         inject: [RUN_QUEUE, COMPUTE_BUDGET_STORE],
-        useFactory: (queue: RunQueue, budgets: ResourceStore<ComputeBudget>) => new ControlPlaneMetrics(() => queue.depth(), () => budgets),
+        useFactory: (queue: RunQueue, budgets: ResourceStore<ComputeBudget>) =>
+          new ControlPlaneMetrics(
+            () => queue.depth(),
+            () => budgets,
+          ),
       },
       {
         provide: CONTROL_PLANE_CORE,
-        inject: [SCALING_LAW_STORE, COMPUTE_BUDGET_STORE, RUN_QUEUE, WORKER_DISPATCHER, EVENT_BUS, CONTROL_PLANE_METRICS, LAW_FITTER, PRESET_CATALOG, BUDGET_FLOPS_RESOLVER],
+        inject: [
+          SCALING_LAW_STORE,
+          COMPUTE_BUDGET_STORE,
+          RUN_QUEUE,
+          WORKER_DISPATCHER,
+          EVENT_BUS,
+          CONTROL_PLANE_METRICS,
+          LAW_FITTER,
+          PRESET_CATALOG,
+          BUDGET_FLOPS_RESOLVER,
+        ],
         useFactory: (
           laws: ResourceStore<ScalingLaw>,
           budgets: ResourceStore<ComputeBudget>,
@@ -100,14 +121,34 @@ export class ControlPlaneModule {
           fitter: LawFitter,
           presets: PresetCatalog,
           resolveFlops: BudgetFlopsResolver,
-        ) => new ControlPlaneCore({ config, redis, laws, budgets, queue, dispatcher, bus, metrics, fitter, presets, resolveFlops, log: log.child({ context: 'ControlPlaneCore' }) }),
+        ) =>
+          new ControlPlaneCore({
+            config,
+            redis,
+            laws,
+            budgets,
+            queue,
+            dispatcher,
+            bus,
+            metrics,
+            fitter,
+            presets,
+            resolveFlops,
+            log: log.child({ context: 'ControlPlaneCore' }),
+          }),
       },
       ...(extensions.providers ?? []),
     ];
     return {
       module: ControlPlaneModule,
       imports: [AuthModule.forRoot({ token: config.dashboardToken }), DashboardModule.forRoot(), ...(extensions.imports ?? [])],
-      controllers: [ScalingLawsController, ComputeBudgetsController, AllocationsController, OperationsController, ...(extensions.controllers ?? [])],
+      controllers: [
+        ScalingLawsController,
+        ComputeBudgetsController,
+        AllocationsController,
+        OperationsController,
+        ...(extensions.controllers ?? []),
+      ],
       providers,
       exports: [
         CONTROL_PLANE_CONFIG,

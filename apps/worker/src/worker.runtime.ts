@@ -78,7 +78,9 @@ export class WorkerRuntime {
       this.log.warn({ jobId: job?.id, reason: error.message }, 'Failed TrainRun job');
       if (job && job.finishedOn) this.processor.release(job);
     });
-    this.worker.on('lockRenewalFailed', (jobIds) => this.log.warn({ jobIds }, 'Lost lock of TrainRun job; its rerun will resume from the checkpoint'));
+    this.worker.on('lockRenewalFailed', (jobIds) =>
+      this.log.warn({ jobIds }, 'Lost lock of TrainRun job; its rerun will resume from the checkpoint'),
+    );
     this.worker.on('error', (error) => this.log.error({ err: error }, 'Worker error'));
     if (this.config.idleExitSeconds > 0) {
       this.idleTimer = setInterval(() => {
@@ -94,7 +96,10 @@ export class WorkerRuntime {
       () => void this.recheckCancellation(),
     );
     void this.worker.run();
-    this.log.info({ queue: QueueName.Runs, prefix: this.config.queuePrefix, backend: this.config.backend, lockDurationMs: this.config.lockDurationMs }, 'Started worker');
+    this.log.info(
+      { queue: QueueName.Runs, prefix: this.config.queuePrefix, backend: this.config.backend, lockDurationMs: this.config.lockDurationMs },
+      'Started worker',
+    );
   }
 
   /** Stops the run of `jobId` if this worker is running it (a cancellation from the control plane). */

@@ -8,7 +8,8 @@ function aggregatedResource(t: ResourceType): Record<string, unknown> {
   const subresources: Record<string, unknown>[] = [];
   const self = { group: t.group, version: t.version, kind: t.kind };
   if (t.statusSubresource) subresources.push({ subresource: 'status', responseKind: self, verbs: SUB_VERBS });
-  if (t.scale) subresources.push({ subresource: 'scale', responseKind: { group: 'autoscaling', version: 'v1', kind: 'Scale' }, verbs: SUB_VERBS });
+  if (t.scale)
+    subresources.push({ subresource: 'scale', responseKind: { group: 'autoscaling', version: 'v1', kind: 'Scale' }, verbs: SUB_VERBS });
   if (t.logSubresource) subresources.push({ subresource: 'log', responseKind: { group: '', version: 'v1', kind: 'Pod' }, verbs: ['get'] });
   return {
     resource: t.plural,
@@ -30,7 +31,10 @@ export function aggregatedDiscovery(registry: ResourceRegistry, core: boolean, a
       metadata: { name: group, creationTimestamp: null },
       versions: versions.map((version) => ({
         version,
-        resources: registry.all().filter((t) => t.group === group && t.version === version).map(aggregatedResource),
+        resources: registry
+          .all()
+          .filter((t) => t.group === group && t.version === version)
+          .map(aggregatedResource),
         freshness: 'Current',
       })),
     }));
@@ -77,8 +81,18 @@ export function legacyResourceList(registry: ResourceRegistry, group: string, ve
       ...(t.categories.length ? { categories: t.categories } : {}),
     };
     const subs: Record<string, unknown>[] = [];
-    if (t.statusSubresource) subs.push({ name: `${t.plural}/status`, singularName: '', namespaced: t.namespaced, kind: t.kind, verbs: SUB_VERBS });
-    if (t.scale) subs.push({ name: `${t.plural}/scale`, singularName: '', namespaced: t.namespaced, group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: SUB_VERBS });
+    if (t.statusSubresource)
+      subs.push({ name: `${t.plural}/status`, singularName: '', namespaced: t.namespaced, kind: t.kind, verbs: SUB_VERBS });
+    if (t.scale)
+      subs.push({
+        name: `${t.plural}/scale`,
+        singularName: '',
+        namespaced: t.namespaced,
+        group: 'autoscaling',
+        version: 'v1',
+        kind: 'Scale',
+        verbs: SUB_VERBS,
+      });
     if (t.logSubresource) subs.push({ name: `${t.plural}/log`, singularName: '', namespaced: t.namespaced, kind: 'Pod', verbs: ['get'] });
     return [main, ...subs];
   });

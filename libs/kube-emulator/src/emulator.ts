@@ -54,7 +54,12 @@ export async function startKubeEmulator(options: KubeEmulatorOptions = {}): Prom
   const api = new KubeApi(registry, store);
   const now = Date.now();
   for (const name of ['default', 'kube-system', 'kube-public']) {
-    api.create(registry.find('', 'v1', 'namespaces')!, undefined, { metadata: { name, creationTimestamp: rfc3339(now) } }, { fieldManager: 'kube-apiserver' });
+    api.create(
+      registry.find('', 'v1', 'namespaces')!,
+      undefined,
+      { metadata: { name, creationTimestamp: rfc3339(now) } },
+      { fieldManager: 'kube-apiserver' },
+    );
   }
   const kubeletOptions = options.kubelet === true ? {} : options.kubelet === false ? undefined : options.kubelet;
   const kubelet = kubeletOptions ? new Kubelet(api, kubeletOptions) : undefined;

@@ -14,7 +14,12 @@ const post = (path: string, body: unknown, contentType = 'application/json', met
   json(path, { method, headers: { 'Content-Type': contentType }, body: typeof body === 'string' ? body : JSON.stringify(body) });
 
 /** Opens a watch and collects events until `until` holds or the stream ends. */
-async function watchEvents(path: string, until: (events: { type: string; object: Record<string, unknown> }[]) => boolean, accept = 'application/json', act?: () => Promise<unknown>) {
+async function watchEvents(
+  path: string,
+  until: (events: { type: string; object: Record<string, unknown> }[]) => boolean,
+  accept = 'application/json',
+  act?: () => Promise<unknown>,
+) {
   const controller = new AbortController();
   const res = await fetch(`${emulator.url}${path}`, { headers: { Accept: accept }, signal: controller.signal });
   expect(res.status).toBe(200);
@@ -52,14 +57,22 @@ describe('HTTP surface', () => {
   });
 
   it('negotiates aggregated discovery v2, v2beta1, and legacy discovery by Accept', async () => {
-    const v2 = await fetch(`${emulator.url}/apis`, { headers: { Accept: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json' } });
+    const v2 = await fetch(`${emulator.url}/apis`, {
+      headers: { Accept: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json' },
+    });
     expect(v2.headers.get('content-type')).toBe('application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList');
-    const v2beta1 = await fetch(`${emulator.url}/api`, { headers: { Accept: 'application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList' } });
+    const v2beta1 = await fetch(`${emulator.url}/api`, {
+      headers: { Accept: 'application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList' },
+    });
     expect(((await v2beta1.json()) as { apiVersion: string }).apiVersion).toBe('apidiscovery.k8s.io/v2beta1');
     expect((await json('/apis')).body.kind).toBe('APIGroupList');
     expect((await json('/api')).body.kind).toBe('APIVersions');
     expect((await json('/apis/batch')).body).toMatchObject({ kind: 'APIGroup', preferredVersion: { version: 'v1' } });
-    expect(((await json('/apis/apps/v1')).body.resources as { name: string }[]).map((r) => r.name).slice(0, 3)).toEqual(['deployments', 'deployments/status', 'deployments/scale']);
+    expect(((await json('/apis/apps/v1')).body.resources as { name: string }[]).map((r) => r.name).slice(0, 3)).toEqual([
+      'deployments',
+      'deployments/status',
+      'deployments/scale',
+    ]);
   });
 
   it('answers unknown paths and resources with a NotFound Status', async () => {
@@ -71,7 +84,12 @@ describe('HTTP surface', () => {
   it('rejects unknown PATCH content types with 415 and accepts YAML apply patches', async () => {
     await post(CM, { metadata: { name: 'cm1' }, data: { a: '1' } });
     expect((await post(`${CM}/cm1`, {}, 'text/plain', 'PATCH')).status).toBe(415);
-    const applied = await post(`${CM}/cm2?fieldManager=yaml-test`, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm2\ndata:\n  b: "2"\n', 'application/apply-patch+yaml', 'PATCH');
+    const applied = await post(
+      `${CM}/cm2?fieldManager=yaml-test`,
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm2\ndata:\n  b: "2"\n',
+      'application/apply-patch+yaml',
+      'PATCH',
+    );
     expect(applied.status).toBe(201);
     expect(applied.body).toMatchObject({ data: { b: '2' } });
   });
@@ -79,7 +97,21 @@ describe('HTTP surface', () => {
   it('sends Warning headers for unknown fields under fieldValidation=Warn', async () => {
     await post('/apis/apiextensions.k8s.io/v1/customresourcedefinitions', {
       metadata: { name: 'gadgets.example.scaleplan.dev' },
-      spec: { group: 'example.scaleplan.dev', scope: 'Cluster', names: { plural: 'gadgets', kind: 'Gadget' }, versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { a: { type: 'integer' } } } } } } }] },
+      spec: {
+        group: 'example.scaleplan.dev',
+        scope: 'Cluster',
+        names: { plural: 'gadgets', kind: 'Gadget' },
+        versions: [
+          {
+            name: 'v1',
+            served: true,
+            storage: true,
+            schema: {
+              openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { a: { type: 'integer' } } } } },
+            },
+          },
+        ],
+      },
     });
     const r = await post('/apis/example.scaleplan.dev/v1/gadgets?fieldValidation=Warn', { metadata: { name: 'g' }, spec: { a: 1, b: 2 } });
     expect(r.status).toBe(201);
@@ -142,16 +174,27 @@ describe('watch', () => {
   });
 
   it('supports the watch-list protocol (sendInitialEvents) with an initial-events-end bookmark', async () => {
-    const events = await watchEvents(`${CM}?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true`, (e) => e.some((x) => x.type === 'BOOKMARK'));
+    const events = await watchEvents(
+      `${CM}?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true`,
+      (e) => e.some((x) => x.type === 'BOOKMARK'),
+    );
     expect(events.filter((e) => e.type === 'ADDED').length).toBeGreaterThan(0);
-    expect(events.at(-1)).toMatchObject({ type: 'BOOKMARK', object: { metadata: { annotations: { 'k8s.io/initial-events-end': 'true' } } } });
+    expect(events.at(-1)).toMatchObject({
+      type: 'BOOKMARK',
+      object: { metadata: { annotations: { 'k8s.io/initial-events-end': 'true' } } },
+    });
   });
 
   it('ends open watches on dropWatches()', async () => {
-    const events = await watchEvents(`${CM}?watch=true&resourceVersion=0`, () => false, 'application/json', async () => {
-      await new Promise((r) => setTimeout(r, 50));
-      expect(emulator.dropWatches()).toBe(1);
-    });
+    const events = await watchEvents(
+      `${CM}?watch=true&resourceVersion=0`,
+      () => false,
+      'application/json',
+      async () => {
+        await new Promise((r) => setTimeout(r, 50));
+        expect(emulator.dropWatches()).toBe(1);
+      },
+    );
     expect(events.every((e) => e.type === 'ADDED')).toBe(true);
   });
 });

@@ -51,7 +51,11 @@ const MAX_BODY_BYTES = 8 * 1024 * 1024;
 
 function send(res: ServerResponse, code: number, body: unknown, contentType = 'application/json', warnings: readonly string[] = []): void {
   const text = JSON.stringify(body);
-  const headers: Record<string, string | string[] | number> = { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-cache, private' };
+  const headers: Record<string, string | string[] | number> = {
+    'Content-Type': contentType,
+    'Content-Length': Buffer.byteLength(text),
+    'Cache-Control': 'no-cache, private',
+  };
   if (warnings.length) headers.Warning = warnings.map((w) => `299 - ${JSON.stringify(w)}`);
   res.writeHead(code, headers);
   res.end(text);
@@ -73,14 +77,20 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 
 function parseBody(body: Buffer, contentType: string): unknown {
   if (contentType.includes('protobuf')) return decodeProtobufObject(body);
-  if (contentType.includes('cbor')) throw new KubeApiError('UnsupportedMediaType', `the kube-emulator accepts JSON or YAML bodies, not ${contentType}`);
+  if (contentType.includes('cbor'))
+    throw new KubeApiError('UnsupportedMediaType', `the kube-emulator accepts JSON or YAML bodies, not ${contentType}`);
   const text = body.toString('utf8');
   if (text.trim() === '') return undefined;
   try {
     if (/yaml/.test(contentType)) return parseYaml(text) as unknown;
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw new KubeApiError('BadRequest', `the request body could not be decoded: ${error instanceof Error ? error.message : String(error)}`, undefined, { cause: error });
+    throw new KubeApiError(
+      'BadRequest',
+      `the request body could not be decoded: ${error instanceof Error ? error.message : String(error)}`,
+      undefined,
+      { cause: error },
+    );
   }
 }
 
@@ -95,7 +105,8 @@ function writeContext(query: URLSearchParams, req: IncomingMessage): WriteContex
   const dryRun = query.get('dryRun');
   if (dryRun && dryRun !== 'All') throw new KubeApiError('BadRequest', `dryRun must be "All" when given; got "${dryRun}"`);
   const fv = query.get('fieldValidation') ?? 'Warn';
-  if (fv !== 'Strict' && fv !== 'Warn' && fv !== 'Ignore') throw new KubeApiError('BadRequest', `fieldValidation must be one of Strict, Warn, Ignore; got "${fv}"`);
+  if (fv !== 'Strict' && fv !== 'Warn' && fv !== 'Ignore')
+    throw new KubeApiError('BadRequest', `fieldValidation must be one of Strict, Warn, Ignore; got "${fv}"`);
   const agent = (req.headers['user-agent'] ?? 'unknown').split('/')[0]!;
   const force = query.get('force');
   return {
@@ -137,7 +148,12 @@ export class KubeHttpHandler {
       const apiError =
         error instanceof KubeApiError
           ? error
-          : new KubeApiError('InternalError', `Internal error occurred: ${error instanceof Error ? error.message : String(error)}`, undefined, { cause: error });
+          : new KubeApiError(
+              'InternalError',
+              `Internal error occurred: ${error instanceof Error ? error.message : String(error)}`,
+              undefined,
+              { cause: error },
+            );
       send(res, apiError.httpStatus, apiError.toStatus());
     });
   };
@@ -162,14 +178,22 @@ export class KubeHttpHandler {
       const v2beta1 = /g=apidiscovery\.k8s\.io;\s*v=v2beta1;\s*as=APIGroupDiscoveryList/.test(accept);
       if (v2 || v2beta1) {
         const version = v2 ? 'v2' : 'v2beta1';
-        return send(res, 200, aggregatedDiscovery(registry, core, version), `application/json;g=apidiscovery.k8s.io;v=${version};as=APIGroupDiscoveryList`);
+        return send(
+          res,
+          200,
+          aggregatedDiscovery(registry, core, version),
+          `application/json;g=apidiscovery.k8s.io;v=${version};as=APIGroupDiscoveryList`,
+        );
       }
       return send(res, 200, core ? legacyCoreVersions(this.serverAddress) : legacyGroupList(registry));
     }
     if (path === '/openapi/v3') return send(res, 200, openApiRoot(registry));
     if (path.startsWith('/openapi/v3/')) {
       const parts = path.slice('/openapi/v3/'.length).split('/');
-      const doc = parts[0] === 'api' ? groupVersionDocument(registry, '', parts[1] ?? '') : groupVersionDocument(registry, parts[1] ?? '', parts[2] ?? '');
+      const doc =
+        parts[0] === 'api'
+          ? groupVersionDocument(registry, '', parts[1] ?? '')
+          : groupVersionDocument(registry, parts[1] ?? '', parts[2] ?? '');
       if (!doc) throw new KubeApiError('NotFound', `no OpenAPI v3 document for ${parts.join('/')}`);
       return send(res, 200, doc);
     }
@@ -206,7 +230,14 @@ export class KubeHttpHandler {
     const [plural, name, subresource = ''] = rest;
     const type = registry.find(group, version!, plural!);
     if (!type || rest.length > 3) throw new KubeApiError('NotFound', 'the server could not find the requested resource');
-    if (subresource && !((subresource === 'status' && type.statusSubresource) || (subresource === 'scale' && type.scale) || (subresource === 'log' && type.logSubresource))) {
+    if (
+      subresource &&
+      !(
+        (subresource === 'status' && type.statusSubresource) ||
+        (subresource === 'scale' && type.scale) ||
+        (subresource === 'log' && type.logSubresource)
+      )
+    ) {
       throw new KubeApiError('NotFound', 'the server could not find the requested resource');
     }
     if (!type.namespaced) namespace = undefined;
@@ -216,7 +247,9 @@ export class KubeHttpHandler {
 
     if (type.namespaced && !namespace) throw new KubeApiError('NotFound', 'the server could not find the requested resource');
     const text = method === 'GET' ? Buffer.alloc(0) : await readBody(req);
-    const contentType = String(req.headers['content-type'] ?? 'application/json').split(';')[0]!.trim();
+    const contentType = String(req.headers['content-type'] ?? 'application/json')
+      .split(';')[0]!
+      .trim();
     const body = parseBody(text, contentType);
     switch (method) {
       case 'GET': {
@@ -228,7 +261,8 @@ export class KubeHttpHandler {
         }
         const object = this.api.get(type, namespace, name);
         if (subresource === 'scale') return send(res, 200, this.api.scaleOf(type, object));
-        if (wantsTable) return send(res, 200, renderTable(type, [object], { resourceVersion: object.metadata.resourceVersion! }, includeObjectOf(query)));
+        if (wantsTable)
+          return send(res, 200, renderTable(type, [object], { resourceVersion: object.metadata.resourceVersion! }, includeObjectOf(query)));
         return send(res, 200, object);
       }
       case 'PUT': {
@@ -238,7 +272,10 @@ export class KubeHttpHandler {
       case 'PATCH': {
         const patchType = MEDIA_PATCH[contentType];
         if (!patchType) {
-          throw new KubeApiError('UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${Object.keys(MEDIA_PATCH).join(', ')}`);
+          throw new KubeApiError(
+            'UnsupportedMediaType',
+            `the body of the request was in an unknown format - accepted media types include: ${Object.keys(MEDIA_PATCH).join(', ')}`,
+          );
         }
         const ctx = writeContext(query, req);
         const existed = this.api.find(type, namespace, name) !== undefined;
@@ -248,12 +285,22 @@ export class KubeHttpHandler {
       case 'DELETE': {
         const ctx = writeContext(query, req);
         const options = (body ?? {}) as DeleteOptions & { dryRun?: string[] };
-        const policy = (query.get('propagationPolicy') ?? options.propagationPolicy) as DeleteOptions['propagationPolicy'] | string | undefined;
+        const policy = (query.get('propagationPolicy') ?? options.propagationPolicy) as
+          DeleteOptions['propagationPolicy'] | string | undefined;
         if (policy && policy !== 'Background' && policy !== 'Foreground' && policy !== 'Orphan') {
           throw new KubeApiError('BadRequest', `propagationPolicy must be Background, Foreground or Orphan; got "${policy}"`);
         }
         const dryRun = ctx.dryRun || (Array.isArray(options.dryRun) && options.dryRun.includes('All'));
-        const result = this.api.delete(type, namespace, name, { ...(policy ? { propagationPolicy: policy as DeleteOptions['propagationPolicy'] } : {}), ...(options.preconditions ? { preconditions: options.preconditions } : {}) }, { ...ctx, dryRun });
+        const result = this.api.delete(
+          type,
+          namespace,
+          name,
+          {
+            ...(policy ? { propagationPolicy: policy as DeleteOptions['propagationPolicy'] } : {}),
+            ...(options.preconditions ? { preconditions: options.preconditions } : {}),
+          },
+          { ...ctx, dryRun },
+        );
         return send(res, 200, result, 'application/json', ctx.warnings);
       }
       default:
@@ -261,7 +308,15 @@ export class KubeHttpHandler {
     }
   }
 
-  private async collection(req: IncomingMessage, res: ServerResponse, method: string, type: ResourceType, namespace: string | undefined, query: URLSearchParams, wantsTable: boolean): Promise<void> {
+  private async collection(
+    req: IncomingMessage,
+    res: ServerResponse,
+    method: string,
+    type: ResourceType,
+    namespace: string | undefined,
+    query: URLSearchParams,
+    wantsTable: boolean,
+  ): Promise<void> {
     const selectors = {
       ...(query.get('labelSelector') ? { labelSelector: query.get('labelSelector')! } : {}),
       ...(query.get('fieldSelector') ? { fieldSelector: query.get('fieldSelector')! } : {}),
@@ -269,17 +324,30 @@ export class KubeHttpHandler {
     if (method === 'GET') {
       if (query.get('watch') === 'true' || query.get('watch') === '1') return this.watch(res, type, namespace, query, wantsTable);
       const limit = Number(query.get('limit') ?? 0);
-      const page = this.api.list(type, namespace, { ...selectors, ...(limit > 0 ? { limit } : {}), ...(query.get('continue') ? { continueToken: query.get('continue')! } : {}) });
-      const meta = { resourceVersion: page.resourceVersion, ...(page.continueToken ? { continue: page.continueToken, remainingItemCount: page.remainingItemCount } : {}) };
+      const page = this.api.list(type, namespace, {
+        ...selectors,
+        ...(limit > 0 ? { limit } : {}),
+        ...(query.get('continue') ? { continueToken: query.get('continue')! } : {}),
+      });
+      const meta = {
+        resourceVersion: page.resourceVersion,
+        ...(page.continueToken ? { continue: page.continueToken, remainingItemCount: page.remainingItemCount } : {}),
+      };
       if (wantsTable) return send(res, 200, renderTable(type, page.items, meta, includeObjectOf(query)));
       return send(res, 200, { kind: type.listKind, apiVersion: groupVersion(type), metadata: meta, items: page.items });
     }
     const text = await readBody(req);
-    const contentType = String(req.headers['content-type'] ?? 'application/json').split(';')[0]!.trim();
+    const contentType = String(req.headers['content-type'] ?? 'application/json')
+      .split(';')[0]!
+      .trim();
     const body = parseBody(text, contentType);
     const ctx = writeContext(query, req);
     if (method === 'POST') {
-      if (type.namespaced && !namespace) throw new KubeApiError('MethodNotAllowed', `POST to the cluster-wide path of namespaced ${groupResource(type)} is not allowed; use /namespaces/<ns>/${type.plural}`);
+      if (type.namespaced && !namespace)
+        throw new KubeApiError(
+          'MethodNotAllowed',
+          `POST to the cluster-wide path of namespaced ${groupResource(type)} is not allowed; use /namespaces/<ns>/${type.plural}`,
+        );
       return send(res, 201, this.api.create(type, namespace, body, ctx), 'application/json', ctx.warnings);
     }
     if (method === 'DELETE') {
@@ -298,12 +366,16 @@ export class KubeHttpHandler {
     const gr = groupResource(type);
     const store = this.api.store;
     const matches = (o: KubeObject | undefined): boolean =>
-      o !== undefined && (namespace === undefined || o.metadata.namespace === namespace) && matchesLabels(labels, o.metadata.labels) && matchesFields(fields, o);
+      o !== undefined &&
+      (namespace === undefined || o.metadata.namespace === namespace) &&
+      matchesLabels(labels, o.metadata.labels) &&
+      matchesFields(fields, o);
     const rvParam = query.get('resourceVersion') ?? '';
     let replay: StoredEvent[] | 'gone' = [];
     if (rvParam !== '' && rvParam !== '0' && query.get('sendInitialEvents') !== 'true') {
       const rv = Number(rvParam);
-      if (!Number.isInteger(rv) || rv < 0) throw new KubeApiError('BadRequest', `resourceVersion must be a non-negative integer; got "${rvParam}"`);
+      if (!Number.isInteger(rv) || rv < 0)
+        throw new KubeApiError('BadRequest', `resourceVersion must be a non-negative integer; got "${rvParam}"`);
       replay = store.eventsSince(rv);
     }
 
@@ -314,7 +386,10 @@ export class KubeHttpHandler {
     };
     const emit = (eventType: 'ADDED' | 'MODIFIED' | 'DELETED', object: KubeObject) => {
       const typed = { ...object, apiVersion: groupVersion(type), kind: type.kind };
-      write(eventType, wantsTable ? renderTable(type, [typed], { resourceVersion: typed.metadata.resourceVersion! }, includeObject) : typed);
+      write(
+        eventType,
+        wantsTable ? renderTable(type, [typed], { resourceVersion: typed.metadata.resourceVersion! }, includeObject) : typed,
+      );
     };
     const onEvent = (e: StoredEvent) => {
       if (e.groupResource !== gr) return;
@@ -377,7 +452,11 @@ export class KubeHttpHandler {
     unsubscribe = store.subscribe(onEvent);
     if (query.get('allowWatchBookmarks') === 'true') {
       const bookmark = () =>
-        write('BOOKMARK', { kind: type.kind, apiVersion: groupVersion(type), metadata: { resourceVersion: String(store.currentResourceVersion()) } });
+        write('BOOKMARK', {
+          kind: type.kind,
+          apiVersion: groupVersion(type),
+          metadata: { resourceVersion: String(store.currentResourceVersion()) },
+        });
       bookmarkTimer = setInterval(bookmark, this.settings.bookmarkIntervalMs);
       bookmarkTimer.unref();
     }

@@ -4,7 +4,12 @@ import { evaluateJsonPath } from './json-path.js';
 const object = {
   metadata: { name: 'a', labels: { 'app.kubernetes.io/name': 'x' } },
   spec: { replicas: 3, items: [{ n: 1 }, { n: 2 }] },
-  status: { conditions: [{ type: 'Ready', status: 'True' }, { type: 'Degraded', status: 'False' }] },
+  status: {
+    conditions: [
+      { type: 'Ready', status: 'True' },
+      { type: 'Degraded', status: 'False' },
+    ],
+  },
 };
 
 describe('evaluateJsonPath (CRD printer-column subset)', () => {

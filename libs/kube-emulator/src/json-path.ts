@@ -4,7 +4,12 @@ type Step =
   | { readonly kind: 'key'; readonly key: string }
   | { readonly kind: 'index'; readonly index: number }
   | { readonly kind: 'wildcard' }
-  | { readonly kind: 'filter'; readonly path: readonly string[]; readonly negate: boolean; readonly value: string | number | boolean | undefined };
+  | {
+      readonly kind: 'filter';
+      readonly path: readonly string[];
+      readonly negate: boolean;
+      readonly value: string | number | boolean | undefined;
+    };
 
 const stepCache = new Map<string, readonly Step[]>();
 
@@ -102,7 +107,8 @@ export function evaluateJsonPath(object: unknown, expression: string): unknown[]
           if (Array.isArray(value)) {
             for (const element of value) {
               const v = get(element, step.path);
-              const ok = step.value === undefined ? v !== undefined : (v === step.value || String(v) === String(step.value)) !== step.negate;
+              const ok =
+                step.value === undefined ? v !== undefined : (v === step.value || String(v) === String(step.value)) !== step.negate;
               if (ok) next.push(element);
             }
           }

@@ -25,7 +25,14 @@ const crd = (schemaExtra: Record<string, unknown> = {}): KubeObject => ({
           openAPIV3Schema: {
             type: 'object',
             properties: {
-              spec: { type: 'object', properties: { replicas: { type: 'integer', minimum: 0, description: 'How many.' }, colour: { type: 'string' }, ...schemaExtra } },
+              spec: {
+                type: 'object',
+                properties: {
+                  replicas: { type: 'integer', minimum: 0, description: 'How many.' },
+                  colour: { type: 'string' },
+                  ...schemaExtra,
+                },
+              },
               status: { type: 'object', properties: { phase: { type: 'string' }, replicas: { type: 'integer' } } },
             },
           },
@@ -67,9 +74,23 @@ const errorOf = (fn: () => unknown): KubeApiError => {
 describe('CRD registration', () => {
   it('serves the CRD with names, Established/NamesAccepted and storedVersions', () => {
     const { created, widgets } = setup();
-    expect(widgets).toMatchObject({ kind: 'Widget', singular: 'widget', shortNames: ['wd'], categories: ['all'], namespaced: true, statusSubresource: true });
-    const status = created.status as { conditions: { type: string; status: string }[]; storedVersions: string[]; acceptedNames: { kind: string; listKind: string } };
-    expect(status.conditions.map((c) => [c.type, c.status])).toEqual([['NamesAccepted', 'True'], ['Established', 'True']]);
+    expect(widgets).toMatchObject({
+      kind: 'Widget',
+      singular: 'widget',
+      shortNames: ['wd'],
+      categories: ['all'],
+      namespaced: true,
+      statusSubresource: true,
+    });
+    const status = created.status as {
+      conditions: { type: string; status: string }[];
+      storedVersions: string[];
+      acceptedNames: { kind: string; listKind: string };
+    };
+    expect(status.conditions.map((c) => [c.type, c.status])).toEqual([
+      ['NamesAccepted', 'True'],
+      ['Established', 'True'],
+    ]);
     expect(status.storedVersions).toEqual(['v1']);
     expect(status.acceptedNames).toMatchObject({ kind: 'Widget', listKind: 'WidgetList' });
   });
@@ -102,7 +123,10 @@ describe('CRD registration', () => {
     expect(e.code).toBe('BadRequest');
     api.replace(crdType, undefined, 'widgets.example.scaleplan.dev', '', crd({ size: { type: 'string' } }));
     const updatedType = registry.find('example.scaleplan.dev', 'v1', 'widgets')!;
-    expect(api.create(updatedType, 'default', widget('w', { replicas: 1, size: 'xl' }), { fieldValidation: 'Strict' }).spec).toEqual({ replicas: 1, size: 'xl' });
+    expect(api.create(updatedType, 'default', widget('w', { replicas: 1, size: 'xl' }), { fieldValidation: 'Strict' }).spec).toEqual({
+      replicas: 1,
+      size: 'xl',
+    });
     expect(JSON.stringify(openApiRoot(registry))).not.toBe(hashBefore);
   });
 
@@ -116,15 +140,30 @@ describe('CRD registration', () => {
 
   it('shows up in aggregated and legacy discovery and in the OpenAPI document with the fieldValidation parameter', () => {
     const { registry } = setup();
-    const groups = aggregatedDiscovery(registry, false, 'v2').items as { metadata: { name: string }; versions: { resources: { resource: string; subresources?: { subresource: string }[] }[] }[] }[];
+    const groups = aggregatedDiscovery(registry, false, 'v2').items as {
+      metadata: { name: string };
+      versions: { resources: { resource: string; subresources?: { subresource: string }[] }[] }[];
+    }[];
     const g = groups.find((x) => x.metadata.name === 'example.scaleplan.dev')!;
-    expect(g.versions[0]!.resources[0]).toMatchObject({ resource: 'widgets', subresources: [{ subresource: 'status' }, { subresource: 'scale' }] });
-    expect((legacyResourceList(registry, 'example.scaleplan.dev', 'v1')!.resources as { name: string }[]).map((r) => r.name)).toEqual(['widgets', 'widgets/status', 'widgets/scale']);
-    const doc = groupVersionDocument(registry, 'example.scaleplan.dev', 'v1') as { paths: Record<string, { patch?: { parameters: { name: string }[]; requestBody: { content: object } } }>; components: { schemas: Record<string, { properties: Record<string, unknown> }> } };
+    expect(g.versions[0]!.resources[0]).toMatchObject({
+      resource: 'widgets',
+      subresources: [{ subresource: 'status' }, { subresource: 'scale' }],
+    });
+    expect((legacyResourceList(registry, 'example.scaleplan.dev', 'v1')!.resources as { name: string }[]).map((r) => r.name)).toEqual([
+      'widgets',
+      'widgets/status',
+      'widgets/scale',
+    ]);
+    const doc = groupVersionDocument(registry, 'example.scaleplan.dev', 'v1') as {
+      paths: Record<string, { patch?: { parameters: { name: string }[]; requestBody: { content: object } } }>;
+      components: { schemas: Record<string, { properties: Record<string, unknown> }> };
+    };
     const patch = doc.paths['/apis/example.scaleplan.dev/v1/namespaces/{namespace}/widgets/{name}']!.patch!;
     expect(patch.parameters.map((p) => p.name)).toContain('fieldValidation');
     expect(Object.keys(patch.requestBody.content)).not.toContain('application/strategic-merge-patch+json');
-    expect(doc.components.schemas['dev.scaleplan.example.v1.Widget']!.properties.spec).toMatchObject({ properties: { replicas: { description: 'How many.' } } });
+    expect(doc.components.schemas['dev.scaleplan.example.v1.Widget']!.properties.spec).toMatchObject({
+      properties: { replicas: { description: 'How many.' } },
+    });
   });
 });
 
@@ -193,7 +232,10 @@ describe('subresources', () => {
     expect(api.get(widgets, 'default', 'a')).toMatchObject({ spec: { colour: 'blue' }, status: { phase: 'Ready' } });
     const scale = api.patch(widgets, 'default', 'a', 'scale', 'merge', { spec: { replicas: 4 } });
     expect(scale).toMatchObject({ kind: 'Scale', apiVersion: 'autoscaling/v1', spec: { replicas: 4 }, status: { replicas: 1 } });
-    expect(api.get(widgets, 'default', 'a')).toMatchObject({ spec: { replicas: 4, colour: 'blue' }, status: { phase: 'Ready', replicas: 1 } });
+    expect(api.get(widgets, 'default', 'a')).toMatchObject({
+      spec: { replicas: 4, colour: 'blue' },
+      status: { phase: 'Ready', replicas: 1 },
+    });
   });
 
   it('answers 415 to strategic-merge-patch on a custom resource but merges it on a built-in', () => {
@@ -201,9 +243,34 @@ describe('subresources', () => {
     api.create(widgets, 'default', widget('a'));
     expect(errorOf(() => api.patch(widgets, 'default', 'a', '', 'strategic', { spec: { replicas: 2 } })).httpStatus).toBe(415);
     const deployments = t('apps', 'v1', 'deployments');
-    api.create(deployments, 'default', { metadata: { name: 'd' }, spec: { selector: { matchLabels: { a: 'b' } }, template: { spec: { containers: [{ name: 'c', image: 'i:1' }, { name: 'e', image: 'e' }] } } } });
-    const patched = api.patch(deployments, 'default', 'd', '', 'strategic', { spec: { template: { spec: { containers: [{ name: 'c', image: 'i:2' }] } } } });
-    expect(patched.spec).toMatchObject({ replicas: 1, template: { spec: { containers: [{ name: 'c', image: 'i:2' }, { name: 'e', image: 'e' }] } } });
+    api.create(deployments, 'default', {
+      metadata: { name: 'd' },
+      spec: {
+        selector: { matchLabels: { a: 'b' } },
+        template: {
+          spec: {
+            containers: [
+              { name: 'c', image: 'i:1' },
+              { name: 'e', image: 'e' },
+            ],
+          },
+        },
+      },
+    });
+    const patched = api.patch(deployments, 'default', 'd', '', 'strategic', {
+      spec: { template: { spec: { containers: [{ name: 'c', image: 'i:2' }] } } },
+    });
+    expect(patched.spec).toMatchObject({
+      replicas: 1,
+      template: {
+        spec: {
+          containers: [
+            { name: 'c', image: 'i:2' },
+            { name: 'e', image: 'e' },
+          ],
+        },
+      },
+    });
   });
 
   it('creates on server-side apply when missing and requires a fieldManager', () => {
@@ -223,21 +290,29 @@ describe('validation', () => {
       status: 'Failure',
       reason: 'Invalid',
       code: 422,
-      message: 'Widget.example.scaleplan.dev "a" is invalid: spec.replicas: Invalid value: -1: spec.replicas in body should be greater than or equal to 0',
-      details: { name: 'a', group: 'example.scaleplan.dev', kind: 'Widget', causes: [{ reason: 'FieldValueInvalid', field: 'spec.replicas' }] },
+      message:
+        'Widget.example.scaleplan.dev "a" is invalid: spec.replicas: Invalid value: -1: spec.replicas in body should be greater than or equal to 0',
+      details: {
+        name: 'a',
+        group: 'example.scaleplan.dev',
+        kind: 'Widget',
+        causes: [{ reason: 'FieldValueInvalid', field: 'spec.replicas' }],
+      },
     });
   });
 
   it('rejects unknown fields under Strict, warns under Warn, prunes silently under Ignore', () => {
     const { api, widgets } = setup();
-    expect(errorOf(() => api.create(widgets, 'default', widget('a', { replicas: 1, flavour: 'x' }), { fieldValidation: 'Strict' })).message).toBe(
-      'Widget in version "v1" cannot be handled as a Widget: strict decoding error: unknown field "spec.flavour"',
-    );
+    expect(
+      errorOf(() => api.create(widgets, 'default', widget('a', { replicas: 1, flavour: 'x' }), { fieldValidation: 'Strict' })).message,
+    ).toBe('Widget in version "v1" cannot be handled as a Widget: strict decoding error: unknown field "spec.flavour"');
     const warnings: string[] = [];
     const warned = api.create(widgets, 'default', widget('b', { replicas: 1, flavour: 'x' }), { fieldValidation: 'Warn', warnings });
     expect(warnings).toEqual(['unknown field "spec.flavour"']);
     expect(warned.spec).toEqual({ replicas: 1 });
-    expect(api.create(widgets, 'default', widget('c', { replicas: 1, flavour: 'x' }), { fieldValidation: 'Ignore' }).spec).toEqual({ replicas: 1 });
+    expect(api.create(widgets, 'default', widget('c', { replicas: 1, flavour: 'x' }), { fieldValidation: 'Ignore' }).spec).toEqual({
+      replicas: 1,
+    });
   });
 });
 
@@ -263,7 +338,9 @@ describe('deletion', () => {
     expect(api.find(configmaps, 'default', 'child')).toBeUndefined();
 
     const owner2 = api.create(widgets, 'default', widget('owner2'));
-    api.create(configmaps, 'default', { metadata: { name: 'kept', ownerReferences: [{ ...ref, name: 'owner2', uid: owner2.metadata.uid! }] } });
+    api.create(configmaps, 'default', {
+      metadata: { name: 'kept', ownerReferences: [{ ...ref, name: 'owner2', uid: owner2.metadata.uid! }] },
+    });
     api.delete(widgets, 'default', 'owner2', { propagationPolicy: 'Orphan' });
     await new Promise((r) => setImmediate(r));
     expect(api.get(configmaps, 'default', 'kept').metadata.ownerReferences).toBeUndefined();
@@ -281,7 +358,12 @@ describe('cascades', () => {
     const { api, widgets, t } = setup();
     const configmaps = t('', 'v1', 'configmaps');
     const owner = api.create(widgets, 'default', widget('owner'));
-    api.create(configmaps, 'default', { metadata: { name: 'child', ownerReferences: [{ apiVersion: 'example.scaleplan.dev/v1', kind: 'Widget', name: 'owner', uid: owner.metadata.uid! }] } });
+    api.create(configmaps, 'default', {
+      metadata: {
+        name: 'child',
+        ownerReferences: [{ apiVersion: 'example.scaleplan.dev/v1', kind: 'Widget', name: 'owner', uid: owner.metadata.uid! }],
+      },
+    });
     api.delete(widgets, 'default', 'owner', { propagationPolicy: 'Foreground' });
     expect(api.find(configmaps, 'default', 'child')).toBeUndefined();
 
@@ -309,13 +391,20 @@ describe('cascades', () => {
 describe('lists and the event log', () => {
   it('filters by label and field selectors and paginates with continue tokens', () => {
     const { api, widgets } = setup();
-    for (const [name, tier] of [['a', 'x'], ['b', 'y'], ['c', 'x']] as const) api.create(widgets, 'default', widget(name, undefined, { labels: { tier } }));
+    for (const [name, tier] of [
+      ['a', 'x'],
+      ['b', 'y'],
+      ['c', 'x'],
+    ] as const)
+      api.create(widgets, 'default', widget(name, undefined, { labels: { tier } }));
     expect(api.list(widgets, 'default', { labelSelector: 'tier=x' }).items.map((o) => o.metadata.name)).toEqual(['a', 'c']);
     expect(api.list(widgets, undefined, { fieldSelector: 'metadata.name=b' }).items.map((o) => o.metadata.name)).toEqual(['b']);
     const first = api.list(widgets, 'default', { limit: 2 });
     expect(first.items.map((o) => o.metadata.name)).toEqual(['a', 'b']);
     expect(first.remainingItemCount).toBe(1);
-    expect(api.list(widgets, 'default', { limit: 2, continueToken: first.continueToken! }).items.map((o) => o.metadata.name)).toEqual(['c']);
+    expect(api.list(widgets, 'default', { limit: 2, continueToken: first.continueToken! }).items.map((o) => o.metadata.name)).toEqual([
+      'c',
+    ]);
   });
 
   it('replays events after a resourceVersion and reports gone once compacted', () => {
@@ -345,7 +434,19 @@ describe('registry helpers', () => {
   });
   it('has a type for every built-in the brief lists', () => {
     const names = new ResourceRegistry().all().map((r: ResourceType) => `${r.group}/${r.plural}`);
-    for (const n of ['/namespaces', '/events', '/pods', '/serviceaccounts', '/configmaps', '/secrets', '/services', 'batch/jobs', 'apps/deployments', 'rbac.authorization.k8s.io/roles', 'rbac.authorization.k8s.io/clusterrolebindings']) {
+    for (const n of [
+      '/namespaces',
+      '/events',
+      '/pods',
+      '/serviceaccounts',
+      '/configmaps',
+      '/secrets',
+      '/services',
+      'batch/jobs',
+      'apps/deployments',
+      'rbac.authorization.k8s.io/roles',
+      'rbac.authorization.k8s.io/clusterrolebindings',
+    ]) {
       expect(names).toContain(n);
     }
   });

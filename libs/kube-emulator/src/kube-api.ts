@@ -5,7 +5,14 @@ import type { ObjectStore } from './object-store.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, stripPatchDirectives } from './patches.js';
 import { assertValidCrd, crdStatus, nameConflict, resourceTypesFromCrd, type ResourceRegistry } from './resource-registry.js';
 import { validateAgainstSchema } from './schema-validation.js';
-import { formatLabelSelector, matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector, requirementsFromLabelSelector } from './selectors.js';
+import {
+  formatLabelSelector,
+  matchesFields,
+  matchesLabels,
+  parseFieldSelector,
+  parseLabelSelector,
+  requirementsFromLabelSelector,
+} from './selectors.js';
 import { evaluateJsonPath } from './json-path.js';
 import { groupResource, groupVersion, type KubeObject, type OwnerReference, type ResourceType } from './types.js';
 
@@ -75,7 +82,12 @@ function applyBuiltinDefaults(type: ResourceType, object: KubeObject): void {
     spec.backoffLimit ??= 6;
     // Like the real server (manualSelector unset): select the Job's own pods by its uid, and label the template so.
     if (!spec.selector && spec.manualSelector !== true && object.metadata.uid) {
-      const labels = { 'batch.kubernetes.io/controller-uid': object.metadata.uid, 'batch.kubernetes.io/job-name': object.metadata.name!, 'controller-uid': object.metadata.uid, 'job-name': object.metadata.name! };
+      const labels = {
+        'batch.kubernetes.io/controller-uid': object.metadata.uid,
+        'batch.kubernetes.io/job-name': object.metadata.name!,
+        'controller-uid': object.metadata.uid,
+        'job-name': object.metadata.name!,
+      };
       spec.selector = { matchLabels: { 'batch.kubernetes.io/controller-uid': object.metadata.uid } };
       const template = isPlainObject(spec.template) ? spec.template : (spec.template = {});
       const meta = isPlainObject(template.metadata) ? template.metadata : (template.metadata = {});
@@ -102,12 +114,16 @@ export class KubeApi {
 
   private invalid(type: ResourceType, name: string, causes: readonly StatusCause[]): KubeApiError {
     const list = causes.map((c) => `${c.field}: ${c.message}`);
-    return new KubeApiError('Invalid', `${qualifiedKind(type)} "${name}" is invalid: ${list.length === 1 ? list[0] : `[${list.join(', ')}]`}`, {
-      name,
-      group: type.group,
-      kind: type.kind,
-      causes,
-    });
+    return new KubeApiError(
+      'Invalid',
+      `${qualifiedKind(type)} "${name}" is invalid: ${list.length === 1 ? list[0] : `[${list.join(', ')}]`}`,
+      {
+        name,
+        group: type.group,
+        kind: type.kind,
+        causes,
+      },
+    );
   }
 
   private withTypeMeta(type: ResourceType, object: KubeObject): KubeObject {
@@ -140,15 +156,24 @@ export class KubeApi {
       try {
         after = (JSON.parse(Buffer.from(options.continueToken, 'base64url').toString('utf8')) as { k: string }).k;
       } catch (error) {
-        throw new KubeApiError('BadRequest', 'continue key is not valid: expected a token returned by a previous list', undefined, { cause: error });
+        throw new KubeApiError('BadRequest', 'continue key is not valid: expected a token returned by a previous list', undefined, {
+          cause: error,
+        });
       }
       items = items.filter((o) => `${o.metadata.namespace ?? ''}/${o.metadata.name}` > after);
     }
     if (options.limit && options.limit > 0 && items.length > options.limit) {
       const page = items.slice(0, options.limit);
       const last = page[page.length - 1]!;
-      const token = Buffer.from(JSON.stringify({ k: `${last.metadata.namespace ?? ''}/${last.metadata.name}` }), 'utf8').toString('base64url');
-      return { items: page.map((o) => this.withTypeMeta(type, clone(o))), resourceVersion, continueToken: token, remainingItemCount: items.length - page.length };
+      const token = Buffer.from(JSON.stringify({ k: `${last.metadata.namespace ?? ''}/${last.metadata.name}` }), 'utf8').toString(
+        'base64url',
+      );
+      return {
+        items: page.map((o) => this.withTypeMeta(type, clone(o))),
+        resourceVersion,
+        continueToken: token,
+        remainingItemCount: items.length - page.length,
+      };
     }
     return { items: items.map((o) => this.withTypeMeta(type, clone(o))), resourceVersion };
   }
@@ -158,7 +183,12 @@ export class KubeApi {
     const name = object.metadata.name ?? '';
     const causes: StatusCause[] = [];
     const nameProblem = type.kind === 'CustomResourceDefinition' ? undefined : invalidNameReason(name);
-    if (nameProblem) causes.push({ reason: 'FieldValueInvalid', field: 'metadata.name', message: `Invalid value: ${JSON.stringify(name)}: ${nameProblem}` });
+    if (nameProblem)
+      causes.push({
+        reason: 'FieldValueInvalid',
+        field: 'metadata.name',
+        message: `Invalid value: ${JSON.stringify(name)}: ${nameProblem}`,
+      });
     if (!type.schema) {
       if (causes.length) throw this.invalid(type, name, causes);
       return object;
@@ -168,7 +198,10 @@ export class KubeApi {
       const mode = ctx.fieldValidation ?? 'Ignore';
       const described = result.unknownFields.map((f) => `unknown field "${f}"`);
       if (mode === 'Strict') {
-        throw new KubeApiError('BadRequest', `${type.kind} in version "${type.version}" cannot be handled as a ${type.kind}: strict decoding error: ${described.join(', ')}`);
+        throw new KubeApiError(
+          'BadRequest',
+          `${type.kind} in version "${type.version}" cannot be handled as a ${type.kind}: strict decoding error: ${described.join(', ')}`,
+        );
       }
       if (mode === 'Warn') ctx.warnings?.push(...described);
     }
@@ -186,12 +219,21 @@ export class KubeApi {
   }
 
   /** POST: creates an object (generateName, system metadata, status dropped under a status subresource, validation). */
-  create(type: ResourceType, namespace: string | undefined, body: unknown, ctx: WriteContext = {}, operation: 'Update' | 'Apply' = 'Update'): KubeObject {
+  create(
+    type: ResourceType,
+    namespace: string | undefined,
+    body: unknown,
+    ctx: WriteContext = {},
+    operation: 'Update' | 'Apply' = 'Update',
+  ): KubeObject {
     if (!isPlainObject(body)) throw new KubeApiError('BadRequest', `the body of a ${type.kind} create must be a JSON object`);
     const input = clone(body) as KubeObject;
     input.metadata = isPlainObject(input.metadata) ? input.metadata : {};
     if (input.kind !== undefined && input.kind !== type.kind) {
-      throw new KubeApiError('BadRequest', `the kind of the provided object ("${String(input.kind)}") does not match the resource ${qualifiedResource(type)} (kind "${type.kind}")`);
+      throw new KubeApiError(
+        'BadRequest',
+        `the kind of the provided object ("${String(input.kind)}") does not match the resource ${qualifiedResource(type)} (kind "${type.kind}")`,
+      );
     }
     if (type.namespaced) {
       if (input.metadata.namespace && namespace && input.metadata.namespace !== namespace) {
@@ -203,14 +245,20 @@ export class KubeApi {
     } else delete input.metadata.namespace;
     if (!input.metadata.name) {
       if (!input.metadata.generateName) {
-        throw this.invalid(type, '', [{ reason: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' }]);
+        throw this.invalid(type, '', [
+          { reason: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' },
+        ]);
       }
       do input.metadata.name = `${input.metadata.generateName}${randomSuffix()}`;
       while (this.store.get(groupResource(type), namespace, input.metadata.name));
     }
     const name = input.metadata.name;
     if (this.store.get(groupResource(type), type.namespaced ? namespace : undefined, name)) {
-      throw new KubeApiError('AlreadyExists', `${qualifiedResource(type)} "${name}" already exists`, { name, group: type.group, kind: type.plural });
+      throw new KubeApiError('AlreadyExists', `${qualifiedResource(type)} "${name}" already exists`, {
+        name,
+        group: type.group,
+        kind: type.plural,
+      });
     }
     const now = this.clock();
     let object = this.withTypeMeta(type, initialMetadata(stripPatchDirectives(input) as KubeObject, now));
@@ -276,7 +324,13 @@ export class KubeApi {
     }
     next.metadata.managedFields = updateManagedFields(
       live.metadata.managedFields,
-      { manager: ctx.fieldManager ?? 'unknown', operation, subresource: subresource === 'status' ? 'status' : subresource === 'scale' ? 'scale' : '', apiVersion: groupVersion(type), time: rfc3339(now) },
+      {
+        manager: ctx.fieldManager ?? 'unknown',
+        operation,
+        subresource: subresource === 'status' ? 'status' : subresource === 'scale' ? 'scale' : '',
+        apiVersion: groupVersion(type),
+        time: rfc3339(now),
+      },
       live,
       next,
       applied,
@@ -290,20 +344,38 @@ export class KubeApi {
   }
 
   /** PUT on the object, `/status` or `/scale`. */
-  replace(type: ResourceType, namespace: string | undefined, name: string, subresource: string, body: unknown, ctx: WriteContext = {}): KubeObject {
+  replace(
+    type: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    subresource: string,
+    body: unknown,
+    ctx: WriteContext = {},
+  ): KubeObject {
     if (!isPlainObject(body)) throw new KubeApiError('BadRequest', `the body of a ${type.kind} update must be a JSON object`);
     const live = this.get(type, namespace, name);
     if (subresource === 'scale') return this.writeScale(type, live, body, ctx);
     const proposed = clone(body) as KubeObject;
     proposed.metadata = isPlainObject(proposed.metadata) ? proposed.metadata : {};
     if (proposed.metadata.name && proposed.metadata.name !== name) {
-      throw new KubeApiError('BadRequest', `the name of the object (${proposed.metadata.name}) does not match the name on the URL (${name})`);
+      throw new KubeApiError(
+        'BadRequest',
+        `the name of the object (${proposed.metadata.name}) does not match the name on the URL (${name})`,
+      );
     }
     return this.commitUpdate(type, live, proposed, subresource, ctx);
   }
 
   /** PATCH (json, merge, strategic, apply) on the object, `/status` or `/scale`. Apply creates a missing object. */
-  patch(type: ResourceType, namespace: string | undefined, name: string, subresource: string, patchType: PatchType, body: unknown, ctx: WriteContext = {}): KubeObject {
+  patch(
+    type: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    subresource: string,
+    patchType: PatchType,
+    body: unknown,
+    ctx: WriteContext = {},
+  ): KubeObject {
     if (patchType === 'strategic' && !type.strategicMergePatch) {
       throw new KubeApiError(
         'UnsupportedMediaType',
@@ -319,7 +391,10 @@ export class KubeApi {
         if (!isPlainObject(body)) throw new KubeApiError('BadRequest', 'an apply patch must be an object');
         const meta = isPlainObject(body.metadata) ? body.metadata : {};
         if (meta.name !== undefined && meta.name !== name) {
-          throw new KubeApiError('BadRequest', `the name of the object (${String(meta.name)}) does not match the name on the URL (${name})`);
+          throw new KubeApiError(
+            'BadRequest',
+            `the name of the object (${String(meta.name)}) does not match the name on the URL (${name})`,
+          );
         }
         return this.create(type, namespace, { ...body, metadata: { ...meta, name } }, ctx, 'Apply');
       }
@@ -339,7 +414,14 @@ export class KubeApi {
     return this.commitUpdate(type, live, patched, subresource, ctx);
   }
 
-  private applyPatch(target: KubeObject | Record<string, unknown>, patchType: PatchType, body: unknown, ctx: WriteContext, subresource: string, isScale: boolean): KubeObject {
+  private applyPatch(
+    target: KubeObject | Record<string, unknown>,
+    patchType: PatchType,
+    body: unknown,
+    ctx: WriteContext,
+    subresource: string,
+    isScale: boolean,
+  ): KubeObject {
     switch (patchType) {
       case 'merge':
         if (!isPlainObject(body)) throw new KubeApiError('BadRequest', 'a merge patch must be a JSON object');
@@ -350,17 +432,26 @@ export class KubeApi {
         return applyStrategicMergePatch(target, body) as KubeObject;
       case 'apply':
         if (!isPlainObject(body)) throw new KubeApiError('BadRequest', 'an apply patch must be an object');
-        return (isScale ? applyMergePatch(target, body) : serverSideApply(target as KubeObject, body, ctx.fieldManager!, ctx.force === true, subresource)) as KubeObject;
+        return (
+          isScale
+            ? applyMergePatch(target, body)
+            : serverSideApply(target as KubeObject, body, ctx.fieldManager!, ctx.force === true, subresource)
+        ) as KubeObject;
     }
   }
 
   /** The `autoscaling/v1 Scale` view of an object with a scale subresource. */
   scaleOf(type: ResourceType, object: KubeObject): KubeObject {
-    if (!type.scale) throw new KubeApiError('NotFound', `the server could not find the requested resource (${qualifiedResource(type)}/scale)`);
+    if (!type.scale)
+      throw new KubeApiError('NotFound', `the server could not find the requested resource (${qualifiedResource(type)}/scale)`);
     const specReplicas = evaluateJsonPath(object, type.scale.specReplicasPath)[0];
     const statusReplicas = evaluateJsonPath(object, type.scale.statusReplicasPath)[0];
     const rawSelector = type.scale.labelSelectorPath ? evaluateJsonPath(object, type.scale.labelSelectorPath)[0] : undefined;
-    const selector = isPlainObject(rawSelector) ? formatLabelSelector(requirementsFromLabelSelector(rawSelector)) : typeof rawSelector === 'string' ? rawSelector : '';
+    const selector = isPlainObject(rawSelector)
+      ? formatLabelSelector(requirementsFromLabelSelector(rawSelector))
+      : typeof rawSelector === 'string'
+        ? rawSelector
+        : '';
     return {
       kind: 'Scale',
       apiVersion: 'autoscaling/v1',
@@ -380,7 +471,13 @@ export class KubeApi {
     const spec = isPlainObject(scale.spec) ? scale.spec : {};
     const replicas = spec.replicas;
     if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
-      throw this.invalid(type, live.metadata.name!, [{ reason: 'FieldValueInvalid', field: 'spec.replicas', message: `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0` }]);
+      throw this.invalid(type, live.metadata.name!, [
+        {
+          reason: 'FieldValueInvalid',
+          field: 'spec.replicas',
+          message: `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`,
+        },
+      ]);
     }
     const meta = isPlainObject(scale.metadata) ? scale.metadata : {};
     const next = clone(live);
@@ -395,17 +492,23 @@ export class KubeApi {
     const live = this.get(type, namespace, name);
     const pre = options.preconditions;
     if ((pre?.uid && pre.uid !== live.metadata.uid) || (pre?.resourceVersion && pre.resourceVersion !== live.metadata.resourceVersion)) {
-      throw new KubeApiError('Conflict', `Operation cannot be fulfilled on ${qualifiedResource(type)} "${name}": the precondition on ${pre.uid ? 'UID' : 'ResourceVersion'} does not match`, {
-        name,
-        group: type.group,
-        kind: type.plural,
-      });
+      throw new KubeApiError(
+        'Conflict',
+        `Operation cannot be fulfilled on ${qualifiedResource(type)} "${name}": the precondition on ${pre.uid ? 'UID' : 'ResourceVersion'} does not match`,
+        {
+          name,
+          group: type.group,
+          kind: type.plural,
+        },
+      );
     }
     if (ctx.dryRun) return live;
     let policy = options.propagationPolicy;
     if (!policy && type.kind === 'Job' && type.group === 'batch') {
       policy = 'Orphan';
-      ctx.warnings?.push('child pods are preserved by default when jobs are deleted; set propagationPolicy=Background to remove them or set propagationPolicy=Orphan to suppress this warning');
+      ctx.warnings?.push(
+        'child pods are preserved by default when jobs are deleted; set propagationPolicy=Background to remove them or set propagationPolicy=Orphan to suppress this warning',
+      );
     }
     policy ??= 'Background';
     if (policy === 'Orphan') this.orphanDependents(live.metadata.uid!);
@@ -423,7 +526,13 @@ export class KubeApi {
   }
 
   /** DELETE on a collection: deletes each matching object. */
-  deleteCollection(type: ResourceType, namespace: string | undefined, list: ListOptions, options: DeleteOptions, ctx: WriteContext): KubeObject[] {
+  deleteCollection(
+    type: ResourceType,
+    namespace: string | undefined,
+    list: ListOptions,
+    options: DeleteOptions,
+    ctx: WriteContext,
+  ): KubeObject[] {
     return this.list(type, namespace, list).items.map((o) => this.delete(type, o.metadata.namespace, o.metadata.name!, options, ctx));
   }
 
@@ -476,7 +585,14 @@ export class KubeApi {
       const remaining = refs.filter((r) => r.uid !== ownerUid && liveUids.has(r.uid));
       try {
         if (remaining.length === 0) {
-          if (!object.metadata.deletionTimestamp) this.delete(type, object.metadata.namespace, object.metadata.name!, { propagationPolicy: 'Background' }, { fieldManager: 'garbage-collector' });
+          if (!object.metadata.deletionTimestamp)
+            this.delete(
+              type,
+              object.metadata.namespace,
+              object.metadata.name!,
+              { propagationPolicy: 'Background' },
+              { fieldManager: 'garbage-collector' },
+            );
         } else {
           const next = clone(object);
           next.metadata.ownerReferences = remaining;
@@ -500,7 +616,13 @@ export class KubeApi {
   private deleteDependentsNow(uid: string): void {
     for (const { type, object } of this.dependentsOf(uid)) {
       try {
-        this.delete(type, object.metadata.namespace, object.metadata.name!, { propagationPolicy: 'Foreground' }, { fieldManager: 'garbage-collector' });
+        this.delete(
+          type,
+          object.metadata.namespace,
+          object.metadata.name!,
+          { propagationPolicy: 'Foreground' },
+          { fieldManager: 'garbage-collector' },
+        );
       } catch (error) {
         if (!(error instanceof KubeApiError && error.code === 'NotFound')) throw error;
       }
@@ -509,7 +631,9 @@ export class KubeApi {
 
   private afterWrite(type: ResourceType, object: KubeObject): void {
     if (type.kind === 'CustomResourceDefinition' && type.group === 'apiextensions.k8s.io') {
-      const accepted = (object.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions?.some((c) => c.type === 'Established' && c.status === 'True');
+      const accepted = (object.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions?.some(
+        (c) => c.type === 'Established' && c.status === 'True',
+      );
       if (accepted) this.registry.registerCrd(object.metadata.name!, resourceTypesFromCrd(object));
     }
   }

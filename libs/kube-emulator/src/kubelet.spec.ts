@@ -33,7 +33,10 @@ beforeEach(() => {
     workdir: dir,
     restartDelayMs: 20,
     killGraceMs: 200,
-    imageCommand: (image) => (image === 'scaleplan/echo' ? { command: [process.execPath, '-e', 'console.log("implicit entrypoint", process.argv.slice(1).join(" "))'] } : undefined),
+    imageCommand: (image) =>
+      image === 'scaleplan/echo'
+        ? { command: [process.execPath, '-e', 'console.log("implicit entrypoint", process.argv.slice(1).join(" "))'] }
+        : undefined,
   });
   kubelet.start();
 });
@@ -43,7 +46,10 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const pod = (name: string, container: Record<string, unknown>, restartPolicy = 'Never'): KubeObject => ({ metadata: { name }, spec: { restartPolicy, containers: [{ name: 'c', ...container }] } });
+const pod = (name: string, container: Record<string, unknown>, restartPolicy = 'Never'): KubeObject => ({
+  metadata: { name },
+  spec: { restartPolicy, containers: [{ name: 'c', ...container }] },
+});
 
 describe('kubelet simulator', () => {
   it('runs an image through the imageCommand hook and serves its logs', async () => {
@@ -61,24 +67,35 @@ describe('kubelet simulator', () => {
   it('resolves env from values, fieldRefs, ConfigMaps and Secrets, in the configured workdir', async () => {
     api.create(t('', 'configmaps'), 'default', { metadata: { name: 'cfg' }, data: { MODE: 'fast' } });
     api.create(t('', 'secrets'), 'default', { metadata: { name: 'sec' }, data: { TOKEN: Buffer.from('s3cret').toString('base64') } });
-    api.create(t('', 'pods'), 'default', pod('env', {
-      image: 'x',
-      command: [process.execPath, '-e', 'require("fs").writeFileSync("env.json", JSON.stringify([process.env.A, process.env.NS, process.env.MODE, process.env.TOKEN, process.env.B]))'],
-      env: [
-        { name: 'A', value: 'plain' },
-        { name: 'NS', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
-        { name: 'TOKEN', valueFrom: { secretKeyRef: { name: 'sec', key: 'TOKEN' } } },
-        { name: 'B', value: '$(A)-expanded' },
-      ],
-      envFrom: [{ configMapRef: { name: 'cfg' } }],
-    }));
+    api.create(
+      t('', 'pods'),
+      'default',
+      pod('env', {
+        image: 'x',
+        command: [
+          process.execPath,
+          '-e',
+          'require("fs").writeFileSync("env.json", JSON.stringify([process.env.A, process.env.NS, process.env.MODE, process.env.TOKEN, process.env.B]))',
+        ],
+        env: [
+          { name: 'A', value: 'plain' },
+          { name: 'NS', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+          { name: 'TOKEN', valueFrom: { secretKeyRef: { name: 'sec', key: 'TOKEN' } } },
+          { name: 'B', value: '$(A)-expanded' },
+        ],
+        envFrom: [{ configMapRef: { name: 'cfg' } }],
+      }),
+    );
     await until('success', () => podStatus('env')?.phase === 'Succeeded');
     expect(JSON.parse(readFileSync(join(dir, 'env.json'), 'utf8'))).toEqual(['plain', 'default', 'fast', 's3cret', 'plain-expanded']);
   });
 
   it('restarts containers under restartPolicy Always and counts restarts', async () => {
     api.create(t('', 'pods'), 'default', pod('crashy', { image: 'x', command: [process.execPath, '-e', 'process.exit(1)'] }, 'Always'));
-    await until('two restarts', () => ((podStatus('crashy')?.containerStatuses as { restartCount: number }[] | undefined)?.[0]?.restartCount ?? 0) >= 2);
+    await until(
+      'two restarts',
+      () => ((podStatus('crashy')?.containerStatuses as { restartCount: number }[] | undefined)?.[0]?.restartCount ?? 0) >= 2,
+    );
     expect(podStatus('crashy')?.phase).toBe('Running');
   });
 
@@ -102,7 +119,14 @@ describe('kubelet simulator', () => {
   });
 
   it('runs Job completions with parallelism and reports Complete', async () => {
-    api.create(t('batch', 'jobs'), 'default', { metadata: { name: 'three' }, spec: { completions: 3, parallelism: 2, template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'x', command: [process.execPath, '-e', ''] }] } } } });
+    api.create(t('batch', 'jobs'), 'default', {
+      metadata: { name: 'three' },
+      spec: {
+        completions: 3,
+        parallelism: 2,
+        template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'x', command: [process.execPath, '-e', ''] }] } },
+      },
+    });
     const job = await until('completion', () => {
       const j = api.find(t('batch', 'jobs'), 'default', 'three');
       return (j?.status as { succeeded?: number } | undefined)?.succeeded === 3 ? j : undefined;

@@ -156,7 +156,15 @@ export class Kubelet {
   private writeStatus(type: ResourceType, object: KubeObject, status: Status): void {
     if (JSON.stringify({ ...(object.status as Status | undefined), ...status }) === JSON.stringify(object.status ?? {})) return;
     try {
-      this.api.patch(type, object.metadata.namespace, object.metadata.name!, 'status', 'merge', { status }, { fieldManager: type === this.podType ? 'kubelet' : `${type.singular}-controller` });
+      this.api.patch(
+        type,
+        object.metadata.namespace,
+        object.metadata.name!,
+        'status',
+        'merge',
+        { status },
+        { fieldManager: type === this.podType ? 'kubelet' : `${type.singular}-controller` },
+      );
     } catch (error) {
       if (!(error instanceof KubeApiError && error.code === 'NotFound')) throw error;
     }
@@ -189,10 +197,17 @@ export class Kubelet {
       if (!o) return {};
       if (plural === 'configmaps') return (o.data as Record<string, string> | undefined) ?? {};
       const data = (o.data as Record<string, string> | undefined) ?? {};
-      return { ...Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')])), ...(o.stringData as Record<string, string> | undefined) };
+      return {
+        ...Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')])),
+        ...(o.stringData as Record<string, string> | undefined),
+      };
     };
     for (const source of container.envFrom ?? []) {
-      const values = source.configMapRef ? lookup('configmaps', source.configMapRef.name) : source.secretRef ? lookup('secrets', source.secretRef.name) : {};
+      const values = source.configMapRef
+        ? lookup('configmaps', source.configMapRef.name)
+        : source.secretRef
+          ? lookup('secrets', source.secretRef.name)
+          : {};
       for (const [k, v] of Object.entries(values)) env[`${source.prefix ?? ''}${k}`] = v;
     }
     const fieldRef = (path: string): string => {
@@ -212,8 +227,10 @@ export class Kubelet {
     for (const e of container.env ?? []) {
       if (e.value !== undefined) env[e.name] = e.value.replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (m, v: string) => env[v] ?? m);
       else if (e.valueFrom?.fieldRef?.fieldPath) env[e.name] = fieldRef(e.valueFrom.fieldRef.fieldPath);
-      else if (e.valueFrom?.configMapKeyRef) env[e.name] = lookup('configmaps', e.valueFrom.configMapKeyRef.name!)[e.valueFrom.configMapKeyRef.key!] ?? '';
-      else if (e.valueFrom?.secretKeyRef) env[e.name] = lookup('secrets', e.valueFrom.secretKeyRef.name!)[e.valueFrom.secretKeyRef.key!] ?? '';
+      else if (e.valueFrom?.configMapKeyRef)
+        env[e.name] = lookup('configmaps', e.valueFrom.configMapKeyRef.name!)[e.valueFrom.configMapKeyRef.key!] ?? '';
+      else if (e.valueFrom?.secretKeyRef)
+        env[e.name] = lookup('secrets', e.valueFrom.secretKeyRef.name!)[e.valueFrom.secretKeyRef.key!] ?? '';
       else env[e.name] = '';
     }
     return env;
@@ -231,14 +248,32 @@ export class Kubelet {
       startTime: (pod.status as Status | undefined)?.startTime ?? now,
       qosClass: 'BestEffort',
     };
-    const entry = container?.command?.length ? { command: container.command, args: container.args ?? [] } : container?.image ? this.options.imageCommand?.(container.image, container) : undefined;
+    const entry = container?.command?.length
+      ? { command: container.command, args: container.args ?? [] }
+      : container?.image
+        ? this.options.imageCommand?.(container.image, container)
+        : undefined;
     if (!container || !entry || entry.command.length === 0) {
       this.writeStatus(this.podType, pod, {
         ...base,
         phase: 'Pending',
         conditions: [{ type: 'PodScheduled', status: 'True', lastTransitionTime: now }],
         containerStatuses: container
-          ? [{ name: container.name, image: container.image ?? '', ready: false, started: false, restartCount: 0, state: { waiting: { reason: 'NoCommand', message: `image "${container.image ?? ''}" has no command in the pod spec and no imageCommand mapping in the kube-emulator kubelet` } } }]
+          ? [
+              {
+                name: container.name,
+                image: container.image ?? '',
+                ready: false,
+                started: false,
+                restartCount: 0,
+                state: {
+                  waiting: {
+                    reason: 'NoCommand',
+                    message: `image "${container.image ?? ''}" has no command in the pod spec and no imageCommand mapping in the kube-emulator kubelet`,
+                  },
+                },
+              },
+            ]
           : [],
       });
       return;
@@ -259,7 +294,16 @@ export class Kubelet {
     child.stdout?.on('data', append);
     child.stderr?.on('data', append);
     const containerStatus = (state: Status, ready: boolean) => [
-      { name: container.name, image: container.image ?? '', imageID: '', containerID: `emulator://${child.pid ?? 0}`, ready, started: ready, restartCount: running.restartCount, state },
+      {
+        name: container.name,
+        image: container.image ?? '',
+        imageID: '',
+        containerID: `emulator://${child.pid ?? 0}`,
+        ready,
+        started: ready,
+        restartCount: running.restartCount,
+        state,
+      },
     ];
     child.once('spawn', () => {
       running.startedAt = rfc3339(Date.now());
@@ -269,7 +313,11 @@ export class Kubelet {
       this.writeStatus(this.podType, current, {
         ...base,
         phase: 'Running',
-        conditions: ['PodScheduled', 'Initialized', 'ContainersReady', 'Ready'].map((type) => ({ type, status: 'True', lastTransitionTime: t })),
+        conditions: ['PodScheduled', 'Initialized', 'ContainersReady', 'Ready'].map((type) => ({
+          type,
+          status: 'True',
+          lastTransitionTime: t,
+        })),
         containerStatuses: containerStatus({ running: { startedAt: t } }, true),
       });
     });
@@ -300,14 +348,35 @@ export class Kubelet {
       conditions: [
         { type: 'PodScheduled', status: 'True', lastTransitionTime: now },
         { type: 'Initialized', status: 'True', lastTransitionTime: now },
-        { type: 'ContainersReady', status: 'False', reason: phase === 'Running' ? 'ContainersNotReady' : 'PodCompleted', lastTransitionTime: now },
+        {
+          type: 'ContainersReady',
+          status: 'False',
+          reason: phase === 'Running' ? 'ContainersNotReady' : 'PodCompleted',
+          lastTransitionTime: now,
+        },
         { type: 'Ready', status: 'False', reason: phase === 'Running' ? 'ContainersNotReady' : 'PodCompleted', lastTransitionTime: now },
       ],
-      containerStatuses: [{ name: container.name, image: container.image ?? '', ready: false, started: false, restartCount: running.restartCount, state, lastState: {} }],
+      containerStatuses: [
+        {
+          name: container.name,
+          image: container.image ?? '',
+          ready: false,
+          started: false,
+          restartCount: running.restartCount,
+          state,
+          lastState: {},
+        },
+      ],
     });
     if (restart) {
       running.restartCount += 1;
-      this.writeStatus(this.podType, current, status('Running', { waiting: { reason: 'CrashLoopBackOff', message: `back-off restarting failed container (exit code ${exitCode})` } }));
+      this.writeStatus(
+        this.podType,
+        current,
+        status('Running', {
+          waiting: { reason: 'CrashLoopBackOff', message: `back-off restarting failed container (exit code ${exitCode})` },
+        }),
+      );
       running.restartTimer = setTimeout(() => this.launch(running), this.options.restartDelayMs ?? 1000);
       return;
     }
@@ -347,7 +416,14 @@ export class Kubelet {
     return this.api.list(this.podType, owner.metadata.namespace).items.filter((p) => ownedBy(p, owner.metadata.uid!));
   }
 
-  private podFor(owner: KubeObject, kind: string, apiVersion: string, name: string, template: { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: unknown }, labels: Record<string, string>): KubeObject {
+  private podFor(
+    owner: KubeObject,
+    kind: string,
+    apiVersion: string,
+    name: string,
+    template: { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: unknown },
+    labels: Record<string, string>,
+  ): KubeObject {
     return {
       apiVersion: 'v1',
       kind: 'Pod',
@@ -356,7 +432,9 @@ export class Kubelet {
         namespace: owner.metadata.namespace,
         labels: { ...template.metadata?.labels, ...labels },
         ...(template.metadata?.annotations ? { annotations: template.metadata.annotations } : {}),
-        ownerReferences: [{ apiVersion, kind, name: owner.metadata.name!, uid: owner.metadata.uid!, controller: true, blockOwnerDeletion: true }],
+        ownerReferences: [
+          { apiVersion, kind, name: owner.metadata.name!, uid: owner.metadata.uid!, controller: true, blockOwnerDeletion: true },
+        ],
       },
       spec: { ...(template.spec as object), nodeName: this.options.nodeName ?? 'kube-emulator' },
     };
@@ -365,7 +443,13 @@ export class Kubelet {
   private reconcileJob(namespace: string, name: string): void {
     const job = this.api.find(this.jobType, namespace, name);
     if (!job || job.metadata.deletionTimestamp) return;
-    const spec = (job.spec ?? {}) as { parallelism?: number; completions?: number; backoffLimit?: number; suspend?: boolean; template?: { metadata?: { labels?: Record<string, string> }; spec?: unknown } };
+    const spec = (job.spec ?? {}) as {
+      parallelism?: number;
+      completions?: number;
+      backoffLimit?: number;
+      suspend?: boolean;
+      template?: { metadata?: { labels?: Record<string, string> }; spec?: unknown };
+    };
     const status = (job.status ?? {}) as Status;
     if (isTrue(status.conditions, 'Complete') || isTrue(status.conditions, 'Failed')) return;
     const completions = spec.completions ?? 1;
@@ -378,49 +462,115 @@ export class Kubelet {
     const active = pods.filter((p) => phaseOf(p) !== 'Succeeded' && phaseOf(p) !== 'Failed' && !p.metadata.deletionTimestamp);
     const ready = active.filter((p) => isTrue((p.status as Status | undefined)?.conditions, 'Ready')).length;
     const now = rfc3339(Date.now());
-    const next: Status = { startTime: status.startTime ?? now, active: active.length, succeeded, failed, ready, terminating: 0, uncountedTerminatedPods: {} };
+    const next: Status = {
+      startTime: status.startTime ?? now,
+      active: active.length,
+      succeeded,
+      failed,
+      ready,
+      terminating: 0,
+      uncountedTerminatedPods: {},
+    };
     if (failed > backoffLimit) {
       for (const p of active) this.api.delete(this.podType, namespace, p.metadata.name!, {}, { fieldManager: 'job-controller' });
       next.active = 0;
       next.conditions = [
-        { type: 'FailureTarget', status: 'True', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit', lastProbeTime: now, lastTransitionTime: now },
-        { type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit', lastProbeTime: now, lastTransitionTime: now },
+        {
+          type: 'FailureTarget',
+          status: 'True',
+          reason: 'BackoffLimitExceeded',
+          message: 'Job has reached the specified backoff limit',
+          lastProbeTime: now,
+          lastTransitionTime: now,
+        },
+        {
+          type: 'Failed',
+          status: 'True',
+          reason: 'BackoffLimitExceeded',
+          message: 'Job has reached the specified backoff limit',
+          lastProbeTime: now,
+          lastTransitionTime: now,
+        },
       ];
     } else if (succeeded >= completions) {
       next.completionTime = now;
       next.conditions = [
-        { type: 'SuccessCriteriaMet', status: 'True', reason: 'CompletionsReached', message: 'Reached expected number of succeeded pods', lastProbeTime: now, lastTransitionTime: now },
-        { type: 'Complete', status: 'True', reason: 'CompletionsReached', message: 'Reached expected number of succeeded pods', lastProbeTime: now, lastTransitionTime: now },
+        {
+          type: 'SuccessCriteriaMet',
+          status: 'True',
+          reason: 'CompletionsReached',
+          message: 'Reached expected number of succeeded pods',
+          lastProbeTime: now,
+          lastTransitionTime: now,
+        },
+        {
+          type: 'Complete',
+          status: 'True',
+          reason: 'CompletionsReached',
+          message: 'Reached expected number of succeeded pods',
+          lastProbeTime: now,
+          lastTransitionTime: now,
+        },
       ];
     } else if (!spec.suspend) {
       const want = Math.min(parallelism, completions - succeeded) - active.length;
-      const jobLabels = { 'batch.kubernetes.io/controller-uid': job.metadata.uid!, 'batch.kubernetes.io/job-name': name, 'controller-uid': job.metadata.uid!, 'job-name': name };
+      const jobLabels = {
+        'batch.kubernetes.io/controller-uid': job.metadata.uid!,
+        'batch.kubernetes.io/job-name': name,
+        'controller-uid': job.metadata.uid!,
+        'job-name': name,
+      };
       for (let i = 0; i < want; i += 1) {
-        this.api.create(this.podType, namespace, this.podFor(job, 'Job', 'batch/v1', `${name}-${randomSuffix()}`, spec.template ?? {}, jobLabels), { fieldManager: 'job-controller' });
+        this.api.create(
+          this.podType,
+          namespace,
+          this.podFor(job, 'Job', 'batch/v1', `${name}-${randomSuffix()}`, spec.template ?? {}, jobLabels),
+          { fieldManager: 'job-controller' },
+        );
         next.active = (next.active as number) + 1;
       }
     }
     const { startTime: _s, ...compare } = next;
-    const changed = Object.entries(compare).some(([k, v]) => JSON.stringify(status[k]) !== JSON.stringify(v)) || status.startTime === undefined;
+    const changed =
+      Object.entries(compare).some(([k, v]) => JSON.stringify(status[k]) !== JSON.stringify(v)) || status.startTime === undefined;
     if (changed) this.writeStatus(this.jobType, job, next);
   }
 
   private reconcileDeployment(namespace: string, name: string): void {
     const deployment = this.api.find(this.deploymentType, namespace, name);
     if (!deployment || deployment.metadata.deletionTimestamp) return;
-    const spec = (deployment.spec ?? {}) as { replicas?: number; paused?: boolean; template?: { metadata?: { labels?: Record<string, string> }; spec?: unknown } };
+    const spec = (deployment.spec ?? {}) as {
+      replicas?: number;
+      paused?: boolean;
+      template?: { metadata?: { labels?: Record<string, string> }; spec?: unknown };
+    };
     const replicas = spec.replicas ?? 1;
-    const hash = createHash('sha256').update(JSON.stringify(spec.template ?? {})).digest('hex').slice(0, 10);
+    const hash = createHash('sha256')
+      .update(JSON.stringify(spec.template ?? {}))
+      .digest('hex')
+      .slice(0, 10);
     const pods = this.ownedPods(deployment).filter((p) => !p.metadata.deletionTimestamp);
     const current = pods.filter((p) => p.metadata.labels?.['pod-template-hash'] === hash);
-    for (const p of pods) if (!current.includes(p)) this.api.delete(this.podType, namespace, p.metadata.name!, {}, { fieldManager: 'deployment-controller' });
+    for (const p of pods)
+      if (!current.includes(p)) this.api.delete(this.podType, namespace, p.metadata.name!, {}, { fieldManager: 'deployment-controller' });
     // Scale down newest first, the ReplicaSet controller's preference for the youngest pods.
-    const byAge = [...current].sort((a, b) => String(b.metadata.creationTimestamp).localeCompare(String(a.metadata.creationTimestamp)) || Number(b.metadata.resourceVersion) - Number(a.metadata.resourceVersion));
+    const byAge = [...current].sort(
+      (a, b) =>
+        String(b.metadata.creationTimestamp).localeCompare(String(a.metadata.creationTimestamp)) ||
+        Number(b.metadata.resourceVersion) - Number(a.metadata.resourceVersion),
+    );
     const excess = byAge.slice(0, Math.max(0, current.length - replicas));
     for (const p of excess) this.api.delete(this.podType, namespace, p.metadata.name!, {}, { fieldManager: 'deployment-controller' });
     const kept = current.filter((p) => !excess.includes(p));
     for (let i = kept.length; i < replicas; i += 1) {
-      const pod = this.api.create(this.podType, namespace, this.podFor(deployment, 'Deployment', 'apps/v1', `${name}-${hash}-${randomSuffix()}`, spec.template ?? {}, { 'pod-template-hash': hash }), { fieldManager: 'deployment-controller' });
+      const pod = this.api.create(
+        this.podType,
+        namespace,
+        this.podFor(deployment, 'Deployment', 'apps/v1', `${name}-${hash}-${randomSuffix()}`, spec.template ?? {}, {
+          'pod-template-hash': hash,
+        }),
+        { fieldManager: 'deployment-controller' },
+      );
       kept.push(pod);
     }
     const ready = kept.filter((p) => isTrue((p.status as Status | undefined)?.conditions, 'Ready')).length;
@@ -441,7 +591,12 @@ export class Kubelet {
       availableReplicas: ready,
       ...(kept.length - ready > 0 ? { unavailableReplicas: kept.length - ready } : { unavailableReplicas: null }),
       conditions: [
-        condition('Available', available ? 'True' : 'False', available ? 'MinimumReplicasAvailable' : 'MinimumReplicasUnavailable', available ? 'Deployment has minimum availability.' : 'Deployment does not have minimum availability.'),
+        condition(
+          'Available',
+          available ? 'True' : 'False',
+          available ? 'MinimumReplicasAvailable' : 'MinimumReplicasUnavailable',
+          available ? 'Deployment has minimum availability.' : 'Deployment does not have minimum availability.',
+        ),
         condition('Progressing', 'True', 'NewReplicaSetAvailable', `Pods with template hash "${hash}" have been progressed.`),
       ],
     });

@@ -27,8 +27,22 @@ describe('field ownership (approximate server-side apply)', () => {
     metadata: {
       name: 'w',
       managedFields: [
-        { manager: 'kubectl', operation: 'Apply', apiVersion: 'x/v1', time: 't', fieldsType: 'FieldsV1', fieldsV1: { 'f:spec': { 'f:a': {}, 'f:gone': {} } } },
-        { manager: 'controller', operation: 'Update', apiVersion: 'x/v1', time: 't', fieldsType: 'FieldsV1', fieldsV1: { 'f:spec': { 'f:b': {} } } },
+        {
+          manager: 'kubectl',
+          operation: 'Apply',
+          apiVersion: 'x/v1',
+          time: 't',
+          fieldsType: 'FieldsV1',
+          fieldsV1: { 'f:spec': { 'f:a': {}, 'f:gone': {} } },
+        },
+        {
+          manager: 'controller',
+          operation: 'Update',
+          apiVersion: 'x/v1',
+          time: 't',
+          fieldsType: 'FieldsV1',
+          fieldsV1: { 'f:spec': { 'f:b': {} } },
+        },
       ],
     },
     spec: { a: 1, b: 2, gone: 3 },

@@ -127,7 +127,8 @@ export function updateManagedFields(
   let mine: Set<FieldPath> = change.operation === 'Apply' ? new Set() : new Set<FieldPath>();
   for (const entry of entries ?? []) {
     const fields = fromFieldsV1(entry.fieldsV1);
-    const isMine = entry.manager === change.manager && entry.operation === change.operation && (entry.subresource ?? '') === change.subresource;
+    const isMine =
+      entry.manager === change.manager && entry.operation === change.operation && (entry.subresource ?? '') === change.subresource;
     if (isMine) {
       if (change.operation === 'Update') mine = fields;
       continue;
@@ -178,14 +179,19 @@ export function serverSideApply(
     if (entry.manager === manager) continue;
     for (const f of fields) {
       ownedByOthers.add(f);
-      if (appliedPaths.has(f) && !sameValue(valueAt(applied, f), valueAt(live, f))) conflicts.push({ manager: entry.manager, field: displayPath(f) });
+      if (appliedPaths.has(f) && !sameValue(valueAt(applied, f), valueAt(live, f)))
+        conflicts.push({ manager: entry.manager, field: displayPath(f) });
     }
   }
   if (conflicts.length > 0 && !force) {
     const lines = conflicts.map((c) => `conflict with "${c.manager}": ${c.field}`);
-    throw new KubeApiError('Conflict', `Apply failed with ${conflicts.length} conflict${conflicts.length === 1 ? '' : 's'}: ${lines.join('\n')}`, {
-      causes: conflicts.map((c) => ({ reason: 'FieldManagerConflict', message: `conflict with "${c.manager}"`, field: c.field })),
-    });
+    throw new KubeApiError(
+      'Conflict',
+      `Apply failed with ${conflicts.length} conflict${conflicts.length === 1 ? '' : 's'}: ${lines.join('\n')}`,
+      {
+        causes: conflicts.map((c) => ({ reason: 'FieldManagerConflict', message: `conflict with "${c.manager}"`, field: c.field })),
+      },
+    );
   }
   const merged = mergeApplied(live, applied) as KubeObject;
   for (const f of previouslyMine) {

@@ -10,19 +10,55 @@ const OBJECT_META_SCHEMA: JsonSchema = {
   type: 'object',
   properties: {
     name: { type: 'string', description: 'Name must be unique within a namespace.' },
-    generateName: { type: 'string', description: 'GenerateName is an optional prefix, used by the server, to generate a unique name ONLY IF the Name field has not been provided.' },
+    generateName: {
+      type: 'string',
+      description:
+        'GenerateName is an optional prefix, used by the server, to generate a unique name ONLY IF the Name field has not been provided.',
+    },
     namespace: { type: 'string', description: 'Namespace defines the space within which each name must be unique.' },
     uid: { type: 'string', description: 'UID is the unique in time and space value for this object.' },
     resourceVersion: { type: 'string', description: 'An opaque value that represents the internal version of this object.' },
-    generation: { type: 'integer', format: 'int64', description: 'A sequence number representing a specific generation of the desired state.' },
-    creationTimestamp: { type: 'string', format: 'date-time', description: 'CreationTimestamp is a timestamp representing the server time when this object was created.' },
-    deletionTimestamp: { type: 'string', format: 'date-time', description: 'DeletionTimestamp is RFC 3339 date and time at which this resource will be deleted.' },
-    deletionGracePeriodSeconds: { type: 'integer', format: 'int64', description: 'Number of seconds allowed for this object to gracefully terminate.' },
-    labels: { type: 'object', additionalProperties: { type: 'string' }, description: 'Map of string keys and values that can be used to organize and categorize objects.' },
-    annotations: { type: 'object', additionalProperties: { type: 'string' }, description: 'Annotations is an unstructured key value map stored with a resource.' },
+    generation: {
+      type: 'integer',
+      format: 'int64',
+      description: 'A sequence number representing a specific generation of the desired state.',
+    },
+    creationTimestamp: {
+      type: 'string',
+      format: 'date-time',
+      description: 'CreationTimestamp is a timestamp representing the server time when this object was created.',
+    },
+    deletionTimestamp: {
+      type: 'string',
+      format: 'date-time',
+      description: 'DeletionTimestamp is RFC 3339 date and time at which this resource will be deleted.',
+    },
+    deletionGracePeriodSeconds: {
+      type: 'integer',
+      format: 'int64',
+      description: 'Number of seconds allowed for this object to gracefully terminate.',
+    },
+    labels: {
+      type: 'object',
+      additionalProperties: { type: 'string' },
+      description: 'Map of string keys and values that can be used to organize and categorize objects.',
+    },
+    annotations: {
+      type: 'object',
+      additionalProperties: { type: 'string' },
+      description: 'Annotations is an unstructured key value map stored with a resource.',
+    },
     finalizers: { type: 'array', items: { type: 'string' }, description: 'Must be empty before the object is deleted from the registry.' },
-    ownerReferences: { type: 'array', items: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true }, description: 'List of objects depended by this object.' },
-    managedFields: { type: 'array', items: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true }, description: 'ManagedFields maps workflow-id and version to the set of fields that are managed by that workflow.' },
+    ownerReferences: {
+      type: 'array',
+      items: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+      description: 'List of objects depended by this object.',
+    },
+    managedFields: {
+      type: 'array',
+      items: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+      description: 'ManagedFields maps workflow-id and version to the set of fields that are managed by that workflow.',
+    },
   },
 };
 
@@ -40,7 +76,9 @@ export function schemaName(type: Pick<ResourceType, 'group' | 'version' | 'kind'
 
 function kindSchema(type: ResourceType): JsonSchema {
   const gvk = [{ group: type.group, version: type.version, kind: type.kind }];
-  const base: JsonSchema = type.schema ? structuredClone(type.schema) : { type: 'object', 'x-kubernetes-preserve-unknown-fields': true, description: `${type.kind} (schema not modelled by the emulator).` };
+  const base: JsonSchema = type.schema
+    ? structuredClone(type.schema)
+    : { type: 'object', 'x-kubernetes-preserve-unknown-fields': true, description: `${type.kind} (schema not modelled by the emulator).` };
   base.properties = {
     apiVersion: { type: 'string', description: 'APIVersion defines the versioned schema of this representation of an object.' },
     kind: { type: 'string', description: 'Kind is a string value representing the REST resource this object represents.' },
@@ -48,24 +86,41 @@ function kindSchema(type: ResourceType): JsonSchema {
     ...(base.properties ?? {}),
   };
   if (type.schema && base.properties.metadata && !('allOf' in base.properties.metadata)) {
-    base.properties.metadata = { allOf: [{ $ref: `#/components/schemas/${OBJECT_META}` }], description: 'Standard object metadata.' } as JsonSchema;
+    base.properties.metadata = {
+      allOf: [{ $ref: `#/components/schemas/${OBJECT_META}` }],
+      description: 'Standard object metadata.',
+    } as JsonSchema;
   }
   base.type = 'object';
   base['x-kubernetes-group-version-kind'] = gvk;
   return base;
 }
 
-const queryParam = (name: string, type: 'string' | 'boolean' = 'string', description = '') => ({ name, in: 'query', description, schema: { type, uniqueItems: true } });
+const queryParam = (name: string, type: 'string' | 'boolean' = 'string', description = '') => ({
+  name,
+  in: 'query',
+  description,
+  schema: { type, uniqueItems: true },
+});
 
 function resourcePaths(type: ResourceType): Record<string, unknown> {
   const gvk = { group: type.group, version: type.version, kind: type.kind };
   const ref = { $ref: `#/components/schemas/${schemaName(type)}` };
   const json = { content: { 'application/json': { schema: ref }, 'application/yaml': { schema: ref } } };
-  const patchTypes = ['application/json-patch+json', 'application/merge-patch+json', 'application/apply-patch+yaml', ...(type.strategicMergePatch ? ['application/strategic-merge-patch+json'] : [])];
+  const patchTypes = [
+    'application/json-patch+json',
+    'application/merge-patch+json',
+    'application/apply-patch+yaml',
+    ...(type.strategicMergePatch ? ['application/strategic-merge-patch+json'] : []),
+  ];
   const writeParams = [
     queryParam('dryRun', 'string', 'When present, indicates that modifications should not be persisted.'),
     queryParam('fieldManager', 'string', 'A name associated with the actor or entity that is making these changes.'),
-    queryParam('fieldValidation', 'string', 'Instructs the server on how to handle objects in the request containing unknown or duplicate fields: Ignore, Warn or Strict.'),
+    queryParam(
+      'fieldValidation',
+      'string',
+      'Instructs the server on how to handle objects in the request containing unknown or duplicate fields: Ignore, Warn or Strict.',
+    ),
   ];
   const op = (action: string, extra: Record<string, unknown> = {}) => ({
     operationId: `${action}${type.kind}`,
@@ -103,7 +158,10 @@ function resourcePaths(type: ResourceType): Record<string, unknown> {
 export function groupVersionDocument(registry: ResourceRegistry, group: string, version: string): Record<string, unknown> | undefined {
   const types = registry.all().filter((t) => t.group === group && t.version === version);
   if (types.length === 0) return undefined;
-  const schemas: Record<string, unknown> = { [OBJECT_META]: OBJECT_META_SCHEMA, [LIST_META]: { type: 'object', properties: { resourceVersion: { type: 'string' }, continue: { type: 'string' } } } };
+  const schemas: Record<string, unknown> = {
+    [OBJECT_META]: OBJECT_META_SCHEMA,
+    [LIST_META]: { type: 'object', properties: { resourceVersion: { type: 'string' }, continue: { type: 'string' } } },
+  };
   let paths: Record<string, unknown> = {};
   for (const t of types) {
     schemas[schemaName(t)] = kindSchema(t);

@@ -15,11 +15,13 @@ describe('applyMergePatch (RFC 7386)', () => {
 
 describe('applyJsonPatch (RFC 6902)', () => {
   it('applies add/replace/remove', () => {
-    expect(applyJsonPatch({ spec: { a: 1, l: [1] } }, [
-      { op: 'replace', path: '/spec/a', value: 2 },
-      { op: 'add', path: '/spec/l/-', value: 2 },
-      { op: 'remove', path: '/spec/l/0' },
-    ])).toEqual({ spec: { a: 2, l: [2] } });
+    expect(
+      applyJsonPatch({ spec: { a: 1, l: [1] } }, [
+        { op: 'replace', path: '/spec/a', value: 2 },
+        { op: 'add', path: '/spec/l/-', value: 2 },
+        { op: 'remove', path: '/spec/l/0' },
+      ]),
+    ).toEqual({ spec: { a: 2, l: [2] } });
   });
   it('fails a test op or a bad path with 422 Invalid', () => {
     const fail = (ops: unknown) => {
@@ -37,20 +39,46 @@ describe('applyJsonPatch (RFC 6902)', () => {
 });
 
 describe('applyStrategicMergePatch (approximation for built-ins)', () => {
-  const deployment = { spec: { template: { spec: { containers: [{ name: 'a', image: 'a:1', env: [{ name: 'X', value: '1' }] }, { name: 'b', image: 'b:1' }] } } } };
+  const deployment = {
+    spec: {
+      template: {
+        spec: {
+          containers: [
+            { name: 'a', image: 'a:1', env: [{ name: 'X', value: '1' }] },
+            { name: 'b', image: 'b:1' },
+          ],
+        },
+      },
+    },
+  };
   it('merges containers and env by name', () => {
     const out = applyStrategicMergePatch(deployment, {
-      spec: { template: { spec: { $setElementOrder: [{ name: 'a' }], containers: [{ name: 'a', image: 'a:2', env: [{ name: 'Y', value: '2' }] }] } } },
+      spec: {
+        template: {
+          spec: { $setElementOrder: [{ name: 'a' }], containers: [{ name: 'a', image: 'a:2', env: [{ name: 'Y', value: '2' }] }] },
+        },
+      },
     }) as typeof deployment;
     expect(out.spec.template.spec.containers).toEqual([
-      { name: 'a', image: 'a:2', env: [{ name: 'X', value: '1' }, { name: 'Y', value: '2' }] },
+      {
+        name: 'a',
+        image: 'a:2',
+        env: [
+          { name: 'X', value: '1' },
+          { name: 'Y', value: '2' },
+        ],
+      },
       { name: 'b', image: 'b:1' },
     ]);
   });
   it('honours $patch: delete and replace', () => {
-    const deleted = applyStrategicMergePatch(deployment, { spec: { template: { spec: { containers: [{ name: 'b', $patch: 'delete' }] } } } }) as typeof deployment;
+    const deleted = applyStrategicMergePatch(deployment, {
+      spec: { template: { spec: { containers: [{ name: 'b', $patch: 'delete' }] } } },
+    }) as typeof deployment;
     expect(deleted.spec.template.spec.containers.map((c) => c.name)).toEqual(['a']);
-    const replaced = applyStrategicMergePatch(deployment, { spec: { template: { spec: { containers: [{ name: 'c', image: 'c' }, { $patch: 'replace' }] } } } }) as typeof deployment;
+    const replaced = applyStrategicMergePatch(deployment, {
+      spec: { template: { spec: { containers: [{ name: 'c', image: 'c' }, { $patch: 'replace' }] } } },
+    }) as typeof deployment;
     expect(replaced.spec.template.spec.containers).toEqual([{ name: 'c', image: 'c' }]);
   });
 });

@@ -23,7 +23,12 @@ export function applyJsonPatch<T>(target: T, operations: unknown): T {
     return jsonPatch.applyPatch(structuredClone(target), operations as jsonPatch.Operation[], true, true, true).newDocument;
   } catch (error) {
     const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    throw new KubeApiError('Invalid', `the server rejected our request due to an error in our request: json patch failed: ${message}`, undefined, { cause: error });
+    throw new KubeApiError(
+      'Invalid',
+      `the server rejected our request due to an error in our request: json patch failed: ${message}`,
+      undefined,
+      { cause: error },
+    );
   }
 }
 
@@ -81,5 +86,9 @@ export function applyStrategicMergePatch(target: unknown, patch: unknown, field 
 export function stripPatchDirectives(value: unknown): unknown {
   if (Array.isArray(value)) return value.filter((v) => !(isPlainObject(v) && v.$patch === 'delete')).map(stripPatchDirectives);
   if (!isPlainObject(value)) return value;
-  return Object.fromEntries(Object.entries(value).filter(([k]) => !k.startsWith('$')).map(([k, v]) => [k, stripPatchDirectives(v)]));
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([k]) => !k.startsWith('$'))
+      .map(([k, v]) => [k, stripPatchDirectives(v)]),
+  );
 }

@@ -23,7 +23,11 @@ const envelope = (apiVersion: string, kind: string, raw: Buffer) =>
 describe('protobuf bodies', () => {
   it('decodes a ConfigMap with metadata, labels and data', () => {
     const meta = msg(field(1, 'cfg'), field(3, 'team'), field(11, msg(field(1, 'app'), field(2, 'web'))));
-    const raw = msg(field(1, meta), field(2, msg(field(1, 'mode'), field(2, 'fast'))), field(3, msg(field(1, 'bin'), field(2, Buffer.from([1, 2])))));
+    const raw = msg(
+      field(1, meta),
+      field(2, msg(field(1, 'mode'), field(2, 'fast'))),
+      field(3, msg(field(1, 'bin'), field(2, Buffer.from([1, 2])))),
+    );
     const body = envelope('v1', 'ConfigMap', raw);
     expect(isProtobuf(body)).toBe(true);
     expect(decodeProtobufObject(body)).toEqual({
@@ -37,7 +41,10 @@ describe('protobuf bodies', () => {
 
   it('base64-encodes Secret data like the JSON form', () => {
     const raw = msg(field(1, field(1, 'sec')), field(2, msg(field(1, 'token'), field(2, 's3cret'))), field(3, 'Opaque'));
-    expect(decodeProtobufObject(envelope('v1', 'Secret', raw))).toMatchObject({ data: { token: Buffer.from('s3cret').toString('base64') }, type: 'Opaque' });
+    expect(decodeProtobufObject(envelope('v1', 'Secret', raw))).toMatchObject({
+      data: { token: Buffer.from('s3cret').toString('base64') },
+      type: 'Opaque',
+    });
   });
 
   it('answers 415 for kinds it cannot decode', () => {

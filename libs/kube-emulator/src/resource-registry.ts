@@ -101,7 +101,11 @@ export function validateCrd(crd: KubeObject): StatusCause[] {
   else if (!DNS_LABEL.test(spec.names.plural)) invalid('spec.names.plural', spec.names.plural, 'a lowercase RFC 1123 label is required');
   if (!spec.names?.kind) required('spec.names.kind');
   if (spec.scope !== 'Namespaced' && spec.scope !== 'Cluster') {
-    causes.push({ reason: 'FieldValueNotSupported', field: 'spec.scope', message: `Unsupported value: ${JSON.stringify(spec.scope ?? '')}: supported values: "Cluster", "Namespaced"` });
+    causes.push({
+      reason: 'FieldValueNotSupported',
+      field: 'spec.scope',
+      message: `Unsupported value: ${JSON.stringify(spec.scope ?? '')}: supported values: "Cluster", "Namespaced"`,
+    });
   }
   if (spec.group && spec.names?.plural && crd.metadata.name !== `${spec.names.plural}.${spec.group}`) {
     invalid('metadata.name', crd.metadata.name, `must be spec.names.plural+"."+spec.group`);
@@ -109,14 +113,22 @@ export function validateCrd(crd: KubeObject): StatusCause[] {
   const versions = spec.versions ?? [];
   if (versions.length === 0) required('spec.versions');
   if (versions.length > 0 && versions.filter((v) => v.storage).length !== 1) {
-    invalid('spec.versions', versions.map((v) => v.name), 'must have exactly one version marked as storage version');
+    invalid(
+      'spec.versions',
+      versions.map((v) => v.name),
+      'must have exactly one version marked as storage version',
+    );
   }
   versions.forEach((v, i) => {
     if (!v.name) required(`spec.versions[${i}].name`);
     if (!v.schema?.openAPIV3Schema) required(`spec.versions[${i}].schema.openAPIV3Schema`);
     (v.additionalPrinterColumns ?? []).forEach((c, j) => {
       if (!PRINTER_TYPES.has(c.type)) {
-        causes.push({ reason: 'FieldValueNotSupported', field: `spec.versions[${i}].additionalPrinterColumns[${j}].type`, message: `Unsupported value: ${JSON.stringify(c.type)}: supported values: "boolean", "date", "integer", "number", "string"` });
+        causes.push({
+          reason: 'FieldValueNotSupported',
+          field: `spec.versions[${i}].additionalPrinterColumns[${j}].type`,
+          message: `Unsupported value: ${JSON.stringify(c.type)}: supported values: "boolean", "date", "integer", "number", "string"`,
+        });
       }
       if (!c.jsonPath) required(`spec.versions[${i}].additionalPrinterColumns[${j}].jsonPath`);
     });
@@ -183,7 +195,12 @@ export function nameConflict(crd: KubeObject, registry: ResourceRegistry): strin
 }
 
 /** The status a real apiextensions controller writes once a CRD's names are accepted and it is served. */
-export function crdStatus(crd: KubeObject, previous: Record<string, unknown> | undefined, conflict: string | undefined, now: string): Record<string, unknown> {
+export function crdStatus(
+  crd: KubeObject,
+  previous: Record<string, unknown> | undefined,
+  conflict: string | undefined,
+  now: string,
+): Record<string, unknown> {
   const spec = crd.spec as CrdSpec;
   const prevConditions = (previous?.conditions as { type: string; status: string; lastTransitionTime: string }[] | undefined) ?? [];
   const condition = (type: string, status: string, reason: string, message: string) => {
@@ -204,7 +221,11 @@ export function crdStatus(crd: KubeObject, previous: Record<string, unknown> | u
         : condition('Established', 'False', 'NotAccepted', 'not all names are accepted'),
     ],
     acceptedNames: accepted
-      ? { ...spec.names, singular: spec.names?.singular ?? spec.names?.kind?.toLowerCase(), listKind: spec.names?.listKind ?? `${spec.names?.kind}List` }
+      ? {
+          ...spec.names,
+          singular: spec.names?.singular ?? spec.names?.kind?.toLowerCase(),
+          listKind: spec.names?.listKind ?? `${spec.names?.kind}List`,
+        }
       : ((previous?.acceptedNames as object | undefined) ?? { plural: '', kind: '' }),
     storedVersions,
   };

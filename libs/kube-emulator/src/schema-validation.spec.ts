@@ -42,12 +42,24 @@ describe('validateAgainstSchema', () => {
     [{ replicas: 1.5, colour: 'red' }, 'spec.replicas', 'Invalid value: "number": spec.replicas in body must be of type integer: "number"'],
     [{ replicas: '1', colour: 'red' }, 'spec.replicas', 'Invalid value: "string": spec.replicas in body must be of type integer: "string"'],
     [{ replicas: 1, colour: 'blue' }, 'spec.colour', 'Unsupported value: "blue": supported values: "red", "green"'],
-    [{ replicas: 1, colour: 'red', label: 'A1' }, 'spec.label', "Invalid value: \"A1\": spec.label in body should match '^[a-z]+$'"],
+    [{ replicas: 1, colour: 'red', label: 'A1' }, 'spec.label', 'Invalid value: "A1": spec.label in body should match \'^[a-z]+$\''],
     [{ replicas: 1, colour: 'red', label: 'a' }, 'spec.label', 'Invalid value: "a": spec.label in body should be at least 2 chars long'],
     [{ replicas: 1, colour: 'red', tags: ['a', 'b', 'c'] }, 'spec.tags', 'Too many: 3: must have at most 2 items'],
-    [{ replicas: 1, colour: 'red', tags: [1] }, 'spec.tags[0]', 'Invalid value: "integer": spec.tags[0] in body must be of type string: "integer"'],
-    [{ replicas: 1, colour: 'red', port: 1.5 }, 'spec.port', 'Invalid value: "number": spec.port in body must be of type integer-or-string: "number"'],
-    [{ replicas: 1, colour: 'red', limits: { cpu: 'x' } }, 'spec.limits.cpu', 'Invalid value: "string": spec.limits.cpu in body must be of type integer: "string"'],
+    [
+      { replicas: 1, colour: 'red', tags: [1] },
+      'spec.tags[0]',
+      'Invalid value: "integer": spec.tags[0] in body must be of type string: "integer"',
+    ],
+    [
+      { replicas: 1, colour: 'red', port: 1.5 },
+      'spec.port',
+      'Invalid value: "number": spec.port in body must be of type integer-or-string: "number"',
+    ],
+    [
+      { replicas: 1, colour: 'red', limits: { cpu: 'x' } },
+      'spec.limits.cpu',
+      'Invalid value: "string": spec.limits.cpu in body must be of type integer: "string"',
+    ],
     [{ colour: 'red' }, 'spec.replicas', 'Required value'],
   ])('%j → %s', (spec, field, message) => {
     expect(check(spec).causes).toContainEqual(expect.objectContaining({ field, message }));
@@ -61,7 +73,10 @@ describe('validateAgainstSchema', () => {
   });
 
   it('reports unknown top-level fields but not apiVersion/kind/metadata', () => {
-    const r = validateAgainstSchema({ apiVersion: 'x/v1', kind: 'W', metadata: {}, spec: { replicas: 1, colour: 'red' }, spek: {} }, schema);
+    const r = validateAgainstSchema(
+      { apiVersion: 'x/v1', kind: 'W', metadata: {}, spec: { replicas: 1, colour: 'red' }, spek: {} },
+      schema,
+    );
     expect(r.unknownFields).toEqual(['spek']);
   });
 

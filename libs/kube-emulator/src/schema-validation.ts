@@ -60,13 +60,21 @@ export function validateAgainstSchema(object: unknown, schema: JsonSchema | unde
     if (value === null) {
       if (s.nullable) return null;
       if (s.type || s['x-kubernetes-int-or-string']) {
-        causes.push({ reason: 'FieldValueInvalid', field: path, message: `Invalid value: "null": ${path} in body must be of type ${s.type ?? 'integer-or-string'}: "null"` });
+        causes.push({
+          reason: 'FieldValueInvalid',
+          field: path,
+          message: `Invalid value: "null": ${path} in body must be of type ${s.type ?? 'integer-or-string'}: "null"`,
+        });
       }
       return null;
     }
     if (!typeMatches(s, value)) {
       const actual = typeOf(value);
-      causes.push({ reason: 'FieldValueInvalid', field: path, message: `Invalid value: "${actual}": ${path} in body must be of type ${s.type ?? 'integer-or-string'}: "${actual}"` });
+      causes.push({
+        reason: 'FieldValueInvalid',
+        field: path,
+        message: `Invalid value: "${actual}": ${path} in body must be of type ${s.type ?? 'integer-or-string'}: "${actual}"`,
+      });
       return value;
     }
     if (s.enum && !s.enum.some((e) => JSON.stringify(e) === JSON.stringify(value))) {
@@ -78,34 +86,62 @@ export function validateAgainstSchema(object: unknown, schema: JsonSchema | unde
     }
     if (typeof value === 'number') {
       if (s.minimum !== undefined && (s.exclusiveMinimum ? value <= s.minimum : value < s.minimum)) {
-        causes.push({ reason: 'FieldValueInvalid', field: path, message: `Invalid value: ${formatInvalidValue(value)}: ${path} in body should be greater than ${s.exclusiveMinimum ? '' : 'or equal to '}${s.minimum}` });
+        causes.push({
+          reason: 'FieldValueInvalid',
+          field: path,
+          message: `Invalid value: ${formatInvalidValue(value)}: ${path} in body should be greater than ${s.exclusiveMinimum ? '' : 'or equal to '}${s.minimum}`,
+        });
       }
       if (s.maximum !== undefined && (s.exclusiveMaximum ? value >= s.maximum : value > s.maximum)) {
-        causes.push({ reason: 'FieldValueInvalid', field: path, message: `Invalid value: ${formatInvalidValue(value)}: ${path} in body should be less than ${s.exclusiveMaximum ? '' : 'or equal to '}${s.maximum}` });
+        causes.push({
+          reason: 'FieldValueInvalid',
+          field: path,
+          message: `Invalid value: ${formatInvalidValue(value)}: ${path} in body should be less than ${s.exclusiveMaximum ? '' : 'or equal to '}${s.maximum}`,
+        });
       }
     }
     if (typeof value === 'string') {
       const length = [...value].length;
       if (s.minLength !== undefined && length < s.minLength) {
-        causes.push({ reason: 'FieldValueInvalid', field: path, message: `Invalid value: ${formatInvalidValue(value)}: ${path} in body should be at least ${s.minLength} chars long` });
+        causes.push({
+          reason: 'FieldValueInvalid',
+          field: path,
+          message: `Invalid value: ${formatInvalidValue(value)}: ${path} in body should be at least ${s.minLength} chars long`,
+        });
       }
       if (s.maxLength !== undefined && length > s.maxLength) {
         causes.push({ reason: 'FieldValueTooLong', field: path, message: `Too long: may not be more than ${s.maxLength} bytes` });
       }
       if (s.pattern !== undefined && !new RegExp(s.pattern, 'u').test(value)) {
-        causes.push({ reason: 'FieldValueInvalid', field: path, message: `Invalid value: ${formatInvalidValue(value)}: ${path} in body should match '${s.pattern}'` });
+        causes.push({
+          reason: 'FieldValueInvalid',
+          field: path,
+          message: `Invalid value: ${formatInvalidValue(value)}: ${path} in body should match '${s.pattern}'`,
+        });
       }
       const format = s.format ? FORMATS[s.format] : undefined;
       if (format && !format.test(value)) {
-        causes.push({ reason: 'FieldValueInvalid', field: path, message: `Invalid value: ${formatInvalidValue(value)}: ${path} in body must be of type ${s.format}: ${formatInvalidValue(value)}` });
+        causes.push({
+          reason: 'FieldValueInvalid',
+          field: path,
+          message: `Invalid value: ${formatInvalidValue(value)}: ${path} in body must be of type ${s.format}: ${formatInvalidValue(value)}`,
+        });
       }
     }
     if (Array.isArray(value)) {
       if (s.minItems !== undefined && value.length < s.minItems) {
-        causes.push({ reason: 'FieldValueInvalid', field: path, message: `Invalid value: ${value.length}: ${path} in body should have at least ${s.minItems} items` });
+        causes.push({
+          reason: 'FieldValueInvalid',
+          field: path,
+          message: `Invalid value: ${value.length}: ${path} in body should have at least ${s.minItems} items`,
+        });
       }
       if (s.maxItems !== undefined && value.length > s.maxItems) {
-        causes.push({ reason: 'FieldValueTooMany', field: path, message: `Too many: ${value.length}: must have at most ${s.maxItems} items` });
+        causes.push({
+          reason: 'FieldValueTooMany',
+          field: path,
+          message: `Too many: ${value.length}: must have at most ${s.maxItems} items`,
+        });
       }
       const items = s.items;
       return items ? value.map((v, i) => walk(v, items, `${path}[${i}]`, false)) : value;
@@ -115,10 +151,18 @@ export function validateAgainstSchema(object: unknown, schema: JsonSchema | unde
       const out: Record<string, unknown> = {};
       const keys = Object.keys(record);
       if (s.minProperties !== undefined && keys.length < s.minProperties) {
-        causes.push({ reason: 'FieldValueInvalid', field: path, message: `Invalid value: ${keys.length}: ${path} in body should have at least ${s.minProperties} properties` });
+        causes.push({
+          reason: 'FieldValueInvalid',
+          field: path,
+          message: `Invalid value: ${keys.length}: ${path} in body should have at least ${s.minProperties} properties`,
+        });
       }
       if (s.maxProperties !== undefined && keys.length > s.maxProperties) {
-        causes.push({ reason: 'FieldValueTooMany', field: path, message: `Too many: ${keys.length}: must have at most ${s.maxProperties} items` });
+        causes.push({
+          reason: 'FieldValueTooMany',
+          field: path,
+          message: `Too many: ${keys.length}: must have at most ${s.maxProperties} items`,
+        });
       }
       const preserve = s['x-kubernetes-preserve-unknown-fields'] === true;
       const additional = typeof s.additionalProperties === 'object' ? s.additionalProperties : undefined;

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { KubeApiError } from './errors.js';
-import { formatLabelSelector, matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector, requirementsFromLabelSelector } from './selectors.js';
+import {
+  formatLabelSelector,
+  matchesFields,
+  matchesLabels,
+  parseFieldSelector,
+  parseLabelSelector,
+  requirementsFromLabelSelector,
+} from './selectors.js';
 
 const labels = { app: 'web', tier: 'front', 'app.kubernetes.io/name': 'scaleplan' };
 
@@ -34,7 +41,13 @@ describe('label selectors', () => {
   });
 
   it('converts LabelSelector objects and formats them back', () => {
-    const reqs = requirementsFromLabelSelector({ matchLabels: { app: 'web' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['a', 'b'] }, { key: 'x', operator: 'DoesNotExist' }] });
+    const reqs = requirementsFromLabelSelector({
+      matchLabels: { app: 'web' },
+      matchExpressions: [
+        { key: 'tier', operator: 'In', values: ['a', 'b'] },
+        { key: 'x', operator: 'DoesNotExist' },
+      ],
+    });
     expect(formatLabelSelector(reqs)).toBe('app=web,tier in (a,b),!x');
     expect(() => requirementsFromLabelSelector({ matchExpressions: [{ key: 'x', operator: 'Near' }] })).toThrow(/accepted: In, NotIn/);
   });
@@ -44,7 +57,9 @@ describe('field selectors', () => {
   const event = { metadata: { name: 'e1', namespace: 'default' }, involvedObject: { kind: 'Widget', name: 'alpha', uid: 'u1' } };
   it('matches metadata and involvedObject paths, with = == and !=', () => {
     expect(matchesFields(parseFieldSelector('metadata.name=e1,metadata.namespace==default'), event)).toBe(true);
-    expect(matchesFields(parseFieldSelector('involvedObject.name=alpha,involvedObject.kind=Widget,involvedObject.uid=u1'), event)).toBe(true);
+    expect(matchesFields(parseFieldSelector('involvedObject.name=alpha,involvedObject.kind=Widget,involvedObject.uid=u1'), event)).toBe(
+      true,
+    );
     expect(matchesFields(parseFieldSelector('involvedObject.kind!=Widget'), event)).toBe(false);
     expect(matchesFields(parseFieldSelector('metadata.name=other'), event)).toBe(false);
   });

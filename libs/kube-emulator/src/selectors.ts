@@ -43,7 +43,10 @@ export function parseLabelSelector(selector: string | undefined): LabelRequireme
   return splitTopLevel(selector).map((part) => {
     const set = /^(\S+)\s+(in|notin)\s*\(([^)]*)\)$/.exec(part);
     if (set) {
-      const values = set[3]!.split(',').map((v) => v.trim()).filter((v) => v.length > 0);
+      const values = set[3]!
+        .split(',')
+        .map((v) => v.trim())
+        .filter((v) => v.length > 0);
       return { key: checkKey(set[1]!, selector), operator: set[2] === 'in' ? 'In' : 'NotIn', values };
     }
     const notExists = /^!\s*(\S+)$/.exec(part);
@@ -53,7 +56,10 @@ export function parseLabelSelector(selector: string | undefined): LabelRequireme
       return { key: checkKey(equality[1]!, selector), operator: equality[2] === '!=' ? 'NotEquals' : 'Equals', values: [equality[3]!] };
     }
     if (/^[^=!\s()]+$/.test(part)) return { key: checkKey(part, selector), operator: 'Exists', values: [] };
-    throw new KubeApiError('BadRequest', `unable to parse requirement: found '${part}', expected: key, !key, key=value, key!=value, key in (…), key notin (…)`);
+    throw new KubeApiError(
+      'BadRequest',
+      `unable to parse requirement: found '${part}', expected: key, !key, key=value, key!=value, key in (…), key notin (…)`,
+    );
   });
 }
 
@@ -81,15 +87,20 @@ export function matchesLabels(requirements: readonly LabelRequirement[], labels:
 }
 
 /** Converts a `LabelSelector` object (`matchLabels` + `matchExpressions`, as in Deployment specs) to requirements. */
-export function requirementsFromLabelSelector(selector: {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: { key: string; operator: string; values?: string[] }[];
-} | undefined): LabelRequirement[] {
+export function requirementsFromLabelSelector(
+  selector:
+    | {
+        matchLabels?: Record<string, string>;
+        matchExpressions?: { key: string; operator: string; values?: string[] }[];
+      }
+    | undefined,
+): LabelRequirement[] {
   if (!selector) return [];
   const reqs: LabelRequirement[] = Object.entries(selector.matchLabels ?? {}).map(([key, v]) => ({ key, operator: 'Equals', values: [v] }));
   for (const expr of selector.matchExpressions ?? []) {
     const operator = ({ In: 'In', NotIn: 'NotIn', Exists: 'Exists', DoesNotExist: 'DoesNotExist' } as const)[expr.operator as 'In'];
-    if (!operator) throw new KubeApiError('BadRequest', `unknown label selector operator "${expr.operator}"; accepted: In, NotIn, Exists, DoesNotExist`);
+    if (!operator)
+      throw new KubeApiError('BadRequest', `unknown label selector operator "${expr.operator}"; accepted: In, NotIn, Exists, DoesNotExist`);
     reqs.push({ key: expr.key, operator, values: expr.values ?? [] });
   }
   return reqs;

@@ -109,7 +109,9 @@ export function renderTable(
       cells: columns.map((c) => (c.cell ? (c.cell(o, now) ?? null) : crdCell(c, o, now))),
       ...(includeObject === 'None'
         ? {}
-        : { object: includeObject === 'Object' ? o : { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata } }),
+        : {
+            object: includeObject === 'Object' ? o : { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata },
+          }),
     })),
   };
 }

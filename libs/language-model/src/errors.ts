@@ -1,12 +1,6 @@
 /** Why `@scaleplan/language-model` refused an input or could not go on. */
 export type LanguageModelErrorCode =
-  | 'InvalidInput'
-  | 'InfeasibleSize'
-  | 'TooFewTokens'
-  | 'UnknownCorpus'
-  | 'CorpusTooSmall'
-  | 'BackendUnavailable'
-  | 'CheckpointMismatch';
+  'InvalidInput' | 'InfeasibleSize' | 'TooFewTokens' | 'UnknownCorpus' | 'CorpusTooSmall' | 'BackendUnavailable' | 'CheckpointMismatch';
 
 /**
  * The one error class of `@scaleplan/language-model`. Every code except `BackendUnavailable` means the

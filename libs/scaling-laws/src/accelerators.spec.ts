@@ -3,7 +3,10 @@ import { ACCELERATORS, flopsFromAcceleratorHours, getAccelerator } from './accel
 
 describe('flopsFromAcceleratorHours', () => {
   it('is hours × 3600 × dense peak × utilisation', () => {
-    expect(flopsFromAcceleratorHours({ hours: 5000, accelerator: 'h100', utilisation: 0.4 })).toBeCloseTo(5000 * 3600 * 989.5e12 * 0.4, -10);
+    expect(flopsFromAcceleratorHours({ hours: 5000, accelerator: 'h100', utilisation: 0.4 })).toBeCloseTo(
+      5000 * 3600 * 989.5e12 * 0.4,
+      -10,
+    );
     expect(flopsFromAcceleratorHours({ hours: 1, accelerator: 'A100', precision: 'tf32', utilisation: 1 })).toBe(3600 * 156e12);
   });
 
@@ -14,7 +17,10 @@ describe('flopsFromAcceleratorHours', () => {
 
   it('names the known accelerators when the name is unknown', () => {
     expect(() => flopsFromAcceleratorHours({ hours: 1, accelerator: 'b200', utilisation: 0.5 })).toThrow(
-      expect.objectContaining({ code: 'UnknownAccelerator', message: expect.stringMatching(/unknown accelerator "b200"; known: .*h100-sxm.*l40s.*tpu-v5e/) }),
+      expect.objectContaining({
+        code: 'UnknownAccelerator',
+        message: expect.stringMatching(/unknown accelerator "b200"; known: .*h100-sxm.*l40s.*tpu-v5e/),
+      }),
     );
   });
 

@@ -26,14 +26,19 @@ export function computeIsoFlopAllocation(law: LossLaw, flops: number, flopsPerTo
     const elasticity =
       (Math.log(flopsPerToken(Math.exp(logParams + ELASTICITY_STEP))) - Math.log(flopsPerToken(Math.exp(logParams - ELASTICITY_STEP)))) /
       (2 * ELASTICITY_STEP);
-    return -law.paramExponent * law.paramCoeff * params ** -law.paramExponent + law.dataExponent * law.dataCoeff * tokens ** -law.dataExponent * elasticity;
+    return (
+      -law.paramExponent * law.paramCoeff * params ** -law.paramExponent +
+      law.dataExponent * law.dataCoeff * tokens ** -law.dataExponent * elasticity
+    );
   };
   let low = 0; // N = 1
-  if (!(tokensAt(low) > 1)) throw new ScalingLawError('InvalidOption', `flops ${flops} is too small to train even a 1-parameter model on 1 token`);
+  if (!(tokensAt(low) > 1))
+    throw new ScalingLawError('InvalidOption', `flops ${flops} is too small to train even a 1-parameter model on 1 token`);
   let high = 1;
   while (tokensAt(high) > 1) {
     high *= 2;
-    if (high > 700) throw new ScalingLawError('InvalidOption', 'flopsPerToken(N) must grow with N; it stayed below the budget up to N = 1e300');
+    if (high > 700)
+      throw new ScalingLawError('InvalidOption', 'flopsPerToken(N) must grow with N; it stayed below the budget up to N = 1e300');
   }
   if (!(slope(low) < 0 && slope(high) > 0)) {
     throw new ScalingLawError('NoMinimum', `the loss has no interior minimum along the IsoFLOP curve of ${flops} FLOPs`);

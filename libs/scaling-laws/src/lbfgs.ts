@@ -70,14 +70,16 @@ function resolveLbfgsOptions(options: LbfgsOptions): ResolvedLbfgsOptions {
     armijo: options.armijo ?? 1e-4,
     maxLineSearchSteps: options.maxLineSearchSteps ?? 40,
   };
-  if (!Number.isInteger(resolved.memory) || resolved.memory < 1) throw new ScalingLawError('InvalidOption', `memory must be an integer ≥ 1, got ${resolved.memory}`);
+  if (!Number.isInteger(resolved.memory) || resolved.memory < 1)
+    throw new ScalingLawError('InvalidOption', `memory must be an integer ≥ 1, got ${resolved.memory}`);
   if (!Number.isInteger(resolved.maxIterations) || resolved.maxIterations < 0) {
     throw new ScalingLawError('InvalidOption', `maxIterations must be an integer ≥ 0, got ${resolved.maxIterations}`);
   }
   for (const key of ['gradientTolerance', 'stepTolerance', 'relativeDecreaseTolerance'] as const) {
     if (!(resolved[key] >= 0)) throw new ScalingLawError('InvalidOption', `${key} must be ≥ 0, got ${resolved[key]}`);
   }
-  if (!(resolved.armijo > 0 && resolved.armijo < 0.5)) throw new ScalingLawError('InvalidOption', `armijo must be in (0, 0.5), got ${resolved.armijo}`);
+  if (!(resolved.armijo > 0 && resolved.armijo < 0.5))
+    throw new ScalingLawError('InvalidOption', `armijo must be in (0, 0.5), got ${resolved.armijo}`);
   return resolved;
 }
 
@@ -104,7 +106,8 @@ const maxAbs = (v: Float64Array): number => {
  * Unconstrained; a non-finite trial value counts as a too-long step.
  */
 export function createLbfgsSolver(dimension: number, options: LbfgsOptions = {}): LbfgsSolver {
-  if (!Number.isInteger(dimension) || dimension < 1) throw new ScalingLawError('InvalidOption', `dimension must be an integer ≥ 1, got ${dimension}`);
+  if (!Number.isInteger(dimension) || dimension < 1)
+    throw new ScalingLawError('InvalidOption', `dimension must be an integer ≥ 1, got ${dimension}`);
   const o = resolveLbfgsOptions(options);
   const m = o.memory;
   const n = dimension;
@@ -175,16 +178,30 @@ export function createLbfgsSolver(dimension: number, options: LbfgsOptions = {})
       if (!bracketed) {
         if (!Number.isFinite(f) || f > value0 + t * sufficient || (k > 0 && f >= fPrev)) {
           bracketed = true;
-          tLo = tPrev; fLo = fPrev; dLo = dPrev; tHi = t; fHi = f; dHi = d;
+          tLo = tPrev;
+          fLo = fPrev;
+          dLo = dPrev;
+          tHi = t;
+          fHi = f;
+          dHi = d;
         } else if (d >= -curvature) {
           return f;
         } else if (d >= 0) {
           bracketed = true;
-          tLo = t; fLo = f; dLo = d; tHi = tPrev; fHi = fPrev; dHi = dPrev;
-          xLow.set(xTrial); gLow.set(gTrial);
+          tLo = t;
+          fLo = f;
+          dLo = d;
+          tHi = tPrev;
+          fHi = fPrev;
+          dHi = dPrev;
+          xLow.set(xTrial);
+          gLow.set(gTrial);
         } else {
-          tPrev = t; fPrev = f; dPrev = d;
-          xLow.set(xTrial); gLow.set(gTrial);
+          tPrev = t;
+          fPrev = f;
+          dPrev = d;
+          xLow.set(xTrial);
+          gLow.set(gTrial);
           t *= 4; // still descending steeply: extrapolate
           continue;
         }
@@ -192,14 +209,21 @@ export function createLbfgsSolver(dimension: number, options: LbfgsOptions = {})
         continue;
       }
       if (!Number.isFinite(f) || f > value0 + t * sufficient || f >= fLo) {
-        tHi = t; fHi = f; dHi = d;
+        tHi = t;
+        fHi = f;
+        dHi = d;
       } else {
         if (d >= -curvature) return f;
         if (d * (tHi - tLo) >= 0) {
-          tHi = tLo; fHi = fLo; dHi = dLo;
+          tHi = tLo;
+          fHi = fLo;
+          dHi = dLo;
         }
-        tLo = t; fLo = f; dLo = d;
-        xLow.set(xTrial); gLow.set(gTrial);
+        tLo = t;
+        fLo = f;
+        dLo = d;
+        xLow.set(xTrial);
+        gLow.set(gTrial);
       }
       if (Math.abs(tHi - tLo) <= 1e-16 * Math.max(1, Math.abs(tLo))) break;
       t = interpolate(tLo, fLo, dLo, tHi, fHi, dHi);

@@ -40,7 +40,8 @@ export function fitLine(x: ArrayLike<number>, y: ArrayLike<number>): LineFit {
     sxx += (x[i]! - meanX) ** 2;
     sxy += (x[i]! - meanX) * (y[i]! - meanY);
   }
-  if (!(sxx > 0)) throw new ScalingLawError('TooFewObservations', `a line fit needs at least 2 distinct x values, got ${n} point(s) with one x`);
+  if (!(sxx > 0))
+    throw new ScalingLawError('TooFewObservations', `a line fit needs at least 2 distinct x values, got ${n} point(s) with one x`);
   const slope = sxy / sxx;
   const intercept = meanY - slope * meanX;
   let residualSumOfSquares = 0;
@@ -67,8 +68,14 @@ export function fitPowerLaws(points: readonly { readonly flops: number; readonly
     checkPositive(p.tokens, `point ${i} tokens`);
   });
   const logC = points.map((p) => Math.log(p.flops));
-  const n = fitLine(logC, points.map((p) => Math.log(p.params)));
-  const d = fitLine(logC, points.map((p) => Math.log(p.tokens)));
+  const n = fitLine(
+    logC,
+    points.map((p) => Math.log(p.params)),
+  );
+  const d = fitLine(
+    logC,
+    points.map((p) => Math.log(p.tokens)),
+  );
   return {
     mapping: { paramCoeff: Math.exp(n.intercept), paramExponent: n.slope, tokenCoeff: Math.exp(d.intercept), tokenExponent: d.slope },
     residualSumOfSquares: n.residualSumOfSquares + d.residualSumOfSquares,

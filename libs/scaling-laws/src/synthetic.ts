@@ -31,7 +31,8 @@ export function syntheticIsoFlopSweep(law: LossLaw, options: SyntheticSweepOptio
   const sizes = options.sizesPerBudget ?? 9;
   const span = options.span ?? 8;
   const noise = options.noise ?? 0;
-  if (!Number.isInteger(sizes) || sizes < 3) throw new ScalingLawError('InvalidOption', `sizesPerBudget must be an integer ≥ 3, got ${sizes}`);
+  if (!Number.isInteger(sizes) || sizes < 3)
+    throw new ScalingLawError('InvalidOption', `sizesPerBudget must be an integer ≥ 3, got ${sizes}`);
   if (!(span > 1)) throw new ScalingLawError('InvalidOption', `span must be > 1, got ${span}`);
   if (!(noise >= 0)) throw new ScalingLawError('InvalidOption', `noise must be ≥ 0, got ${noise}`);
   const random = createRandom(options.seed ?? 0);

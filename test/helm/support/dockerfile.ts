@@ -41,7 +41,10 @@ export function parseDockerfile(text: string): Stage[] {
   for (const instruction of instructions) {
     if (instruction.keyword === 'FROM') {
       const [image, as, name] = instruction.args.replace(/--platform=\S+\s+/, '').split(/\s+/);
-      const from = image!.replace(/\$\{(\w+)\}|\$(\w+)/g, (_m, a: string | undefined, b: string | undefined) => globalArgs.get((a ?? b)!) ?? '');
+      const from = image!.replace(
+        /\$\{(\w+)\}|\$(\w+)/g,
+        (_m, a: string | undefined, b: string | undefined) => globalArgs.get((a ?? b)!) ?? '',
+      );
       stages.push({ name: as?.toUpperCase() === 'AS' ? name : undefined, from, instructions: [] });
     } else if (stages.length === 0 && instruction.keyword === 'ARG') {
       const [key, value] = instruction.args.split('=');
@@ -79,14 +82,22 @@ export function isInContext(path: string, dockerignore: string): boolean {
     .filter((l) => l && !l.startsWith('#'))
     .map((l) => ({ negate: l.startsWith('!'), pattern: l.replace(/^!/, '').replace(/\/$/, '') }));
   const toRegExp = (pattern: string) =>
-    new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*\*\/?/g, '§§').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]').replace(/§§/g, '(.*/)?')}(/.*)?$`);
+    new RegExp(
+      `^${pattern
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*\*\/?/g, '§§')
+        .replace(/\*/g, '[^/]*')
+        .replace(/\?/g, '[^/]')
+        .replace(/§§/g, '(.*/)?')}(/.*)?$`,
+    );
   let included = true;
   for (const rule of rules) if (toRegExp(rule.pattern).test(path)) included = rule.negate;
   return included;
 }
 
 const BUILTINS = new Set(builtinModules);
-const IMPORT = /(?:^|[;\s])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|(?:^|[;\s])import\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/gm;
+const IMPORT =
+  /(?:^|[;\s])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|(?:^|[;\s])import\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/gm;
 
 /**
  * Follows the imports of a compiled entrypoint through dist/ and returns the bare packages it loads

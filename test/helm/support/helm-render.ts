@@ -61,7 +61,9 @@ async function loadEngine(): Promise<(request: string) => string> {
   // which builds it); wasm_exec.cjs is the Go toolchain's own JS glue and defines globalThis.Go.
   const buildDir = join(toolDir, 'build');
   if (!existsSync(join(buildDir, 'helm-render.wasm.gz'))) {
-    throw new Error(`${buildDir}/helm-render.wasm.gz is missing: run tools/helm-render/build.sh (needs Debian's golang-go, golang-github-masterminds-sprig-dev, golang-k8s-sigs-yaml-dev)`);
+    throw new Error(
+      `${buildDir}/helm-render.wasm.gz is missing: run tools/helm-render/build.sh (needs Debian's golang-go, golang-github-masterminds-sprig-dev, golang-k8s-sigs-yaml-dev)`,
+    );
   }
   createRequire(import.meta.url)(join(buildDir, 'wasm_exec.cjs'));
   const Go = (globalThis as unknown as { Go: new () => GoRuntime }).Go;
@@ -102,12 +104,21 @@ export async function renderChart(options: RenderOptions = {}, chartDir: string 
     valuesYaml: readFileSync(join(chartDir, 'values.yaml'), 'utf8'),
     overrides: options.valuesYaml ?? [],
     templates,
-    release: { name: options.releaseName ?? 'sp', namespace: options.namespace ?? 'scaleplan', isUpgrade: options.isUpgrade ?? false, revision: options.isUpgrade ? 2 : 1 },
+    release: {
+      name: options.releaseName ?? 'sp',
+      namespace: options.namespace ?? 'scaleplan',
+      isUpgrade: options.isUpgrade ?? false,
+      revision: options.isUpgrade ? 2 : 1,
+    },
     kubeVersion: 'v1.32.0',
     apiVersions: options.apiVersions ?? [],
     randSeed: options.randSeed ?? 42,
   };
-  const response = JSON.parse(render(JSON.stringify(request))) as { manifests?: Record<string, string>; values?: Record<string, unknown>; error?: string };
+  const response = JSON.parse(render(JSON.stringify(request))) as {
+    manifests?: Record<string, string>;
+    values?: Record<string, unknown>;
+    error?: string;
+  };
   if (response.error) throw new HelmRenderError(response.error);
   const files = response.manifests ?? {};
   const manifests: (Manifest & { __source: string })[] = [];

@@ -72,7 +72,8 @@ function metadataProblems(object: Manifest): string[] {
     problems.push(`metadata.name ${JSON.stringify(name)} is not a valid ${object.kind} name`);
   }
   for (const [key, value] of Object.entries(object.metadata?.labels ?? {})) {
-    if (typeof value !== 'string' || value.length > 63 || !LABEL_VALUE.test(value)) problems.push(`label ${key}=${JSON.stringify(value)} is not a valid label value`);
+    if (typeof value !== 'string' || value.length > 63 || !LABEL_VALUE.test(value))
+      problems.push(`label ${key}=${JSON.stringify(value)} is not a valid label value`);
   }
   return problems;
 }
@@ -88,7 +89,10 @@ export async function validateManifest(object: Manifest): Promise<ValidationProb
   const { __source: _source, ...plain } = object as Manifest & { __source?: string };
   let ModelCtor: (new (data: unknown) => { validate(): void }) | undefined;
   try {
-    const module = (await import(modelModule(object.apiVersion, object.kind))) as Record<string, new (data: unknown) => { validate(): void }>;
+    const module = (await import(modelModule(object.apiVersion, object.kind))) as Record<
+      string,
+      new (data: unknown) => { validate(): void }
+    >;
     ModelCtor = module[object.kind] ?? module.default;
   } catch {
     problems.push(`no schema known for ${object.apiVersion} ${object.kind}`);
@@ -104,7 +108,12 @@ export async function validateManifest(object: Manifest): Promise<ValidationProb
   if (builtIn) {
     const unknown: string[] = [];
     const { apiVersion: _apiVersion, kind: _kind, ...rest } = plain;
-    unknownFields(rest, `${(object.apiVersion.split('/').pop() ?? '').replace(/^./, (c) => c.toUpperCase())}${object.kind}`, object.kind, unknown);
+    unknownFields(
+      rest,
+      `${(object.apiVersion.split('/').pop() ?? '').replace(/^./, (c) => c.toUpperCase())}${object.kind}`,
+      object.kind,
+      unknown,
+    );
     problems.push(...unknown);
   }
   return problems.map((message) => ({ object: id, message }));

@@ -34,7 +34,9 @@ export async function callApi<T>(server: string, path: string, init: { method?: 
       body: init.body !== undefined ? JSON.stringify(init.body) : undefined,
     });
   } catch (error) {
-    throw new CliUsageError(`cannot reach the control plane at ${server} (${(error as Error).message}); start one with "scaleplan serve" or pass --server URL`);
+    throw new CliUsageError(
+      `cannot reach the control plane at ${server} (${(error as Error).message}); start one with "scaleplan serve" or pass --server URL`,
+    );
   }
   const text = await response.text();
   const body = text ? (JSON.parse(text) as unknown) : undefined;

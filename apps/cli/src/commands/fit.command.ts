@@ -39,9 +39,11 @@ export function runsAndCurves(rows: readonly LossObservation[]): { observations:
   for (const [runId, points] of byRun) {
     const sorted = [...points].sort((p, q) => p.tokens - q.tokens);
     const sizes = new Set(sorted.map((p) => p.params));
-    if (sizes.size > 1) throw new CliUsageError(`run ${runId}: its rows have ${sizes.size} different N; rows of one run are points along one training curve`);
+    if (sizes.size > 1)
+      throw new CliUsageError(`run ${runId}: its rows have ${sizes.size} different N; rows of one run are points along one training curve`);
     observations.push(sorted[sorted.length - 1]!);
-    if (sorted.length >= 2) curves.push({ runId, params: sorted[0]!.params, points: sorted.map((p) => ({ tokens: p.tokens, loss: p.loss })) });
+    if (sorted.length >= 2)
+      curves.push({ runId, params: sorted[0]!.params, points: sorted.map((p) => ({ tokens: p.tokens, loss: p.loss })) });
   }
   return { observations, curves };
 }
@@ -51,7 +53,8 @@ export function parseMethods(raw: string): FitMethod[] {
   if (raw === 'all') return [1, 2, 3];
   const items = raw.split(',').map((m) => m.trim());
   const unknown = items.filter((m) => !['1', '2', '3'].includes(m));
-  if (unknown.length > 0 || items.length === 0) throw new CliUsageError(`--method must be 1, 2, 3, a comma-separated list of them or all, got ${JSON.stringify(raw)}`);
+  if (unknown.length > 0 || items.length === 0)
+    throw new CliUsageError(`--method must be 1, 2, 3, a comma-separated list of them or all, got ${JSON.stringify(raw)}`);
   return [...new Set(items.map(Number) as FitMethod[])];
 }
 
@@ -59,8 +62,13 @@ export function parseMethods(raw: string): FitMethod[] {
 export function registerFitCommand(program: Command): void {
   program
     .command('fit')
-    .description('Fit scaling laws (Chinchilla Approaches 1, 2, 3) to finished runs in a CSV file: allocations with bootstrap intervals, diagnostics and a trust verdict')
-    .argument('<runs.csv>', 'columns N (or "Model Size", params), D (tokens) or C ("Training FLOP"), loss (or finalLoss); optional budget, run, state, kind')
+    .description(
+      'Fit scaling laws (Chinchilla Approaches 1, 2, 3) to finished runs in a CSV file: allocations with bootstrap intervals, diagnostics and a trust verdict',
+    )
+    .argument(
+      '<runs.csv>',
+      'columns N (or "Model Size", params), D (tokens) or C ("Training FLOP"), loss (or finalLoss); optional budget, run, state, kind',
+    )
     .option('--method <m>', '1, 2, 3, a comma-separated list or all', 'all')
     .option('--primary <m>', 'the method whose verdict decides and whose influential runs are searched (default: 3 when fitted)')
     .option('--bootstrap <K>', 'resamples for percentile intervals (0: none, and no influence judgement)', '100')
@@ -72,7 +80,9 @@ export function registerFitCommand(program: Command): void {
       const methods = parseMethods(options.method);
       const primary = options.primary === undefined ? undefined : parseMethods(options.primary);
       if (primary && (primary.length !== 1 || !methods.includes(primary[0]!))) {
-        throw new CliUsageError(`--primary must be one of the fitted methods (${methods.join(', ')}), got ${JSON.stringify(options.primary)}`);
+        throw new CliUsageError(
+          `--primary must be one of the fitted methods (${methods.join(', ')}), got ${JSON.stringify(options.primary)}`,
+        );
       }
       const resamples = parseInteger('--bootstrap', options.bootstrap, 0);
       const seed = parseInteger('--seed', options.seed, 0);
@@ -84,11 +94,15 @@ export function registerFitCommand(program: Command): void {
       const result = fitScalingLaw(runs, { methods, ...(primary ? { primaryMethod: primary[0] } : {}), curves, resamples, seed, budgets });
       const refused = result.methods.filter((m) => m.refused);
       // One method asked for and refused: its reason is the error (exit 2).
-      if (methods.length === 1 && refused.length === 1) throw new ScalingLawError(refused[0]!.refused!.code as ScalingLawError['code'], refused[0]!.refused!.message);
+      if (methods.length === 1 && refused.length === 1)
+        throw new ScalingLawError(refused[0]!.refused!.code as ScalingLawError['code'], refused[0]!.refused!.message);
       const document = fitDocument(result, { file, rows: runsFile.rows, runs: runs.length, skippedRows: runsFile.skipped });
       if (options.json) process.stdout.write(`${JSON.stringify(document)}\n`);
       else {
-        if (runsFile.skipped.length > 0) process.stdout.write(`${runsFile.skipped.length} of ${runsFile.rows} rows left out (not succeeded sweep runs): ${runsFile.skipped.slice(0, 3).join('; ')}${runsFile.skipped.length > 3 ? '; …' : ''}\n\n`);
+        if (runsFile.skipped.length > 0)
+          process.stdout.write(
+            `${runsFile.skipped.length} of ${runsFile.rows} rows left out (not succeeded sweep runs): ${runsFile.skipped.slice(0, 3).join('; ')}${runsFile.skipped.length > 3 ? '; …' : ''}\n\n`,
+          );
         for (const report of document.fits) process.stdout.write(`${describeReport(report)}\n\n`);
       }
       if (refused.length === methods.length) process.exitCode = 2;

@@ -25,7 +25,11 @@ describe('runKubeEmulator', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kube-emulator-cli-'));
     const stop = new AbortController();
     let printed = '';
-    const running = runKubeEmulator({ port: '0', kubeconfig: join(dir, 'kubeconfig'), kubelet: true, imageCommand: ['x=true'] }, stop.signal, (t) => (printed += t));
+    const running = runKubeEmulator(
+      { port: '0', kubeconfig: join(dir, 'kubeconfig'), kubelet: true, imageCommand: ['x=true'] },
+      stop.signal,
+      (t) => (printed += t),
+    );
     try {
       for (let i = 0; i < 100 && !printed; i += 1) await new Promise((r) => setTimeout(r, 20));
       expect(printed).toContain(`KUBECONFIG=${join(dir, 'kubeconfig')} kubectl get ns`);
@@ -42,6 +46,8 @@ describe('runKubeEmulator', () => {
     const { runKubeEmulator } = await import('./kube-emulator.command.js');
     const never = new AbortController().signal;
     await expect(runKubeEmulator({ port: '70000', kubeconfig: 'x', imageCommand: [] }, never)).rejects.toThrow(/--port must be an integer/);
-    await expect(runKubeEmulator({ port: '0', kubeconfig: 'x', imageCommand: ['a=b'] }, never)).rejects.toThrow(/only make sense with --kubelet/);
+    await expect(runKubeEmulator({ port: '0', kubeconfig: 'x', imageCommand: ['a=b'] }, never)).rejects.toThrow(
+      /only make sense with --kubelet/,
+    );
   });
 });

@@ -12,9 +12,18 @@ interface ImageMapping {
 export function parseImageCommand(raw: string): ImageMapping {
   const eq = raw.indexOf('=');
   const image = eq > 0 ? raw.slice(0, eq).trim() : '';
-  const command = eq > 0 ? raw.slice(eq + 1).trim().split(/\s+/).filter(Boolean) : [];
+  const command =
+    eq > 0
+      ? raw
+          .slice(eq + 1)
+          .trim()
+          .split(/\s+/)
+          .filter(Boolean)
+      : [];
   if (!image || command.length === 0) {
-    throw new CliUsageError(`--image-command must look like IMAGE=COMMAND [ARGS…] (e.g. "scaleplan/worker=node dist/apps/worker/src/main.js"); got "${raw}"`);
+    throw new CliUsageError(
+      `--image-command must look like IMAGE=COMMAND [ARGS…] (e.g. "scaleplan/worker=node dist/apps/worker/src/main.js"); got "${raw}"`,
+    );
   }
   return { image, command };
 }
@@ -45,7 +54,11 @@ export interface KubeEmulatorFlags {
  * Starts the emulator from CLI flags, prints how to use it, and keeps it running until `stop` aborts
  * (the command wires it to SIGINT/SIGTERM).
  */
-export async function runKubeEmulator(flags: KubeEmulatorFlags, stop: AbortSignal, write: (text: string) => void = (t) => process.stdout.write(t)): Promise<void> {
+export async function runKubeEmulator(
+  flags: KubeEmulatorFlags,
+  stop: AbortSignal,
+  write: (text: string) => void = (t) => process.stdout.write(t),
+): Promise<void> {
   const port = parsePort(flags.port);
   if ((flags.workdir || flags.imageCommand.length > 0) && !flags.kubelet) {
     throw new CliUsageError('--workdir and --image-command only make sense with --kubelet');

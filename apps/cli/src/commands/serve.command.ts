@@ -11,7 +11,8 @@ export function registerServeCommand(program: Command): void {
     .option('--dispatch <mode>', 'local (worker child processes) or kubernetes (default: $SCALEPLAN_DISPATCH or local)')
     .action(async (options: { port?: string; dispatch?: string }) => {
       const port = options.port === undefined ? undefined : Number(options.port);
-      if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65_535)) throw new CliUsageError(`--port must be an integer from 0 to 65535, got ${options.port}`);
+      if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65_535))
+        throw new CliUsageError(`--port must be an integer from 0 to 65535, got ${options.port}`);
       if (options.dispatch !== undefined && !['local', 'kubernetes'].includes(options.dispatch)) {
         throw new CliUsageError(`--dispatch must be local or kubernetes, got ${options.dispatch}`);
       }
@@ -19,7 +20,9 @@ export function registerServeCommand(program: Command): void {
         ...(port !== undefined ? { port } : {}),
         ...(options.dispatch ? { dispatch: options.dispatch as 'local' | 'kubernetes' } : {}),
       });
-      process.stderr.write(`ScalePlan control plane at ${running.url} (API ${running.url}/api/v1, docs ${running.url}/docs, dashboard ${running.url}/)\n`);
+      process.stderr.write(
+        `ScalePlan control plane at ${running.url} (API ${running.url}/api/v1, docs ${running.url}/docs, dashboard ${running.url}/)\n`,
+      );
       if (running.config.dashboardTokenGenerated) process.stderr.write(`Dashboard token (generated): ${running.config.dashboardToken}\n`);
       await new Promise<void>((resolve) => {
         const stop = (): void => {

@@ -57,7 +57,8 @@ export function registerTrainCommand(program: Command): void {
       const params = positiveNumber('--params', options.params, false);
       const tokens = positiveNumber('--tokens', options.tokens, true);
       const seed = Number(options.seed);
-      if (!Number.isInteger(seed) || seed < 0) throw new CliUsageError(`--seed must be a non-negative integer, got ${JSON.stringify(options.seed)}`);
+      if (!Number.isInteger(seed) || seed < 0)
+        throw new CliUsageError(`--seed must be a non-negative integer, got ${JSON.stringify(options.seed)}`);
       const sequenceLength = positiveNumber('--sequence-length', options.sequenceLength, true);
       if (!(BACKEND_PREFERENCES as readonly string[]).includes(options.backend)) {
         throw new CliUsageError(`--backend must be one of ${BACKEND_PREFERENCES.join(', ')}, got ${JSON.stringify(options.backend)}`);
@@ -67,10 +68,20 @@ export function registerTrainCommand(program: Command): void {
         backend: options.backend as BackendPreference,
         onProgress: (event) => {
           if (options.json || event.point?.evalLoss === undefined) return;
-          process.stderr.write(`step ${event.step}/${event.totalSteps}  tokens ${event.tokens}  eval loss ${event.point.evalLoss.toFixed(4)} nats\n`);
+          process.stderr.write(
+            `step ${event.step}/${event.totalSteps}  tokens ${event.tokens}  eval loss ${event.point.evalLoss.toFixed(4)} nats\n`,
+          );
         },
       });
-      const result = await trainer.train({ runId: 'cli', params, tokens, seed, corpus: options.corpus, tokenizer: options.tokenizer, sequenceLength });
+      const result = await trainer.train({
+        runId: 'cli',
+        params,
+        tokens,
+        seed,
+        corpus: options.corpus,
+        tokenizer: options.tokenizer,
+        sequenceLength,
+      });
       if (options.json) {
         process.stdout.write(`${JSON.stringify(toJson(result))}\n`);
         return;

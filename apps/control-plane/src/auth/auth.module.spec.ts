@@ -16,16 +16,24 @@ const TOKEN = 'correct-horse-battery-staple';
 @Controller('api/v1/things')
 @UseGuards(BearerAuthGuard)
 class ThingsController {
-  @Get() list() { return { items: [] }; }
-  @Post() create() { return { created: true }; }
+  @Get() list() {
+    return { items: [] };
+  }
+  @Post() create() {
+    return { created: true };
+  }
 }
 
 @Controller()
 @UseGuards(BearerAuthGuard)
 @UseFilters(UnauthorizedPageFilter)
 class PageController {
-  @Get('page') page() { return 'page'; }
-  @Public() @Get('healthz') health() { return 'ok'; }
+  @Get('page') page() {
+    return 'page';
+  }
+  @Public() @Get('healthz') health() {
+    return 'ok';
+  }
 }
 
 describe('AuthModule (per-route guard, login form, middleware)', () => {
@@ -39,7 +47,9 @@ describe('AuthModule (per-route guard, login form, middleware)', () => {
     }).compile();
     app = moduleRef.createNestApplication();
     const auth = app.get(DashboardAuthService);
-    const queues = express.Router().get('/', (_req, res) => { res.send('queues'); });
+    const queues = express.Router().get('/', (_req, res) => {
+      res.send('queues');
+    });
     app.use('/queues', createBearerAuthMiddleware(auth), queues);
     await app.init();
   });
@@ -99,12 +109,19 @@ describe('AuthModule (per-route guard, login form, middleware)', () => {
   });
 
   it('refuses a cookie-authenticated write from another origin', async () => {
-    const res = await request(app.getHttpServer()).post('/api/v1/things').set('Cookie', sessionCookie).set('Origin', 'https://evil.example').expect(401);
+    const res = await request(app.getHttpServer())
+      .post('/api/v1/things')
+      .set('Cookie', sessionCookie)
+      .set('Origin', 'https://evil.example')
+      .expect(401);
     expect(res.body.message).toMatch(/Cross-site/);
   });
 
   it('refuses a forged cookie', async () => {
-    await request(app.getHttpServer()).get('/api/v1/things').set('Cookie', `${SESSION_COOKIE}=${'x'.repeat(43)}`).expect(401);
+    await request(app.getHttpServer())
+      .get('/api/v1/things')
+      .set('Cookie', `${SESSION_COOKIE}=${'x'.repeat(43)}`)
+      .expect(401);
   });
 
   it('never redirects off-site after login', async () => {
@@ -128,8 +145,12 @@ describe('AuthModule (per-route guard, login form, middleware)', () => {
 
 @Controller('open')
 class OpenController {
-  @Get() open() { return 'guarded'; }
-  @Public() @Get('public') pub() { return 'public'; }
+  @Get() open() {
+    return 'guarded';
+  }
+  @Public() @Get('public') pub() {
+    return 'public';
+  }
 }
 
 describe('AuthModule.forRootAsync({ protectAllRoutes: true })', () => {

@@ -1,4 +1,11 @@
-import { DynamicModule, Module, type InjectionToken, type ModuleMetadata, type OptionalFactoryDependency, type Provider } from '@nestjs/common';
+import {
+  DynamicModule,
+  Module,
+  type InjectionToken,
+  type ModuleMetadata,
+  type OptionalFactoryDependency,
+  type Provider,
+} from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { AUTH_OPTIONS } from './auth.constants.js';
 import { BearerAuthGuard } from './bearer-auth.guard.js';

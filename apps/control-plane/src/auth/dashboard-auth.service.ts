@@ -17,8 +17,7 @@ export interface AuthRequestLike {
 
 /** How a request proved who it is, or why it did not. */
 export type AuthResult =
-  | { readonly ok: true; readonly via: 'bearer' | 'cookie' }
-  | { readonly ok: false; readonly reason: 'missing' | 'invalid' | 'cross-site' };
+  { readonly ok: true; readonly via: 'bearer' | 'cookie' } | { readonly ok: false; readonly reason: 'missing' | 'invalid' | 'cross-site' };
 
 const SESSION_CONTEXT = 'scaleplan-dashboard-session-v1';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);

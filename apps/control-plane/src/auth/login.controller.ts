@@ -10,12 +10,16 @@ const MAX_FORM_BYTES = 16 * 1024;
 
 /** True when the browser reached us over TLS (directly or through a proxy that says so). */
 const isHttps = (request: Request): boolean =>
-  request.secure || String(request.headers['x-forwarded-proto'] ?? '').split(',')[0]?.trim() === 'https';
+  request.secure ||
+  String(request.headers['x-forwarded-proto'] ?? '')
+    .split(',')[0]
+    ?.trim() === 'https';
 
 /** Reads `application/x-www-form-urlencoded` fields, whether or not Nest's body parser already ran. */
 async function readForm(request: Request): Promise<Record<string, unknown>> {
   // The control plane parses JSON and YAML only; a form body arrives unparsed (or as an empty object).
-  if (request.body && typeof request.body === 'object' && Object.keys(request.body as object).length > 0) return request.body as Record<string, unknown>;
+  if (request.body && typeof request.body === 'object' && Object.keys(request.body as object).length > 0)
+    return request.body as Record<string, unknown>;
   if (request.readableEnded) return {};
   let text = '';
   for await (const chunk of request) {
@@ -44,7 +48,10 @@ export class LoginController {
     const next = safeNextPath(form.next);
     response.setHeader('Cache-Control', 'no-store');
     if (typeof form.token !== 'string' || !this.auth.isValidToken(form.token.trim())) {
-      response.status(401).type('html').send(renderLoginPage({ next, error: 'That token is not valid.' }));
+      response
+        .status(401)
+        .type('html')
+        .send(renderLoginPage({ next, error: 'That token is not valid.' }));
       return;
     }
     response.setHeader('Set-Cookie', this.auth.sessionCookie(isHttps(request)));

@@ -121,7 +121,8 @@ export function loadControlPlaneConfig(
   }
   let dashboardTokenGenerated = false;
   if (!dashboardToken) {
-    if (dispatch === 'kubernetes') problems.push('SCALEPLAN_DASHBOARD_TOKEN (or SCALEPLAN_DASHBOARD_TOKEN_FILE) is required when SCALEPLAN_DISPATCH=kubernetes');
+    if (dispatch === 'kubernetes')
+      problems.push('SCALEPLAN_DASHBOARD_TOKEN (or SCALEPLAN_DASHBOARD_TOKEN_FILE) is required when SCALEPLAN_DISPATCH=kubernetes');
     dashboardToken = randomBytes(18).toString('base64url');
     dashboardTokenGenerated = true;
   }

@@ -5,7 +5,11 @@ import { Public } from '../auth/public.decorator.js';
 import { DashboardAssets, type Asset } from './dashboard-assets.js';
 import { DASHBOARD_CSS } from './dashboard-stylesheet.js';
 
-const STYLESHEET: Asset = { body: DASHBOARD_CSS, contentType: 'text/css; charset=utf-8', etag: `"css-${DASHBOARD_CSS.length.toString(36)}"` };
+const STYLESHEET: Asset = {
+  body: DASHBOARD_CSS,
+  contentType: 'text/css; charset=utf-8',
+  etag: `"css-${DASHBOARD_CSS.length.toString(36)}"`,
+};
 
 /** Sends an asset with its ETag, or 304 when the browser already has it. */
 function send(request: Request, response: Response, asset: Asset | undefined, cacheControl: string): void {

@@ -55,8 +55,13 @@ export class DashboardAssets {
     const source = join(BROWSER_DIR, name.replace(/\.js$/, '.ts'));
     if (!existsSync(source)) return undefined;
     const ts = (await import('typescript')).default;
-    return this.cached(source, (text) =>
-      ts.transpileModule(text, { compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022, sourceMap: false }, fileName: source }).outputText,
+    return this.cached(
+      source,
+      (text) =>
+        ts.transpileModule(text, {
+          compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022, sourceMap: false },
+          fileName: source,
+        }).outputText,
     );
   }
 

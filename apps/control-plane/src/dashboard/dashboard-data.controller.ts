@@ -36,7 +36,11 @@ export class DashboardDataController {
   @ApiOperation({ summary: 'IsoFLOP profiles with parabolas, frontier lines with bootstrap bands and presets, iso-loss contours' })
   async plots(@Param('namespace') namespace: string, @Param('name') name: string): Promise<StudyPlots> {
     const ref = { namespace, name };
-    const [study, runs, fit] = await Promise.all([this.study(namespace, name), this.core.runs.list('ScalingLaw', ref), this.core.fits.get(ref)]);
+    const [study, runs, fit] = await Promise.all([
+      this.study(namespace, name),
+      this.core.runs.list('ScalingLaw', ref),
+      this.core.fits.get(ref),
+    ]);
     const presets = COMPARISON_PRESETS.flatMap((preset): PresetLine[] => {
       const law = this.presets.get(preset);
       return law ? [{ name: preset, fitted: law.fitted }] : [];
@@ -64,7 +68,9 @@ export class DashboardDataController {
   @Get('studies/:namespace/:name/fits.csv')
   @ApiOperation({ summary: 'Latest fit per method as CSV' })
   async fitsCsv(@Param('namespace') namespace: string, @Param('name') name: string, @Res() response: Response): Promise<void> {
-    attachment(response, `${name}-fits.csv`).type('text/csv; charset=utf-8').send(fitsCsv(await this.study(namespace, name)));
+    attachment(response, `${name}-fits.csv`)
+      .type('text/csv; charset=utf-8')
+      .send(fitsCsv(await this.study(namespace, name)));
   }
 
   @Get('studies/:namespace/:name/fits.json')
@@ -75,5 +81,7 @@ export class DashboardDataController {
 }
 
 function attachment(response: Response, fileName: string): Response {
-  return response.setHeader('Content-Disposition', `attachment; filename="${fileName.replace(/[^A-Za-z0-9._-]/g, '_')}"`).setHeader('Cache-Control', 'no-store');
+  return response
+    .setHeader('Content-Disposition', `attachment; filename="${fileName.replace(/[^A-Za-z0-9._-]/g, '_')}"`)
+    .setHeader('Cache-Control', 'no-store');
 }

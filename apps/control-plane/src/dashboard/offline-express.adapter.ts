@@ -3,7 +3,8 @@ import type { AppViewRoute } from '@bull-board/api/typings/app';
 import type { NextFunction, Request, Response } from 'express';
 
 /** bull-board's page links Google Fonts; on offline machines and clusters that is a failed request per view. */
-const REMOTE_STYLESHEET = /<link[^>]+href="https?:\/\/[^"]+"[^>]*rel="stylesheet"[^>]*>|<link[^>]+rel="stylesheet"[^>]*href="https?:\/\/[^"]+"[^>]*>/g;
+const REMOTE_STYLESHEET =
+  /<link[^>]+href="https?:\/\/[^"]+"[^>]*rel="stylesheet"[^>]*>|<link[^>]+rel="stylesheet"[^>]*href="https?:\/\/[^"]+"[^>]*>/g;
 
 /** Removes links to remote stylesheets from bull-board's entry page (the UI falls back to system fonts). */
 export const stripRemoteStylesheets = (html: string): string => html.replace(REMOTE_STYLESHEET, '');

@@ -18,8 +18,12 @@ export function renderPage(options: { page: DashboardPage; title: string; namesp
   const data = [`data-page="${options.page}"`];
   if (options.namespace !== undefined) data.push(`data-namespace="${escapeHtml(options.namespace)}"`);
   if (options.name !== undefined) data.push(`data-name="${escapeHtml(options.name)}"`);
-  const nav = NAV.map(({ href, label, pages }) => `<li><a href="${href}"${pages.includes(options.page) ? ' aria-current="page"' : ''}>${label}</a></li>`).join('');
-  const vendor = Object.keys(VENDOR_FILES).map((file) => `<script defer src="/assets/vendor/${file}"></script>`).join('\n');
+  const nav = NAV.map(
+    ({ href, label, pages }) => `<li><a href="${href}"${pages.includes(options.page) ? ' aria-current="page"' : ''}>${label}</a></li>`,
+  ).join('');
+  const vendor = Object.keys(VENDOR_FILES)
+    .map((file) => `<script defer src="/assets/vendor/${file}"></script>`)
+    .join('\n');
   return `<!doctype html>
 <html lang="en">
 <head>

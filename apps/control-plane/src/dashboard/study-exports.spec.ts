@@ -24,11 +24,29 @@ describe('study exports', () => {
     apiVersion: 'scaleplan.dev/v1alpha1',
     kind: 'ScalingLaw',
     metadata: { name: 'study', namespace: 'ns' },
-    spec: { model: { family: 'decoder-transformer', tokenizer: 'byte', corpus: 'moby-dick', sequenceLength: 64 }, preset: 'epoch-2024', fit: { methods: [3], primaryMethod: 3, bootstrap: 0, confidence: 0.8 }, maxConcurrentRuns: 1, maxFailedRuns: 1, priority: 10 },
+    spec: {
+      model: { family: 'decoder-transformer', tokenizer: 'byte', corpus: 'moby-dick', sequenceLength: 64 },
+      preset: 'epoch-2024',
+      fit: { methods: [3], primaryMethod: 3, bootstrap: 0, confidence: 0.8 },
+      maxConcurrentRuns: 1,
+      maxFailedRuns: 1,
+      priority: 10,
+    },
     status: {
       simulated: true,
       fits: [
-        { method: 3, converged: true, fittedAt: 't', runs: 12, a: 0.45, b: 0.55, aInterval: [0.43, 0.47], law: { irreducibleLoss: 1.8, paramCoeff: 482, dataCoeff: 2085, paramExponent: 0.35, dataExponent: 0.37 }, lawIntervals: { paramExponent: [0.3, 0.4] }, warnings: ['w1', 'w2'] },
+        {
+          method: 3,
+          converged: true,
+          fittedAt: 't',
+          runs: 12,
+          a: 0.45,
+          b: 0.55,
+          aInterval: [0.43, 0.47],
+          law: { irreducibleLoss: 1.8, paramCoeff: 482, dataCoeff: 2085, paramExponent: 0.35, dataExponent: 0.37 },
+          lawIntervals: { paramExponent: [0.3, 0.4] },
+          warnings: ['w1', 'w2'],
+        },
         { method: 2, converged: false, fittedAt: 't', runs: 12, a: 0.5, b: 0.5, warnings: [] },
       ],
     },
@@ -36,13 +54,68 @@ describe('study exports', () => {
 
   it('writes one row per run with every column, diverged runs included', () => {
     const csv = runsCsv([
-      { runId: 'b', owner: { namespace: 'ns', name: 'study' }, ownerKind: 'ScalingLaw', kind: 'sweep', budgetFlops: 1e16, params: 2e6, tokens: 800, shape, seed: 1, state: 'diverged', attempts: 1, simulated: false, plannedAt: 'p', error: 'loss was NaN at step 3' },
-      { runId: 'a', owner: { namespace: 'ns', name: 'study' }, ownerKind: 'ScalingLaw', kind: 'sweep', budgetFlops: 1e15, params: 1e6, tokens: 166, shape, seed: 0, state: 'succeeded', attempts: 1, simulated: true, plannedAt: 'p',
-        outcome: { runId: 'a', status: 'completed', params: 1e6, paramsTotal: 1.1e6, tokens: 166, flops: 1e15, finalLoss: 3.25, shape, curve: [], backend: 'wasm', simulated: true, wallSeconds: 2, tokensPerSecond: 83, repetitionFactor: 1 } },
+      {
+        runId: 'b',
+        owner: { namespace: 'ns', name: 'study' },
+        ownerKind: 'ScalingLaw',
+        kind: 'sweep',
+        budgetFlops: 1e16,
+        params: 2e6,
+        tokens: 800,
+        shape,
+        seed: 1,
+        state: 'diverged',
+        attempts: 1,
+        simulated: false,
+        plannedAt: 'p',
+        error: 'loss was NaN at step 3',
+      },
+      {
+        runId: 'a',
+        owner: { namespace: 'ns', name: 'study' },
+        ownerKind: 'ScalingLaw',
+        kind: 'sweep',
+        budgetFlops: 1e15,
+        params: 1e6,
+        tokens: 166,
+        shape,
+        seed: 0,
+        state: 'succeeded',
+        attempts: 1,
+        simulated: true,
+        plannedAt: 'p',
+        outcome: {
+          runId: 'a',
+          status: 'completed',
+          params: 1e6,
+          paramsTotal: 1.1e6,
+          tokens: 166,
+          flops: 1e15,
+          finalLoss: 3.25,
+          shape,
+          curve: [],
+          backend: 'wasm',
+          simulated: true,
+          wallSeconds: 2,
+          tokensPerSecond: 83,
+          repetitionFactor: 1,
+        },
+      },
     ]);
     const [header, first, second] = csv.trimEnd().split('\r\n');
     expect(header).toBe(RUN_CSV_COLUMNS.join(','));
-    expect(first!.split(',').slice(0, 10)).toEqual(['a', 'sweep', '1000000000000000', '1000000', '166', '1000000000000000', '3.25', 'succeeded', 'true', 'wasm']);
+    expect(first!.split(',').slice(0, 10)).toEqual([
+      'a',
+      'sweep',
+      '1000000000000000',
+      '1000000',
+      '166',
+      '1000000000000000',
+      '3.25',
+      'succeeded',
+      'true',
+      'wasm',
+    ]);
     expect(second).toContain('diverged,false');
     expect(second!.endsWith('loss was NaN at step 3')).toBe(true);
   });
@@ -58,6 +131,11 @@ describe('study exports', () => {
   });
 
   it('exports fits as JSON with the study and the simulated label', () => {
-    expect(fitsJson(study)).toMatchObject({ study: { namespace: 'ns', name: 'study' }, simulated: true, confidence: 0.8, fits: study.status!.fits });
+    expect(fitsJson(study)).toMatchObject({
+      study: { namespace: 'ns', name: 'study' },
+      simulated: true,
+      confidence: 0.8,
+      fits: study.status!.fits,
+    });
   });
 });

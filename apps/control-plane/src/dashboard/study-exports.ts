@@ -20,9 +20,30 @@ export const toCsv = (header: readonly string[], rows: readonly (readonly Cell[]
 
 /** Columns of the runs CSV. */
 export const RUN_CSV_COLUMNS = [
-  'runId', 'kind', 'budgetFlops', 'params', 'tokens', 'flops', 'finalLoss', 'state', 'simulated', 'backend',
-  'layers', 'modelDim', 'heads', 'headDim', 'ffDim', 'vocabSize', 'sequenceLength', 'seed', 'attempts',
-  'wallSeconds', 'plannedAt', 'startedAt', 'finishedAt', 'error',
+  'runId',
+  'kind',
+  'budgetFlops',
+  'params',
+  'tokens',
+  'flops',
+  'finalLoss',
+  'state',
+  'simulated',
+  'backend',
+  'layers',
+  'modelDim',
+  'heads',
+  'headDim',
+  'ffDim',
+  'vocabSize',
+  'sequenceLength',
+  'seed',
+  'attempts',
+  'wallSeconds',
+  'plannedAt',
+  'startedAt',
+  'finishedAt',
+  'error',
 ] as const;
 
 /** The runs of a study as CSV: one row per run, with its shape, size, loss, backend and whether it was simulated. */
@@ -30,10 +51,30 @@ export function runsCsv(runs: readonly RunRecord[]): string {
   const rows = [...runs]
     .sort((p, q) => p.budgetFlops - q.budgetFlops || p.params - q.params || p.runId.localeCompare(q.runId))
     .map((run) => [
-      run.runId, run.kind, run.budgetFlops, run.outcome?.params ?? run.params, run.outcome?.tokens ?? run.tokens,
-      run.outcome?.flops, run.outcome?.finalLoss, run.state, run.simulated, run.outcome?.backend,
-      run.shape.layers, run.shape.modelDim, run.shape.heads, run.shape.headDim, run.shape.ffDim, run.shape.vocabSize, run.shape.sequenceLength,
-      run.seed, run.attempts, run.outcome?.wallSeconds, run.plannedAt, run.startedAt, run.finishedAt, run.error,
+      run.runId,
+      run.kind,
+      run.budgetFlops,
+      run.outcome?.params ?? run.params,
+      run.outcome?.tokens ?? run.tokens,
+      run.outcome?.flops,
+      run.outcome?.finalLoss,
+      run.state,
+      run.simulated,
+      run.outcome?.backend,
+      run.shape.layers,
+      run.shape.modelDim,
+      run.shape.heads,
+      run.shape.headDim,
+      run.shape.ffDim,
+      run.shape.vocabSize,
+      run.shape.sequenceLength,
+      run.seed,
+      run.attempts,
+      run.outcome?.wallSeconds,
+      run.plannedAt,
+      run.startedAt,
+      run.finishedAt,
+      run.error,
     ]);
   return toCsv(RUN_CSV_COLUMNS, rows);
 }
@@ -42,8 +83,22 @@ const LAW_KEYS = ['irreducibleLoss', 'paramCoeff', 'dataCoeff', 'paramExponent',
 
 /** Columns of the fits CSV. */
 export const FIT_CSV_COLUMNS = [
-  'method', 'converged', 'fittedAt', 'runs', 'simulated', 'a', 'aLow', 'aHigh', 'b', 'bLow', 'bHigh', 'paramCoeff', 'tokenCoeff',
-  ...LAW_KEYS.flatMap((k) => [k, `${k}Low`, `${k}High`]), 'objective', 'warnings',
+  'method',
+  'converged',
+  'fittedAt',
+  'runs',
+  'simulated',
+  'a',
+  'aLow',
+  'aHigh',
+  'b',
+  'bLow',
+  'bHigh',
+  'paramCoeff',
+  'tokenCoeff',
+  ...LAW_KEYS.flatMap((k) => [k, `${k}Low`, `${k}High`]),
+  'objective',
+  'warnings',
 ] as const;
 
 /** The latest fit of each method as CSV, with interval bounds in their own columns. */
@@ -52,10 +107,22 @@ export function fitsCsv(study: ScalingLaw): string {
   const rows = [...(study.status?.fits ?? [])]
     .sort((p, q) => p.method - q.method)
     .map((fit: FitSummary) => [
-      fit.method, fit.converged, fit.fittedAt, fit.runs, simulated,
-      fit.a, fit.aInterval?.[0], fit.aInterval?.[1], fit.b, fit.bInterval?.[0], fit.bInterval?.[1], fit.paramCoeff, fit.tokenCoeff,
+      fit.method,
+      fit.converged,
+      fit.fittedAt,
+      fit.runs,
+      simulated,
+      fit.a,
+      fit.aInterval?.[0],
+      fit.aInterval?.[1],
+      fit.b,
+      fit.bInterval?.[0],
+      fit.bInterval?.[1],
+      fit.paramCoeff,
+      fit.tokenCoeff,
       ...LAW_KEYS.flatMap((k) => [fit.law?.[k], fit.lawIntervals?.[k]?.[0], fit.lawIntervals?.[k]?.[1]]),
-      fit.objective, fit.warnings.join('; '),
+      fit.objective,
+      fit.warnings.join('; '),
     ]);
   return toCsv(FIT_CSV_COLUMNS, rows);
 }

@@ -1,5 +1,12 @@
 import type { RunRecord, ScalingLaw } from '@scaleplan/contracts';
-import { computeOptimalAllocation, predictLoss, presetFittedMapping, type AllocationMapping, type FittedMapping, type LossLaw } from '@scaleplan/scaling-laws';
+import {
+  computeOptimalAllocation,
+  predictLoss,
+  presetFittedMapping,
+  type AllocationMapping,
+  type FittedMapping,
+  type LossLaw,
+} from '@scaleplan/scaling-laws';
 import { describe, expect, it } from 'vitest';
 import type { StudyFitState } from '../planning/fit-state.js';
 import { buildContours, buildFrontier, buildProfiles, buildStudyPlots, mappingOfSummary } from './study-plots.js';
@@ -8,16 +15,54 @@ const law: LossLaw = { irreducibleLoss: 1.69, paramCoeff: 406.4, dataCoeff: 410.
 const owner = { namespace: 'default', name: 'study' };
 const shape = { layers: 2, modelDim: 64, heads: 4, headDim: 16, ffDim: 256, vocabSize: 256, sequenceLength: 64 };
 
-function run(budgetFlops: number, params: number, loss: number | undefined, state: RunRecord['state'] = 'succeeded', id = `${budgetFlops}-${params}`): RunRecord {
+function run(
+  budgetFlops: number,
+  params: number,
+  loss: number | undefined,
+  state: RunRecord['state'] = 'succeeded',
+  id = `${budgetFlops}-${params}`,
+): RunRecord {
   const tokens = Math.round(budgetFlops / (6 * params));
   return {
-    runId: id, owner, ownerKind: 'ScalingLaw', kind: 'sweep', budgetFlops, params, tokens, shape, seed: 0, state, attempts: 1, simulated: true, plannedAt: '2026-01-01T00:00:00Z',
-    ...(loss === undefined ? {} : { outcome: { runId: id, status: 'completed', params, paramsTotal: params, tokens, flops: budgetFlops, finalLoss: loss, shape, curve: [], backend: 'simulated', simulated: true, wallSeconds: 1, tokensPerSecond: 1, repetitionFactor: 1 } }),
+    runId: id,
+    owner,
+    ownerKind: 'ScalingLaw',
+    kind: 'sweep',
+    budgetFlops,
+    params,
+    tokens,
+    shape,
+    seed: 0,
+    state,
+    attempts: 1,
+    simulated: true,
+    plannedAt: '2026-01-01T00:00:00Z',
+    ...(loss === undefined
+      ? {}
+      : {
+          outcome: {
+            runId: id,
+            status: 'completed',
+            params,
+            paramsTotal: params,
+            tokens,
+            flops: budgetFlops,
+            finalLoss: loss,
+            shape,
+            curve: [],
+            backend: 'simulated',
+            simulated: true,
+            wallSeconds: 1,
+            tokensPerSecond: 1,
+            repetitionFactor: 1,
+          },
+        }),
   };
 }
 
 /** Runs whose loss is an exact parabola in ln N with its minimum at N = 1e7 (loss 3.0). */
-const parabolaRuns = (budgetFlops: number, sizes: number[]) => sizes.map((n) => run(budgetFlops, n, 3 + 0.05 * (Math.log(n) - Math.log(1e7)) ** 2));
+const parabolaRuns = (budgetFlops: number, sizes: number[]) =>
+  sizes.map((n) => run(budgetFlops, n, 3 + 0.05 * (Math.log(n) - Math.log(1e7)) ** 2));
 
 const study = (overrides: Partial<ScalingLaw['status']> = {}): ScalingLaw => ({
   apiVersion: 'scaleplan.dev/v1alpha1',
@@ -27,14 +72,21 @@ const study = (overrides: Partial<ScalingLaw['status']> = {}): ScalingLaw => ({
     model: { family: 'decoder-transformer', tokenizer: 'byte', corpus: 'moby-dick', sequenceLength: 64 },
     sweep: { budgets: [1e15, 1e17], sizesPerBudget: 5, spanDecades: 1, seed: 0, simulate: { law, noise: 0, durationMs: 0 } },
     fit: { methods: [2, 3], primaryMethod: 3, bootstrap: 10, confidence: 0.8 },
-    maxConcurrentRuns: 2, maxFailedRuns: 3, priority: 10,
+    maxConcurrentRuns: 2,
+    maxFailedRuns: 3,
+    priority: 10,
   },
   status: { simulated: true, ...overrides },
 });
 
 describe('buildProfiles', () => {
   it('groups finished sweep runs by budget and finds the parabola minimum', () => {
-    const runs = [...parabolaRuns(1e15, [1e6, 3e6, 1e7, 3e7, 1e8]), ...parabolaRuns(1e16, [2e6, 1e7, 5e7]), run(1e16, 9e7, undefined, 'queued'), run(1e16, 8e7, undefined, 'failed')];
+    const runs = [
+      ...parabolaRuns(1e15, [1e6, 3e6, 1e7, 3e7, 1e8]),
+      ...parabolaRuns(1e16, [2e6, 1e7, 5e7]),
+      run(1e16, 9e7, undefined, 'queued'),
+      run(1e16, 8e7, undefined, 'failed'),
+    ];
     const profiles = buildProfiles(runs);
     expect(profiles.map((p) => p.budgetFlops)).toEqual([1e15, 1e16]);
     expect(profiles.map((p) => p.points.length)).toEqual([5, 3]);
@@ -58,12 +110,20 @@ describe('buildProfiles', () => {
 
 describe('buildFrontier', () => {
   const mapping: AllocationMapping = { kind: 'loss-law', law };
-  const samples: AllocationMapping[] = [0.33, 0.335, 0.34, 0.345, 0.35].map((alpha) => ({ kind: 'loss-law', law: { ...law, paramExponent: alpha } }));
+  const samples: AllocationMapping[] = [0.33, 0.335, 0.34, 0.345, 0.35].map((alpha) => ({
+    kind: 'loss-law',
+    law: { ...law, paramExponent: alpha },
+  }));
   const fitted: FittedMapping = { source: { kind: 'fit', method: 3, runs: 10 }, mapping, samples, percentiles: [10, 90] };
   const unpublished: FittedMapping = { source: { kind: 'preset', name: 'epoch-2024' }, mapping, samples: [], percentiles: [10, 90] };
   const fit: StudyFitState = {
-    fittedAt: '2026-01-01T00:00:00Z', runIds: [], history: [], skipped: [],
-    methods: [{ summary: { method: 3, converged: true, fittedAt: '2026-01-01T00:00:00Z', runs: 10, a: 0.45, b: 0.55, warnings: [] }, fitted }],
+    fittedAt: '2026-01-01T00:00:00Z',
+    runIds: [],
+    history: [],
+    skipped: [],
+    methods: [
+      { summary: { method: 3, converged: true, fittedAt: '2026-01-01T00:00:00Z', runs: 10, a: 0.45, b: 0.55, warnings: [] }, fitted },
+    ],
   };
 
   it('draws each fitted method with its bootstrap band and a preset without a published interval without one', () => {
@@ -83,19 +143,33 @@ describe('buildFrontier', () => {
   });
 
   it('draws a preset with its published interval as a band', () => {
-    const frontier = buildFrontier({ study: study(), runs: [], presets: [{ name: 'epoch-2024', fitted: presetFittedMapping('epoch-2024') }] }, []);
+    const frontier = buildFrontier(
+      { study: study(), runs: [], presets: [{ name: 'epoch-2024', fitted: presetFittedMapping('epoch-2024') }] },
+      [],
+    );
     const preset = frontier.lines[0]!;
     for (const point of preset.points) expect(point.paramsLow!).toBeLessThan(point.paramsHigh!);
   });
 
   it('falls back to the status fits when no fit state is at hand', () => {
-    const frontier = buildFrontier({ study: study({ fits: [{ method: 2, converged: true, fittedAt: 'x', runs: 9, a: 0.5, b: 0.5, paramCoeff: 0.1, tokenCoeff: 1.6, warnings: [] }] }), runs: [] }, []);
+    const frontier = buildFrontier(
+      {
+        study: study({
+          fits: [{ method: 2, converged: true, fittedAt: 'x', runs: 9, a: 0.5, b: 0.5, paramCoeff: 0.1, tokenCoeff: 1.6, warnings: [] }],
+        }),
+        runs: [],
+      },
+      [],
+    );
     expect(frontier.lines).toHaveLength(1);
     expect(frontier.lines[0]!.points[0]!.params).toBeCloseTo(0.1 * frontier.lines[0]!.points[0]!.flops ** 0.5, 6);
   });
 
   it('maps a fit summary to its allocation mapping', () => {
-    expect(mappingOfSummary({ method: 3, converged: true, fittedAt: 'x', runs: 1, a: 0.45, b: 0.55, law, warnings: [] })).toEqual({ kind: 'loss-law', law });
+    expect(mappingOfSummary({ method: 3, converged: true, fittedAt: 'x', runs: 1, a: 0.45, b: 0.55, law, warnings: [] })).toEqual({
+      kind: 'loss-law',
+      law,
+    });
     expect(mappingOfSummary({ method: 1, converged: true, fittedAt: 'x', runs: 1, a: 0.45, b: 0.55, warnings: [] })).toBeUndefined();
   });
 });
@@ -119,7 +193,10 @@ describe('buildStudyPlots', () => {
   it('adds contours only when a parametric fit exists and labels simulated studies', () => {
     const runs = parabolaRuns(1e15, [1e6, 3e6, 1e7]);
     expect(buildStudyPlots({ study: study(), runs }).contours).toBeUndefined();
-    const withLaw = buildStudyPlots({ study: study({ fits: [{ method: 3, converged: true, fittedAt: 'x', runs: 3, a: 0.45, b: 0.55, law, warnings: [] }] }), runs });
+    const withLaw = buildStudyPlots({
+      study: study({ fits: [{ method: 3, converged: true, fittedAt: 'x', runs: 3, a: 0.45, b: 0.55, law, warnings: [] }] }),
+      runs,
+    });
     expect(withLaw.contours?.method).toBe(3);
     expect(withLaw.contours?.runs).toHaveLength(3);
     expect(withLaw.simulated).toBe(true);

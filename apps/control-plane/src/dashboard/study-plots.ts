@@ -103,7 +103,11 @@ const CONTOUR_SAMPLES = 60;
 const FRONTIER_DECADES_BELOW = 1;
 const FRONTIER_DECADES_ABOVE = 2;
 
-const METHOD_LABELS: Readonly<Record<number, string>> = { 1: 'Approach 1 (envelope)', 2: 'Approach 2 (IsoFLOP)', 3: 'Approach 3 (parametric)' };
+const METHOD_LABELS: Readonly<Record<number, string>> = {
+  1: 'Approach 1 (envelope)',
+  2: 'Approach 2 (IsoFLOP)',
+  3: 'Approach 3 (parametric)',
+};
 
 /** Human label of a fitting method. */
 export const methodLabel = (method: number): string => METHOD_LABELS[method] ?? `Method ${method}`;
@@ -115,13 +119,18 @@ const logSpace = (low: number, high: number, count: number): number[] => {
 
 /** Final loss of a run that finished and can be fitted. */
 const finishedLoss = (run: RunRecord): number | undefined =>
-  run.state === RunState.Succeeded && run.outcome?.finalLoss !== undefined && Number.isFinite(run.outcome.finalLoss) ? run.outcome.finalLoss : undefined;
+  run.state === RunState.Succeeded && run.outcome?.finalLoss !== undefined && Number.isFinite(run.outcome.finalLoss)
+    ? run.outcome.finalLoss
+    : undefined;
 
 /** The mapping a status fit summary describes (used when no fit state with replicates is at hand). */
 export function mappingOfSummary(summary: FitSummary): AllocationMapping | undefined {
   if (summary.law) return { kind: 'loss-law', law: summary.law };
   if (summary.paramCoeff !== undefined && summary.tokenCoeff !== undefined) {
-    return { kind: 'power-law', powerLaw: { paramCoeff: summary.paramCoeff, paramExponent: summary.a, tokenCoeff: summary.tokenCoeff, tokenExponent: summary.b } };
+    return {
+      kind: 'power-law',
+      powerLaw: { paramCoeff: summary.paramCoeff, paramExponent: summary.a, tokenCoeff: summary.tokenCoeff, tokenExponent: summary.b },
+    };
   }
   return undefined;
 }
@@ -133,7 +142,13 @@ export function buildProfiles(runs: readonly RunRecord[]): ProfileView[] {
     const loss = finishedLoss(run);
     if (run.kind !== RunKind.Sweep || loss === undefined) continue;
     const points = byBudget.get(run.budgetFlops) ?? [];
-    points.push({ runId: run.runId, params: run.outcome?.params ?? run.params, tokens: run.outcome?.tokens ?? run.tokens, loss, simulated: run.simulated });
+    points.push({
+      runId: run.runId,
+      params: run.outcome?.params ?? run.params,
+      tokens: run.outcome?.tokens ?? run.tokens,
+      loss,
+      simulated: run.simulated,
+    });
     byBudget.set(run.budgetFlops, points);
   }
   return [...byBudget.entries()]
@@ -143,7 +158,11 @@ export function buildProfiles(runs: readonly RunRecord[]): ProfileView[] {
       const distinctSizes = new Set(points.map((p) => p.params)).size;
       if (distinctSizes < 3) return { budgetFlops, points };
       // The same per-budget fit as Approach 2 in @scaleplan/scaling-laws, so the plot shows what was fitted.
-      const fit = fitIsoFlopParabola(budgetFlops, points.map((p) => p.params), points.map((p) => p.loss));
+      const fit = fitIsoFlopParabola(
+        budgetFlops,
+        points.map((p) => p.params),
+        points.map((p) => p.loss),
+      );
       const { c0, c1, c2 } = fit.coefficients;
       const [low, high] = [Math.log(fit.sampledParams.min), Math.log(fit.sampledParams.max)];
       const pad = 0.08 * (high - low);
@@ -155,9 +174,18 @@ export function buildProfiles(runs: readonly RunRecord[]): ProfileView[] {
       if (fit.minimumParams !== null && fit.minimumLoss !== null) {
         // ±1 s.e. of the vertex drawn in ln N (delta method: s.e.(ln N*) = s.e.(N*)/N*), so the bar stays positive.
         const spread = fit.minimumParamsStdError !== null ? fit.minimumParamsStdError / fit.minimumParams : 0;
-        minimum = { params: fit.minimumParams, loss: fit.minimumLoss, paramsLow: fit.minimumParams * Math.exp(-spread), paramsHigh: fit.minimumParams * Math.exp(spread) };
+        minimum = {
+          params: fit.minimumParams,
+          loss: fit.minimumLoss,
+          paramsLow: fit.minimumParams * Math.exp(-spread),
+          paramsHigh: fit.minimumParams * Math.exp(spread),
+        };
       }
-      return { budgetFlops, points, parabola: { coefficients: { c0, c1, c2 }, curve, bracketed: fit.bracketed, ...(minimum ? { minimum } : {}) } };
+      return {
+        budgetFlops,
+        points,
+        parabola: { coefficients: { c0, c1, c2 }, curve, bracketed: fit.bracketed, ...(minimum ? { minimum } : {}) },
+      };
     });
 }
 
@@ -188,28 +216,54 @@ function studyBudgets(input: StudyPlotsInput): number[] {
 export function buildFrontier(input: StudyPlotsInput, profiles: readonly ProfileView[]): FrontierView {
   const confidence = input.study.spec.fit?.confidence ?? 0.8;
   const budgets = studyBudgets(input);
-  const grid = logSpace(budgets[0]! / 10 ** FRONTIER_DECADES_BELOW, budgets[budgets.length - 1]! * 10 ** FRONTIER_DECADES_ABOVE, FRONTIER_SAMPLES);
+  const grid = logSpace(
+    budgets[0]! / 10 ** FRONTIER_DECADES_BELOW,
+    budgets[budgets.length - 1]! * 10 ** FRONTIER_DECADES_ABOVE,
+    FRONTIER_SAMPLES,
+  );
   const lines: FrontierLine[] = [];
   const fitted = input.fit?.methods.filter((m) => m.summary.converged) ?? [];
   if (fitted.length > 0) {
     for (const method of fitted) {
-      lines.push({ id: `method-${method.summary.method}`, label: methodLabel(method.summary.method), kind: 'fit', points: frontierPoints(method.fitted, grid) });
+      lines.push({
+        id: `method-${method.summary.method}`,
+        label: methodLabel(method.summary.method),
+        kind: 'fit',
+        points: frontierPoints(method.fitted, grid),
+      });
     }
   } else {
     for (const summary of input.study.status?.fits ?? []) {
       const mapping = summary.converged ? mappingOfSummary(summary) : undefined;
       if (!mapping) continue;
-      const fitted: FittedMapping = { source: { kind: 'fit', method: summary.method, runs: summary.runs }, mapping, samples: [], percentiles: [10, 90] };
+      const fitted: FittedMapping = {
+        source: { kind: 'fit', method: summary.method, runs: summary.runs },
+        mapping,
+        samples: [],
+        percentiles: [10, 90],
+      };
       lines.push({ id: `method-${summary.method}`, label: methodLabel(summary.method), kind: 'fit', points: frontierPoints(fitted, grid) });
     }
   }
   for (const preset of input.presets ?? []) {
-    lines.push({ id: `preset-${preset.name}`, label: `${preset.name} (published)`, kind: 'preset', points: frontierPoints(preset.fitted, grid) });
+    lines.push({
+      id: `preset-${preset.name}`,
+      label: `${preset.name} (published)`,
+      kind: 'preset',
+      points: frontierPoints(preset.fitted, grid),
+    });
   }
   const minima = profiles.flatMap((profile) => {
     const minimum = profile.parabola?.minimum;
     if (!minimum) return [];
-    return [{ flops: profile.budgetFlops, params: minimum.params, tokens: profile.budgetFlops / (FLOPS_PER_PARAM_TOKEN * minimum.params), bracketed: profile.parabola!.bracketed }];
+    return [
+      {
+        flops: profile.budgetFlops,
+        params: minimum.params,
+        tokens: profile.budgetFlops / (FLOPS_PER_PARAM_TOKEN * minimum.params),
+        bracketed: profile.parabola!.bracketed,
+      },
+    ];
   });
   return { minima, lines, confidence };
 }
@@ -259,7 +313,10 @@ export function buildContours(law: LossLaw, method: number, input: StudyPlotsInp
     contours.push({ level, flops: nose, params: noseParams });
     for (const flops of grid.filter((c) => c > nose)) {
       const vertex = Math.log10(optimal(flops).params);
-      for (const [low, high] of [[nLow, vertex], [vertex, nHigh]] as const) {
+      for (const [low, high] of [
+        [nLow, vertex],
+        [vertex, nHigh],
+      ] as const) {
         const x = crossing(law, flops, level, low, high);
         if (x !== undefined) contours.push({ level, flops, params: 10 ** x });
       }
@@ -267,7 +324,9 @@ export function buildContours(law: LossLaw, method: number, input: StudyPlotsInp
   }
   const runs = input.runs.flatMap((run) => {
     const loss = finishedLoss(run);
-    return loss === undefined || run.kind !== RunKind.Sweep ? [] : [{ runId: run.runId, flops: run.budgetFlops, params: run.outcome?.params ?? run.params, loss }];
+    return loss === undefined || run.kind !== RunKind.Sweep
+      ? []
+      : [{ runId: run.runId, flops: run.budgetFlops, params: run.outcome?.params ?? run.params, loss }];
   });
   return { law, method, contours, frontier, runs };
 }
@@ -276,12 +335,12 @@ export function buildContours(law: LossLaw, method: number, input: StudyPlotsInp
 export function buildStudyPlots(input: StudyPlotsInput): StudyPlots {
   const profiles = buildProfiles(input.runs);
   const frontier = buildFrontier(input, profiles);
-  const parametric =
-    input.fit?.methods.find((m) => m.summary.converged && m.fitted.mapping.kind === 'loss-law') ??
-    undefined;
-  const law = parametric?.fitted.mapping.kind === 'loss-law' ? parametric.fitted.mapping.law : input.study.status?.fits?.find((f) => f.converged && f.law)?.law;
+  const parametric = input.fit?.methods.find((m) => m.summary.converged && m.fitted.mapping.kind === 'loss-law') ?? undefined;
+  const law =
+    parametric?.fitted.mapping.kind === 'loss-law'
+      ? parametric.fitted.mapping.law
+      : input.study.status?.fits?.find((f) => f.converged && f.law)?.law;
   const method = parametric?.summary.method ?? input.study.status?.fits?.find((f) => f.converged && f.law)?.method ?? 3;
   const simulated = input.study.status?.simulated ?? input.study.spec.sweep?.simulate !== undefined;
   return { simulated, profiles, frontier, ...(law ? { contours: buildContours(law, method, input) } : {}) };
 }
-

@@ -2,8 +2,24 @@ import { Subject, type Observable } from 'rxjs';
 
 /** What the control plane announces on `GET /api/v1/events` (server-sent events). */
 export type ControlPlaneEvent =
-  | { readonly type: 'resource'; readonly kind: 'ScalingLaw' | 'ComputeBudget'; readonly change: 'added' | 'modified' | 'deleted'; readonly namespace: string; readonly name: string; readonly phase?: string }
-  | { readonly type: 'run'; readonly ownerKind: 'ScalingLaw' | 'ComputeBudget'; readonly namespace: string; readonly name: string; readonly runId: string; readonly state: string; readonly progress?: number; readonly loss?: number }
+  | {
+      readonly type: 'resource';
+      readonly kind: 'ScalingLaw' | 'ComputeBudget';
+      readonly change: 'added' | 'modified' | 'deleted';
+      readonly namespace: string;
+      readonly name: string;
+      readonly phase?: string;
+    }
+  | {
+      readonly type: 'run';
+      readonly ownerKind: 'ScalingLaw' | 'ComputeBudget';
+      readonly namespace: string;
+      readonly name: string;
+      readonly runId: string;
+      readonly state: string;
+      readonly progress?: number;
+      readonly loss?: number;
+    }
   | { readonly type: 'fit'; readonly namespace: string; readonly name: string; readonly methods: number[]; readonly runs: number };
 
 /** In-process fan-out of control-plane events (SSE, dashboard). */

@@ -21,7 +21,10 @@ export function requestBodyErrorResponse(error: unknown): { status: number; body
   const parserError = error as { status?: unknown; message?: string } | null;
   if (typeof parserError?.status !== 'number' || parserError.status < 400 || parserError.status >= 500) return undefined;
   const { status, message } = parserError as { status: number; message?: string };
-  return { status, body: { statusCode: status, error: 'Invalid', message: `Invalid request body: ${message}`, fields: [{ field: '(body)', message }] } };
+  return {
+    status,
+    body: { statusCode: status, error: 'Invalid', message: `Invalid request body: ${message}`, fields: [{ field: '(body)', message }] },
+  };
 }
 
 /** Maps every error to one JSON shape: `{ statusCode, error, message, fields? }` (domain codes in one place). */

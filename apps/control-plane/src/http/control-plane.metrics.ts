@@ -12,7 +12,12 @@ export class ControlPlaneMetrics implements ResultCounters {
 
   constructor(depth: () => Promise<QueueDepth>, budgets: () => ResourceStore<ComputeBudget>) {
     collectDefaultMetrics({ register: this.registry, prefix: 'scaleplan_control_plane_' });
-    this.runsFinished = new Counter({ name: 'scaleplan_runs_finished_total', help: 'Runs stored by outcome', labelNames: ['outcome'], registers: [this.registry] });
+    this.runsFinished = new Counter({
+      name: 'scaleplan_runs_finished_total',
+      help: 'Runs stored by outcome',
+      labelNames: ['outcome'],
+      registers: [this.registry],
+    });
     this.refitDuration = new Histogram({
       name: 'scaleplan_refit_duration_seconds',
       help: 'Wall time of one study refit (every method, bootstrap included)',

@@ -32,7 +32,9 @@ export class OperationsController {
 
   @Get('readyz')
   @Public()
-  @ApiOperation({ summary: 'Readiness: Redis answers, the runs queue is reachable and (kubernetes mode) the informers watch (503 otherwise)' })
+  @ApiOperation({
+    summary: 'Readiness: Redis answers, the runs queue is reachable and (kubernetes mode) the informers watch (503 otherwise)',
+  })
   async readyz(@Res({ passthrough: true }) response: Response): Promise<unknown> {
     const timeout = <T>(promise: Promise<T>): Promise<T> =>
       Promise.race([promise, new Promise<T>((_, reject) => setTimeout(() => reject(new Error('timed out after 2000 ms')), 2000).unref())]);
@@ -45,11 +47,19 @@ export class OperationsController {
       return { status: 'unavailable', redis: 'down', message: (error as Error).message };
     }
     const results = this.checks.map((check) => ({ name: check.name, ...check.check() }));
-    const checks = Object.fromEntries(results.map(({ name, ready, message, details }) => [name, { ready, ...(message ? { message } : {}), ...details }]));
+    const checks = Object.fromEntries(
+      results.map(({ name, ready, message, details }) => [name, { ready, ...(message ? { message } : {}), ...details }]),
+    );
     const failing = results.filter((result) => !result.ready);
     if (failing.length > 0) {
       response.status(503);
-      return { status: 'unavailable', redis: 'up', queue: depth, checks, message: failing.map((result) => result.message ?? `${result.name} is not ready`).join('; ') };
+      return {
+        status: 'unavailable',
+        redis: 'up',
+        queue: depth,
+        checks,
+        message: failing.map((result) => result.message ?? `${result.name} is not ready`).join('; '),
+      };
     }
     return { status: 'ok', redis: 'up', queue: depth, ...(results.length > 0 ? { checks } : {}) };
   }
@@ -65,7 +75,7 @@ export class OperationsController {
   @Sse('api/v1/events')
   @Public()
   @Header('X-Accel-Buffering', 'no')
-  @ApiOperation({ summary: 'Server-sent events: resource, run and fit changes (the dashboard\'s live updates)' })
+  @ApiOperation({ summary: "Server-sent events: resource, run and fit changes (the dashboard's live updates)" })
   events(): Observable<MessageEvent> {
     return this.bus.events.pipe(map((event) => ({ type: event.type, data: event })));
   }

@@ -25,10 +25,14 @@ export function parseBody(body: unknown): unknown {
   const docs = Array.isArray(documents) ? documents : [documents];
   const errors = docs.flatMap((doc) => doc.errors);
   if (errors.length > 0) {
-    throw invalid('YAML', errors.map((e) => ({ field: '(body)', message: e.message.split('\n')[0] as string })));
+    throw invalid(
+      'YAML',
+      errors.map((e) => ({ field: '(body)', message: e.message.split('\n')[0] as string })),
+    );
   }
   const values = docs.map((doc) => doc.toJS() as unknown).filter((v) => v !== null && v !== undefined);
-  if (values.length !== 1) throw invalid('body', [{ field: '(body)', message: `expected exactly one YAML document, got ${values.length}` }]);
+  if (values.length !== 1)
+    throw invalid('body', [{ field: '(body)', message: `expected exactly one YAML document, got ${values.length}` }]);
   return values[0];
 }
 
@@ -62,8 +66,15 @@ export function validateScalingLaw(body: unknown, namespace: string): ScalingLaw
       const reason = smallest !== undefined ? budgetTooSmallReason(smallest, law.spec.model) : undefined;
       if (reason) problems.push({ field: 'spec.sweep.budgetRange.min', message: reason });
     }
-    if (sweep.simulate === undefined && law.spec.model.corpus.startsWith('/') === false && !['moby-dick', 'sotu'].includes(law.spec.model.corpus)) {
-      problems.push({ field: 'spec.model.corpus', message: `unknown corpus ${law.spec.model.corpus}: use moby-dick, sotu or an absolute path` });
+    if (
+      sweep.simulate === undefined &&
+      law.spec.model.corpus.startsWith('/') === false &&
+      !['moby-dick', 'sotu'].includes(law.spec.model.corpus)
+    ) {
+      problems.push({
+        field: 'spec.model.corpus',
+        message: `unknown corpus ${law.spec.model.corpus}: use moby-dick, sotu or an absolute path`,
+      });
     }
     if (problems.length > 0) throw invalid('ScalingLaw', problems);
   }
@@ -92,7 +103,10 @@ export async function validateComputeBudget(
     if (reason) problems.push({ field: flopsField, message: reason });
   }
   if (budget.spec.scalingLaw && !(await lawExists(budget.spec.scalingLaw))) {
-    problems.push({ field: 'spec.scalingLaw', message: `ScalingLaw ${namespace}/${budget.spec.scalingLaw} does not exist; create it first or use spec.preset` });
+    problems.push({
+      field: 'spec.scalingLaw',
+      message: `ScalingLaw ${namespace}/${budget.spec.scalingLaw} does not exist; create it first or use spec.preset`,
+    });
   }
   if (problems.length > 0) throw invalid('ComputeBudget', problems);
   return budget;

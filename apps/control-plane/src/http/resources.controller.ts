@@ -26,11 +26,18 @@ const notFound = (kind: string, namespace: string, name: string): ControlPlaneEr
 
 function checkName(resource: { metadata: { name: string } }, name: string): void {
   if (resource.metadata.name !== name) {
-    throw new ControlPlaneError('Invalid', `metadata.name is ${resource.metadata.name}, but the URL names ${name}`, [{ field: 'metadata.name', message: `must be ${name}` }]);
+    throw new ControlPlaneError('Invalid', `metadata.name is ${resource.metadata.name}, but the URL names ${name}`, [
+      { field: 'metadata.name', message: `must be ${name}` },
+    ]);
   }
 }
 
-async function remove<T extends ScalingLaw | ComputeBudget>(store: ResourceStore<T>, namespace: string, name: string, response: Response): Promise<unknown> {
+async function remove<T extends ScalingLaw | ComputeBudget>(
+  store: ResourceStore<T>,
+  namespace: string,
+  name: string,
+  response: Response,
+): Promise<unknown> {
   const after = await store.requestDelete({ namespace, name });
   if (after) {
     response.status(202);
@@ -91,8 +98,14 @@ export class ScalingLawsController {
   @Delete('namespaces/:namespace/scalinglaws/:name')
   @UseGuards(BearerAuthGuard)
   @ApiBearerAuth()
-  @ApiOperation({ summary: 'Delete a ScalingLaw: removes its queued runs, stops running ones, drops results unless SCALEPLAN_RESULT_RETENTION=keep' })
-  async remove(@Param('namespace') namespace: string, @Param('name') name: string, @Res({ passthrough: true }) response: Response): Promise<unknown> {
+  @ApiOperation({
+    summary: 'Delete a ScalingLaw: removes its queued runs, stops running ones, drops results unless SCALEPLAN_RESULT_RETENTION=keep',
+  })
+  async remove(
+    @Param('namespace') namespace: string,
+    @Param('name') name: string,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<unknown> {
     return remove(this.laws, namespace, name, response);
   }
 
@@ -119,7 +132,12 @@ export class ComputeBudgetsController {
   ) {}
 
   private validate(body: unknown, namespace: string): Promise<ComputeBudget> {
-    return validateComputeBudget(body, namespace, this.resolveFlops, async (name) => (await this.laws.get({ namespace, name })) !== undefined);
+    return validateComputeBudget(
+      body,
+      namespace,
+      this.resolveFlops,
+      async (name) => (await this.laws.get({ namespace, name })) !== undefined,
+    );
   }
 
   @Get('computebudgets')
@@ -136,7 +154,9 @@ export class ComputeBudgetsController {
   @UseGuards(BearerAuthGuard)
   @ApiBearerAuth()
   @ApiBody({ schema: bodySchema(computeBudgetSchema) })
-  @ApiOperation({ summary: 'Create a ComputeBudget (400 names the field: negative/NaN budget, unknown law, budget below the smallest model)' })
+  @ApiOperation({
+    summary: 'Create a ComputeBudget (400 names the field: negative/NaN budget, unknown law, budget below the smallest model)',
+  })
   async create(@Param('namespace') namespace: string, @Body() body: unknown): Promise<ComputeBudget> {
     return this.budgets.create(await this.validate(body, namespace));
   }
@@ -162,7 +182,11 @@ export class ComputeBudgetsController {
   @UseGuards(BearerAuthGuard)
   @ApiBearerAuth()
   @HttpCode(200)
-  async remove(@Param('namespace') namespace: string, @Param('name') name: string, @Res({ passthrough: true }) response: Response): Promise<unknown> {
+  async remove(
+    @Param('namespace') namespace: string,
+    @Param('name') name: string,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<unknown> {
     return remove(this.budgets, namespace, name, response);
   }
 

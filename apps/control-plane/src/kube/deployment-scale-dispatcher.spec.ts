@@ -71,7 +71,11 @@ describe('DeploymentScaleDispatcher', () => {
   it('coalesces concurrent calls to the latest demand', async () => {
     const apps = new FakeApps();
     const dispatcher = new DeploymentScaleDispatcher(apps as never, { ...options, scaleDownDelayMs: 0 }, log);
-    await Promise.all([dispatcher.reconcileWorkers({ waiting: 1, active: 0 }), dispatcher.reconcileWorkers({ waiting: 2, active: 0 }), dispatcher.reconcileWorkers({ waiting: 3, active: 0 })]);
+    await Promise.all([
+      dispatcher.reconcileWorkers({ waiting: 1, active: 0 }),
+      dispatcher.reconcileWorkers({ waiting: 2, active: 0 }),
+      dispatcher.reconcileWorkers({ waiting: 3, active: 0 }),
+    ]);
     expect(apps.patches.at(-1)).toBe(3);
     expect(apps.patches.length).toBeLessThanOrEqual(2);
   });

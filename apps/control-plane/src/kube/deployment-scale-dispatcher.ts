@@ -118,8 +118,14 @@ export class DeploymentScaleDispatcher implements WorkerDispatcher {
       this.belowSince = undefined;
     }
     if (wanted === current) return;
-    await this.apps.patchNamespacedDeploymentScale({ name, namespace, body: { spec: { replicas: wanted } }, fieldManager: 'scaleplan-control-plane' }, MERGE_PATCH);
-    this.log.info({ deployment: this.target, from: current, to: wanted, waiting: demand.waiting, active: demand.active }, 'Scaled worker Deployment');
+    await this.apps.patchNamespacedDeploymentScale(
+      { name, namespace, body: { spec: { replicas: wanted } }, fieldManager: 'scaleplan-control-plane' },
+      MERGE_PATCH,
+    );
+    this.log.info(
+      { deployment: this.target, from: current, to: wanted, waiting: demand.waiting, active: demand.active },
+      'Scaled worker Deployment',
+    );
     this.lastReplicas = wanted;
     this.belowSince = undefined;
   }

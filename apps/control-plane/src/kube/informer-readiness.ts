@@ -24,12 +24,20 @@ export class InformerReadiness implements ReadinessCheck {
     const problems: string[] = [];
     for (const informer of this.informers()) {
       const failingMs = informer.failingSince === undefined ? 0 : now - informer.failingSince;
-      details[informer.kind] = { healthy: informer.healthy, restarts: informer.restarts, ...(informer.failingSince !== undefined ? { failingSeconds: Math.round(failingMs / 1000) } : {}) };
+      details[informer.kind] = {
+        healthy: informer.healthy,
+        restarts: informer.restarts,
+        ...(informer.failingSince !== undefined ? { failingSeconds: Math.round(failingMs / 1000) } : {}),
+      };
       if (!informer.running) problems.push(`the ${informer.kind} informer is not running`);
       else if (informer.failingSince !== undefined && failingMs >= this.graceMs) {
-        problems.push(`the ${informer.kind} informer has been failing for ${Math.round(failingMs / 1000)} s (${informer.restarts} restarts)`);
+        problems.push(
+          `the ${informer.kind} informer has been failing for ${Math.round(failingMs / 1000)} s (${informer.restarts} restarts)`,
+        );
       }
     }
-    return problems.length > 0 ? { ready: false, message: `Kubernetes watch unavailable: ${problems.join('; ')}`, details } : { ready: true, details };
+    return problems.length > 0
+      ? { ready: false, message: `Kubernetes watch unavailable: ${problems.join('; ')}`, details }
+      : { ready: true, details };
   }
 }

@@ -35,7 +35,11 @@ describe('toControlPlaneError', () => {
     [404, { reason: 'NotFound', message: 'x not found' }, 'NotFound'],
     [409, { reason: 'AlreadyExists', message: 'exists' }, 'AlreadyExists'],
     [409, { reason: 'Conflict', message: 'modified' }, 'Conflict'],
-    [422, { reason: 'Invalid', message: 'bad', details: { causes: [{ field: 'spec.flops', message: 'should be greater than 0' }] } }, 'Invalid'],
+    [
+      422,
+      { reason: 'Invalid', message: 'bad', details: { causes: [{ field: 'spec.flops', message: 'should be greater than 0' }] } },
+      'Invalid',
+    ],
     [403, { reason: 'Forbidden', message: 'no' }, 'Unauthorized'],
     [500, { message: 'boom' }, 'Unavailable'],
   ])('maps HTTP %i to its code and keeps the server message', (code, body, expected) => {

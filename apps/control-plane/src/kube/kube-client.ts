@@ -1,10 +1,4 @@
-import {
-  ApiException,
-  AppsV1Api,
-  CoreV1Api,
-  CustomObjectsApi,
-  KubeConfig,
-} from '@kubernetes/client-node';
+import { ApiException, AppsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { ControlPlaneError, type FieldProblem } from '../control-plane.errors.js';
 
 /** The API clients the kubernetes mode uses, made from one KubeConfig. */
@@ -91,5 +85,10 @@ export function toControlPlaneError(error: unknown, what: string): ControlPlaneE
         return new ControlPlaneError('Unavailable', message, [], { cause: error });
     }
   }
-  return new ControlPlaneError('Unavailable', `${what}: the Kubernetes API is unreachable (${(error as Error)?.message ?? String(error)})`, [], { cause: error });
+  return new ControlPlaneError(
+    'Unavailable',
+    `${what}: the Kubernetes API is unreachable (${(error as Error)?.message ?? String(error)})`,
+    [],
+    { cause: error },
+  );
 }

@@ -79,7 +79,10 @@ export class KubeEventRecorder {
       this.remember(key, { name, namespace, count: 1 });
     } catch (error) {
       if (previous) this.recorded.delete(key); // the event may have been deleted (TTL); the next one creates anew
-      this.log.warn({ err: (error as Error).message, object: `${namespace}/${subject.metadata.name}`, kind: subject.kind, reason }, 'Failed to record Event');
+      this.log.warn(
+        { err: (error as Error).message, object: `${namespace}/${subject.metadata.name}`, kind: subject.kind, reason },
+        'Failed to record Event',
+      );
     }
   }
 

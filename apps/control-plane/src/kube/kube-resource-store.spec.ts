@@ -7,7 +7,8 @@ import { ControlPlaneError } from '../control-plane.errors.js';
 import { KubeResourceStore } from './kube-resource-store.js';
 
 type Obj = ComputeBudget & { metadata: ComputeBudget['metadata'] & { resourceVersion: string } };
-const notFound = () => new ApiException(404, 'Not Found', { kind: 'Status', reason: 'NotFound', message: 'computebudgets.scaleplan.dev "x" not found' }, {});
+const notFound = () =>
+  new ApiException(404, 'Not Found', { kind: 'Status', reason: 'NotFound', message: 'computebudgets.scaleplan.dev "x" not found' }, {});
 
 /** Records every call and keeps objects in a map, like a tiny API server. */
 class FakeCustomObjects {
@@ -15,15 +16,32 @@ class FakeCustomObjects {
   calls: { method: string; args: any; contentType?: unknown }[] = [];
   rv = 1;
   conflictsLeft = 0;
-  private key(a: { namespace: string; name: string }) { return `${a.namespace}/${a.name}`; }
-  private must(a: any) { const o = this.objects.get(this.key(a)); if (!o) throw notFound(); return o; }
-  private bump(o: Obj) { o.metadata.resourceVersion = String(++this.rv); return structuredClone(o); }
-  async getNamespacedCustomObject(a: any) { this.calls.push({ method: 'get', args: a }); return structuredClone(this.must(a)); }
-  async listNamespacedCustomObject(a: any) { return { items: [...this.objects.values()].filter((o) => o.metadata.namespace === a.namespace) }; }
-  async listClusterCustomObject() { return { items: [...this.objects.values()] }; }
+  private key(a: { namespace: string; name: string }) {
+    return `${a.namespace}/${a.name}`;
+  }
+  private must(a: any) {
+    const o = this.objects.get(this.key(a));
+    if (!o) throw notFound();
+    return o;
+  }
+  private bump(o: Obj) {
+    o.metadata.resourceVersion = String(++this.rv);
+    return structuredClone(o);
+  }
+  async getNamespacedCustomObject(a: any) {
+    this.calls.push({ method: 'get', args: a });
+    return structuredClone(this.must(a));
+  }
+  async listNamespacedCustomObject(a: any) {
+    return { items: [...this.objects.values()].filter((o) => o.metadata.namespace === a.namespace) };
+  }
+  async listClusterCustomObject() {
+    return { items: [...this.objects.values()] };
+  }
   async createNamespacedCustomObject(a: any) {
     this.calls.push({ method: 'create', args: a });
-    if (this.objects.has(this.key({ namespace: a.namespace, name: a.body.metadata.name }))) throw new ApiException(409, 'Conflict', { reason: 'AlreadyExists', message: 'already exists' }, {});
+    if (this.objects.has(this.key({ namespace: a.namespace, name: a.body.metadata.name })))
+      throw new ApiException(409, 'Conflict', { reason: 'AlreadyExists', message: 'already exists' }, {});
     const o = { ...a.body, metadata: { ...a.body.metadata, uid: 'u1', generation: 1, resourceVersion: '1' } } as Obj;
     this.objects.set(this.key(o.metadata as any), o);
     return this.bump(o);
@@ -31,8 +49,15 @@ class FakeCustomObjects {
   async patchNamespacedCustomObject(a: any, options: any) {
     this.calls.push({ method: 'patch', args: a, contentType: options });
     const o = this.must(a);
-    if (Array.isArray(a.body)) { o.spec = a.body[0].value; return this.bump(o); }
-    if (this.conflictsLeft > 0) { this.conflictsLeft -= 1; o.metadata.resourceVersion = String(++this.rv); throw new ApiException(409, 'Conflict', { reason: 'Conflict' }, {}); }
+    if (Array.isArray(a.body)) {
+      o.spec = a.body[0].value;
+      return this.bump(o);
+    }
+    if (this.conflictsLeft > 0) {
+      this.conflictsLeft -= 1;
+      o.metadata.resourceVersion = String(++this.rv);
+      throw new ApiException(409, 'Conflict', { reason: 'Conflict' }, {});
+    }
     if (a.body.metadata.resourceVersion !== o.metadata.resourceVersion) throw new ApiException(409, 'Conflict', { reason: 'Conflict' }, {});
     o.metadata.finalizers = a.body.metadata.finalizers;
     const out = this.bump(o);
@@ -45,7 +70,10 @@ class FakeCustomObjects {
     const merge = (t: any, p: any): any => {
       if (typeof p !== 'object' || p === null || Array.isArray(p)) return p;
       const out = { ...(typeof t === 'object' && t && !Array.isArray(t) ? t : {}) };
-      for (const [k, v] of Object.entries(p)) { if (v === null) delete out[k]; else out[k] = merge(out[k], v); }
+      for (const [k, v] of Object.entries(p)) {
+        if (v === null) delete out[k];
+        else out[k] = merge(out[k], v);
+      }
       return out;
     };
     o.status = merge(o.status ?? {}, a.body.status);
@@ -60,8 +88,19 @@ class FakeCustomObjects {
   }
 }
 
-const condition = (type: string, status: 'True' | 'False', reason: string, message = `${reason} happened`): Condition => ({ type, status, reason, message, lastTransitionTime: '2026-01-01T00:00:00Z' });
-const budget: ComputeBudget = { apiVersion: 'scaleplan.dev/v1alpha1', kind: 'ComputeBudget', metadata: { name: 'b1', namespace: 'ns' }, spec: { flops: 1e21, preset: 'chinchilla-2022', train: false, seed: 0 } };
+const condition = (type: string, status: 'True' | 'False', reason: string, message = `${reason} happened`): Condition => ({
+  type,
+  status,
+  reason,
+  message,
+  lastTransitionTime: '2026-01-01T00:00:00Z',
+});
+const budget: ComputeBudget = {
+  apiVersion: 'scaleplan.dev/v1alpha1',
+  kind: 'ComputeBudget',
+  metadata: { name: 'b1', namespace: 'ns' },
+  spec: { flops: 1e21, preset: 'chinchilla-2022', train: false, seed: 0 },
+};
 
 describe('KubeResourceStore', () => {
   let api: FakeCustomObjects;
@@ -70,14 +109,28 @@ describe('KubeResourceStore', () => {
   beforeEach(() => {
     api = new FakeCustomObjects();
     events = [];
-    const recorder = { record: async (_s: unknown, type: string, reason: string, message: string) => { events.push({ type, reason, message }); } };
-    store = new KubeResourceStore<ComputeBudget>(api as never, recorder, { kind: ResourceKind.ComputeBudget, ...COMPUTE_BUDGET_GVR, namespace: '' }, pino({ level: 'silent' }));
+    const recorder = {
+      record: async (_s: unknown, type: string, reason: string, message: string) => {
+        events.push({ type, reason, message });
+      },
+    };
+    store = new KubeResourceStore<ComputeBudget>(
+      api as never,
+      recorder,
+      { kind: ResourceKind.ComputeBudget, ...COMPUTE_BUDGET_GVR, namespace: '' },
+      pino({ level: 'silent' }),
+    );
   });
 
   it('creates through the API with spec only and maps 409 to AlreadyExists', async () => {
     const created = await store.create({ ...budget, status: { phase: 'Resolved' } });
     expect(created.metadata.uid).toBe('u1');
-    expect(api.calls[0]!.args.body).toEqual({ apiVersion: 'scaleplan.dev/v1alpha1', kind: 'ComputeBudget', metadata: { name: 'b1', namespace: 'ns' }, spec: budget.spec });
+    expect(api.calls[0]!.args.body).toEqual({
+      apiVersion: 'scaleplan.dev/v1alpha1',
+      kind: 'ComputeBudget',
+      metadata: { name: 'b1', namespace: 'ns' },
+      spec: budget.spec,
+    });
     await expect(store.create(budget)).rejects.toMatchObject({ code: 'AlreadyExists' });
   });
 
@@ -100,7 +153,10 @@ describe('KubeResourceStore', () => {
     await store.patchStatus(ref, { phase: 'Pending', observedGeneration: 1, lawName: 'x' });
     await store.patchStatus(ref, { phase: 'Resolved', observedGeneration: 1 });
     const patches = api.calls.filter((c) => c.method === 'patchStatus').map((c) => c.args.body);
-    expect(patches).toEqual([{ status: { phase: 'Pending', observedGeneration: 1, lawName: 'x' } }, { status: { phase: 'Resolved', lawName: null } }]);
+    expect(patches).toEqual([
+      { status: { phase: 'Pending', observedGeneration: 1, lawName: 'x' } },
+      { status: { phase: 'Resolved', lawName: null } },
+    ]);
     await store.patchStatus(ref, { phase: 'Resolved', observedGeneration: 1 });
     expect(api.calls.filter((c) => c.method === 'patchStatus')).toHaveLength(2);
     expect(api.calls.filter((c) => c.method === 'patch')).toHaveLength(0); // never the main resource
@@ -109,9 +165,18 @@ describe('KubeResourceStore', () => {
   it('records an Event per condition transition, Warning for Degraded', async () => {
     await store.create(budget);
     const ref = { namespace: 'ns', name: 'b1' };
-    await store.patchStatus(ref, { conditions: [condition('Ready', 'False', 'AwaitingFit'), condition('Degraded', 'False', 'Reconciled')] });
-    await store.patchStatus(ref, { conditions: [condition('Ready', 'False', 'AwaitingFit'), condition('Degraded', 'True', 'UnknownScalingLaw', 'ScalingLaw ns/x does not exist')] });
-    await store.patchStatus(ref, { conditions: [condition('Ready', 'True', 'AllocationResolved', 'N_opt 70B'), condition('Degraded', 'False', 'Reconciled')] });
+    await store.patchStatus(ref, {
+      conditions: [condition('Ready', 'False', 'AwaitingFit'), condition('Degraded', 'False', 'Reconciled')],
+    });
+    await store.patchStatus(ref, {
+      conditions: [
+        condition('Ready', 'False', 'AwaitingFit'),
+        condition('Degraded', 'True', 'UnknownScalingLaw', 'ScalingLaw ns/x does not exist'),
+      ],
+    });
+    await store.patchStatus(ref, {
+      conditions: [condition('Ready', 'True', 'AllocationResolved', 'N_opt 70B'), condition('Degraded', 'False', 'Reconciled')],
+    });
     expect(events).toEqual([
       { type: 'Normal', reason: 'AwaitingFit', message: 'Ready=False: AwaitingFit happened' },
       { type: 'Warning', reason: 'UnknownScalingLaw', message: 'ScalingLaw ns/x does not exist' },
@@ -137,13 +202,27 @@ describe('KubeResourceStore', () => {
   });
 
   it('refuses objects outside the watched namespace', async () => {
-    const scoped = new KubeResourceStore<ComputeBudget>(api as never, { record: async () => {} }, { kind: ResourceKind.ComputeBudget, ...COMPUTE_BUDGET_GVR, namespace: 'team-a' }, pino({ level: 'silent' }));
+    const scoped = new KubeResourceStore<ComputeBudget>(
+      api as never,
+      { record: async () => {} },
+      { kind: ResourceKind.ComputeBudget, ...COMPUTE_BUDGET_GVR, namespace: 'team-a' },
+      pino({ level: 'silent' }),
+    );
     await expect(scoped.create(budget)).rejects.toMatchObject({ code: 'Invalid', message: expect.stringContaining('SCALEPLAN_NAMESPACE') });
   });
 
   it('maps an unreachable API server to Unavailable', async () => {
-    const broken = { getNamespacedCustomObject: async () => { throw new TypeError('fetch failed'); } };
-    const s = new KubeResourceStore<ComputeBudget>(broken as never, { record: async () => {} }, { kind: ResourceKind.ComputeBudget, ...COMPUTE_BUDGET_GVR, namespace: '' }, pino({ level: 'silent' }));
+    const broken = {
+      getNamespacedCustomObject: async () => {
+        throw new TypeError('fetch failed');
+      },
+    };
+    const s = new KubeResourceStore<ComputeBudget>(
+      broken as never,
+      { record: async () => {} },
+      { kind: ResourceKind.ComputeBudget, ...COMPUTE_BUDGET_GVR, namespace: '' },
+      pino({ level: 'silent' }),
+    );
     await expect(s.get({ namespace: 'ns', name: 'b1' })).rejects.toMatchObject({ code: 'Unavailable' });
   });
 });

@@ -1,5 +1,21 @@
-import { type CustomObjectsApi, type KubeConfig, type KubernetesListObject, type KubernetesObject, makeInformer, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { API_GROUP_VERSION, ConditionType, type ComputeBudget, type Condition, type ObjectRef, type ResourceKind, type ScalingLaw } from '@scaleplan/contracts';
+import {
+  type CustomObjectsApi,
+  type KubeConfig,
+  type KubernetesListObject,
+  type KubernetesObject,
+  makeInformer,
+  PatchStrategy,
+  setHeaderOptions,
+} from '@kubernetes/client-node';
+import {
+  API_GROUP_VERSION,
+  ConditionType,
+  type ComputeBudget,
+  type Condition,
+  type ObjectRef,
+  type ResourceKind,
+  type ScalingLaw,
+} from '@scaleplan/contracts';
 import type { Logger } from 'pino';
 import { ControlPlaneError } from '../control-plane.errors.js';
 import { refKey, type ResourceChangeListener, type ResourceStore } from '../resources/resource-store.js';
@@ -35,7 +51,10 @@ type CustomObjects = Pick<
 >;
 
 /** Makes the informer of a store; replaced in unit specs. */
-export type InformerFactory = (path: string, list: () => Promise<KubernetesListObject<KubernetesObject>>) => ResilientInformer<KubernetesObject>;
+export type InformerFactory = (
+  path: string,
+  list: () => Promise<KubernetesListObject<KubernetesObject>>,
+) => ResilientInformer<KubernetesObject>;
 
 const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const JSON_PATCH = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
@@ -44,7 +63,8 @@ const CONFLICT_RETRIES = 5;
 
 /** Condition transitions that are bad news: recorded as Warning events. */
 const isWarning = (condition: Condition): boolean =>
-  (condition.type === ConditionType.Degraded && condition.status === 'True') || /Failed|Diverged|Invalid|Unknown|TooSmall|Exceeded/.test(condition.reason);
+  (condition.type === ConditionType.Degraded && condition.status === 'True') ||
+  /Failed|Diverged|Invalid|Unknown|TooSmall|Exceeded/.test(condition.reason);
 
 /**
  * Kubernetes-mode `ResourceStore`: the custom resources are the source of spec. Writes go to the API
@@ -83,7 +103,10 @@ export class KubeResourceStore<T extends Resource> implements ResourceStore<T> {
 
   private checkNamespace(ref: ObjectRef): void {
     if (this.options.namespace && ref.namespace !== this.options.namespace) {
-      throw new ControlPlaneError('Invalid', `${this.describe(ref)} is outside the watched namespace ${this.options.namespace} (SCALEPLAN_NAMESPACE)`);
+      throw new ControlPlaneError(
+        'Invalid',
+        `${this.describe(ref)} is outside the watched namespace ${this.options.namespace} (SCALEPLAN_NAMESPACE)`,
+      );
     }
   }
 
@@ -99,9 +122,11 @@ export class KubeResourceStore<T extends Resource> implements ResourceStore<T> {
   async list(namespace?: string): Promise<T[]> {
     const scope = namespace || this.options.namespace;
     try {
-      const list = (scope
-        ? await this.api.listNamespacedCustomObject({ ...this.gvr, namespace: scope })
-        : await this.api.listClusterCustomObject(this.gvr)) as KubernetesListObject<KubernetesObject>;
+      const list = (
+        scope
+          ? await this.api.listNamespacedCustomObject({ ...this.gvr, namespace: scope })
+          : await this.api.listClusterCustomObject(this.gvr)
+      ) as KubernetesListObject<KubernetesObject>;
       return (list.items as unknown as T[]).sort((a, b) => refKey(refOfResource(a)).localeCompare(refKey(refOfResource(b))));
     } catch (error) {
       throw toControlPlaneError(error, `Could not list ${this.options.plural}`);
@@ -115,11 +140,22 @@ export class KubeResourceStore<T extends Resource> implements ResourceStore<T> {
     const body = {
       apiVersion: API_GROUP_VERSION,
       kind: this.kind,
-      metadata: { name, namespace: namespace ?? ref.namespace, ...(labels && { labels }), ...(annotations && { annotations }), ...(finalizers?.length && { finalizers }) },
+      metadata: {
+        name,
+        namespace: namespace ?? ref.namespace,
+        ...(labels && { labels }),
+        ...(annotations && { annotations }),
+        ...(finalizers?.length && { finalizers }),
+      },
       spec: resource.spec,
     };
     try {
-      return (await this.api.createNamespacedCustomObject({ ...this.gvr, namespace: ref.namespace, body, fieldManager: this.fieldManager })) as T;
+      return (await this.api.createNamespacedCustomObject({
+        ...this.gvr,
+        namespace: ref.namespace,
+        body,
+        fieldManager: this.fieldManager,
+      })) as T;
     } catch (error) {
       throw toControlPlaneError(error, `Could not create ${this.describe(ref)}`);
     }
@@ -129,7 +165,13 @@ export class KubeResourceStore<T extends Resource> implements ResourceStore<T> {
     // A JSON-patch replace swaps the whole spec; a merge patch would keep fields the new spec dropped.
     try {
       return (await this.api.patchNamespacedCustomObject(
-        { ...this.gvr, namespace: ref.namespace, name: ref.name, body: [{ op: 'replace', path: '/spec', value: spec }], fieldManager: this.fieldManager },
+        {
+          ...this.gvr,
+          namespace: ref.namespace,
+          name: ref.name,
+          body: [{ op: 'replace', path: '/spec', value: spec }],
+          fieldManager: this.fieldManager,
+        },
         JSON_PATCH,
       )) as T;
     } catch (error) {
@@ -139,7 +181,12 @@ export class KubeResourceStore<T extends Resource> implements ResourceStore<T> {
 
   async requestDelete(ref: ObjectRef): Promise<T | undefined> {
     try {
-      await this.api.deleteNamespacedCustomObject({ ...this.gvr, namespace: ref.namespace, name: ref.name, propagationPolicy: 'Background' });
+      await this.api.deleteNamespacedCustomObject({
+        ...this.gvr,
+        namespace: ref.namespace,
+        name: ref.name,
+        propagationPolicy: 'Background',
+      });
     } catch (error) {
       throw toControlPlaneError(error, `Could not delete ${this.describe(ref)}`);
     }
@@ -152,7 +199,9 @@ export class KubeResourceStore<T extends Resource> implements ResourceStore<T> {
 
   async removeFinalizer(ref: ObjectRef, name: string): Promise<T | undefined> {
     try {
-      const result = await this.editFinalizers(ref, (finalizers) => (finalizers.includes(name) ? finalizers.filter((f) => f !== name) : undefined));
+      const result = await this.editFinalizers(ref, (finalizers) =>
+        finalizers.includes(name) ? finalizers.filter((f) => f !== name) : undefined,
+      );
       if (result?.metadata.deletionTimestamp && (result.metadata.finalizers ?? []).length === 0) return undefined;
       return result;
     } catch (error) {
@@ -242,7 +291,11 @@ export class KubeResourceStore<T extends Resource> implements ResourceStore<T> {
     await this.informer?.stop();
   }
 
-  private async recordTransitions(resource: T, before: readonly Condition[] | undefined, after: readonly Condition[] | undefined): Promise<void> {
+  private async recordTransitions(
+    resource: T,
+    before: readonly Condition[] | undefined,
+    after: readonly Condition[] | undefined,
+  ): Promise<void> {
     for (const condition of after ?? []) {
       const previous = before?.find((c) => c.type === condition.type);
       if (previous && previous.status === condition.status && previous.reason === condition.reason) continue;
@@ -259,4 +312,7 @@ export class KubeResourceStore<T extends Resource> implements ResourceStore<T> {
   }
 }
 
-const refOfResource = (resource: Resource): ObjectRef => ({ namespace: resource.metadata.namespace ?? 'default', name: resource.metadata.name });
+const refOfResource = (resource: Resource): ObjectRef => ({
+  namespace: resource.metadata.namespace ?? 'default',
+  name: resource.metadata.name,
+});

@@ -62,7 +62,11 @@ export interface KubernetesBackendOptions {
  * (validated, with informers restarted with backoff and a periodic resync), the Event recorder, and
  * the worker dispatcher that scales SCALEPLAN_WORKER_DEPLOYMENT.
  */
-export function createKubernetesBackends(config: ControlPlaneConfig, log: Logger, options: KubernetesBackendOptions = {}): KubernetesBackends {
+export function createKubernetesBackends(
+  config: ControlPlaneConfig,
+  log: Logger,
+  options: KubernetesBackendOptions = {},
+): KubernetesBackends {
   const clients = createKubeClients(options.kubeConfig ?? loadKubeConfig());
   const events = new KubeEventRecorder(clients.core, log.child({ context: 'KubeEventRecorder' }));
   const informer = { resyncSeconds: Math.max(config.tuning.resyncSeconds, 1) * 3 };
@@ -82,8 +86,18 @@ export function createKubernetesBackends(config: ControlPlaneConfig, log: Logger
     log.child({ context: 'ComputeBudgetStore' }),
     factory,
   );
-  const laws = new ValidatingResourceStore<ScalingLaw>(rawLaws, scalingLawSpecSchema, { reason: ConditionReason.InvalidSweep, phase: ScalingLawPhase.Degraded }, log.child({ context: 'ScalingLawStore' }));
-  const budgets = new ValidatingResourceStore<ComputeBudget>(rawBudgets, computeBudgetSpecSchema, { reason: ConditionReason.InvalidBudget, phase: ComputeBudgetPhase.Degraded }, log.child({ context: 'ComputeBudgetStore' }));
+  const laws = new ValidatingResourceStore<ScalingLaw>(
+    rawLaws,
+    scalingLawSpecSchema,
+    { reason: ConditionReason.InvalidSweep, phase: ScalingLawPhase.Degraded },
+    log.child({ context: 'ScalingLawStore' }),
+  );
+  const budgets = new ValidatingResourceStore<ComputeBudget>(
+    rawBudgets,
+    computeBudgetSpecSchema,
+    { reason: ConditionReason.InvalidBudget, phase: ComputeBudgetPhase.Degraded },
+    log.child({ context: 'ComputeBudgetStore' }),
+  );
   const dispatcher: WorkerDispatcher = config.workerDeployment
     ? new DeploymentScaleDispatcher(
         clients.apps,

@@ -61,9 +61,21 @@ export class KubernetesLifecycle implements OnModuleInit, OnModuleDestroy {
  * and the dispatcher scales the worker Deployment. The REST API, dashboard and metrics are the core's and
  * serve unchanged on top of these stores.
  */
-export function kubernetesExtensions(config: ControlPlaneConfig, log: Logger, options: KubernetesBackendOptions = {}): ControlPlaneExtensions {
+export function kubernetesExtensions(
+  config: ControlPlaneConfig,
+  log: Logger,
+  options: KubernetesBackendOptions = {},
+): ControlPlaneExtensions {
   const backends = createKubernetesBackends(config, log, options);
-  log.info({ namespace: config.namespace || '(all)', workerDeployment: config.workerDeployment || '(none)', workersMin: config.workersMin, workersMax: config.workersMax }, 'Configured kubernetes mode');
+  log.info(
+    {
+      namespace: config.namespace || '(all)',
+      workerDeployment: config.workerDeployment || '(none)',
+      workersMin: config.workersMin,
+      workersMax: config.workersMax,
+    },
+    'Configured kubernetes mode',
+  );
   return {
     providers: [
       { provide: KUBERNETES_BACKENDS, useValue: backends },
@@ -80,7 +92,11 @@ export function kubernetesExtensions(config: ControlPlaneConfig, log: Logger, op
  * The module extensions for the configured dispatch mode: in kubernetes mode the kubernetes ones first,
  * then the caller's (whose providers win, as later providers with the same token do).
  */
-export function extensionsForDispatch(config: ControlPlaneConfig, log: Logger, extensions: ControlPlaneExtensions = {}): ControlPlaneExtensions {
+export function extensionsForDispatch(
+  config: ControlPlaneConfig,
+  log: Logger,
+  extensions: ControlPlaneExtensions = {},
+): ControlPlaneExtensions {
   if (config.dispatch !== 'kubernetes') return extensions;
   const kube = kubernetesExtensions(config, log);
   return {

@@ -12,7 +12,9 @@ class FakeInformer {
   stops = 0;
   objects: KubernetesObject[] = [];
   failStart: unknown;
-  on(verb: string, cb: Callback) { this.callbacks[verb]!.push(cb); }
+  on(verb: string, cb: Callback) {
+    this.callbacks[verb]!.push(cb);
+  }
   off() {}
   async start() {
     this.starts += 1;
@@ -20,20 +22,34 @@ class FakeInformer {
     for (const o of this.objects) this.fire('add', o); // the list of a (re)start
     if (this.failStart) this.fire('error', this.failStart);
   }
-  async stop() { this.stops += 1; this.fire('error', Object.assign(new Error('aborted'), { name: 'AbortError' })); }
-  list() { return this.objects; }
-  get() { return undefined; }
-  fire(verb: string, arg?: unknown) { for (const cb of this.callbacks[verb]!) cb(arg); }
+  async stop() {
+    this.stops += 1;
+    this.fire('error', Object.assign(new Error('aborted'), { name: 'AbortError' }));
+  }
+  list() {
+    return this.objects;
+  }
+  get() {
+    return undefined;
+  }
+  fire(verb: string, arg?: unknown) {
+    for (const cb of this.callbacks[verb]!) cb(arg);
+  }
 }
 
 const log = pino({ level: 'silent' });
 const obj = (name: string): KubernetesObject => ({ metadata: { name, namespace: 'ns', resourceVersion: '1' } });
 
 describe('ResilientInformer', () => {
-  afterEach(() => { vi.useRealTimers(); });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
 
   const make = (fake: FakeInformer, options = {}) =>
-    new ResilientInformer('test', () => fake as unknown as Informer<KubernetesObject> & ObjectCache<KubernetesObject>, log, { resyncSeconds: 0, ...options });
+    new ResilientInformer('test', () => fake as unknown as Informer<KubernetesObject> & ObjectCache<KubernetesObject>, log, {
+      resyncSeconds: 0,
+      ...options,
+    });
 
   it('forwards add/update/delete', async () => {
     const fake = new FakeInformer();
@@ -108,7 +124,12 @@ describe('ResilientInformer', () => {
     fake.fire('error', new Error('connection refused'));
     await vi.advanceTimersByTimeAsync(100);
     expect(seen).toEqual(['added:a', 'added:b', 'modified:a', 'added:c', 'deleted:b']);
-    expect(informer.list().map((o) => o.metadata?.name).sort()).toEqual(['a', 'c']);
+    expect(
+      informer
+        .list()
+        .map((o) => o.metadata?.name)
+        .sort(),
+    ).toEqual(['a', 'c']);
     await informer.stop();
   });
 

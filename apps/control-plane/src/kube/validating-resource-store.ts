@@ -100,7 +100,10 @@ export class ValidatingResourceStore<T extends Resource> implements ResourceStor
   private normalize(resource: T): { ok: true; resource: T } | { ok: false; problems: string[] } {
     const parsed = this.specSchema.safeParse(resource.spec ?? {});
     if (parsed.success) return { ok: true, resource: { ...resource, spec: parsed.data } as T };
-    return { ok: false, problems: parsed.error.issues.map((issue) => `${['spec', ...issue.path.map(String)].join('.')}: ${issue.message}`) };
+    return {
+      ok: false,
+      problems: parsed.error.issues.map((issue) => `${['spec', ...issue.path.map(String)].join('.')}: ${issue.message}`),
+    };
   }
 
   private async reportInvalid(resource: T, problems: string[]): Promise<void> {
@@ -109,13 +112,25 @@ export class ValidatingResourceStore<T extends Resource> implements ResourceStor
     const generation = resource.metadata.generation ?? 1;
     const now = this.now().toISOString();
     const message = `The spec is invalid: ${problems.join('; ')}`;
-    const make = (type: string, status: 'True' | 'False'): Condition => ({ type, status, reason: this.policy.reason, message, lastTransitionTime: now, observedGeneration: generation });
+    const make = (type: string, status: 'True' | 'False'): Condition => ({
+      type,
+      status,
+      reason: this.policy.reason,
+      message,
+      lastTransitionTime: now,
+      observedGeneration: generation,
+    });
     let conditions = resource.status?.conditions ?? [];
     conditions = setCondition(conditions, make(ConditionType.Ready, 'False'));
     conditions = setCondition(conditions, make(ConditionType.Degraded, 'True'));
-    const status = { ...(resource.status ?? {}), phase: this.policy.phase, observedGeneration: generation, conditions } as NonNullable<T['status']>;
+    const status = { ...(resource.status ?? {}), phase: this.policy.phase, observedGeneration: generation, conditions } as NonNullable<
+      T['status']
+    >;
     await this.inner.patchStatus(refOf(resource), status);
     this.reported.add(key);
-    this.log.warn({ [this.kind === 'ComputeBudget' ? 'budget' : 'scalingLaw']: refKey(refOf(resource)), generation, problems }, `Rejected invalid ${this.kind} spec`);
+    this.log.warn(
+      { [this.kind === 'ComputeBudget' ? 'budget' : 'scalingLaw']: refKey(refOf(resource)), generation, problems },
+      `Rejected invalid ${this.kind} spec`,
+    );
   }
 }

@@ -25,6 +25,11 @@ describe('fitIsoFlopProfile', () => {
   });
 
   it('needs three points', () => {
-    expect(fitIsoFlopProfile([{ params: 1e4, loss: 2 }, { params: 1e5, loss: 1.9 }])).toBeUndefined();
+    expect(
+      fitIsoFlopProfile([
+        { params: 1e4, loss: 2 },
+        { params: 1e5, loss: 1.9 },
+      ]),
+    ).toBeUndefined();
   });
 });

@@ -32,7 +32,12 @@ export interface ProfileFit {
  */
 export function fitIsoFlopProfile(points: readonly ProfilePoint[], noiseFloor = 0.01): ProfileFit | undefined {
   if (new Set(points.map((p) => p.params)).size < 3) return undefined;
-  const parabola = fitIsoFlopParabola(0, points.map((p) => p.params), points.map((p) => p.loss), { noiseFloor });
+  const parabola = fitIsoFlopParabola(
+    0,
+    points.map((p) => p.params),
+    points.map((p) => p.loss),
+    { noiseFloor },
+  );
   const { c0, c1, c2 } = parabola.coefficients;
   const vertex = parabola.minimumParams;
   return {
@@ -41,7 +46,10 @@ export function fitIsoFlopProfile(points: readonly ProfilePoint[], noiseFloor = 
     b: c1 * Math.LN10,
     c: c0,
     vertexLog10Params: vertex === null ? Number.NaN : Math.log10(vertex),
-    vertexStdErrDecades: vertex === null || parabola.minimumParamsStdError === null ? Number.POSITIVE_INFINITY : parabola.minimumParamsStdError / vertex / Math.LN10,
+    vertexStdErrDecades:
+      vertex === null || parabola.minimumParamsStdError === null
+        ? Number.POSITIVE_INFINITY
+        : parabola.minimumParamsStdError / vertex / Math.LN10,
     minLoss: parabola.minimumLoss ?? Math.min(...points.map((p) => p.loss)),
     bracketed: parabola.bracketed,
     points: points.length,

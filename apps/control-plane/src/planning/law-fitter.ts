@@ -9,5 +9,10 @@ export interface LawFitter {
    * untrusted verdict in `verdicts`; non-convergence is reported, never thrown. `budgets` are the FLOPs of
    * the ComputeBudgets that allocate from the law: the verdict checks N_opt's interval there.
    */
-  fit(law: ScalingLaw, runs: readonly RunRecord[], previous: StudyFitState | undefined, budgets?: readonly number[]): Promise<StudyFitState>;
+  fit(
+    law: ScalingLaw,
+    runs: readonly RunRecord[],
+    previous: StudyFitState | undefined,
+    budgets?: readonly number[],
+  ): Promise<StudyFitState>;
 }

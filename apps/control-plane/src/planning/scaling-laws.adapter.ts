@@ -1,4 +1,12 @@
-import { RunKind, RunState, type FitDiagnosticsStatus, type FitSummary, type RunRecord, type ScalingLaw, type TrustVerdictStatus } from '@scaleplan/contracts';
+import {
+  RunKind,
+  RunState,
+  type FitDiagnosticsStatus,
+  type FitSummary,
+  type RunRecord,
+  type ScalingLaw,
+  type TrustVerdictStatus,
+} from '@scaleplan/contracts';
 import {
   ACCELERATOR_NAMES,
   fitScalingLawAsync,
@@ -42,12 +50,22 @@ export function createPresetCatalog(): PresetCatalog {
 export function createBudgetFlopsResolverFromLibrary(): BudgetFlopsResolver {
   return (spec) => {
     if (spec.flops !== undefined) {
-      return Number.isFinite(spec.flops) && spec.flops > 0 ? { ok: true, flops: spec.flops } : { ok: false, reason: `flops must be a finite number > 0, got ${spec.flops}` };
+      return Number.isFinite(spec.flops) && spec.flops > 0
+        ? { ok: true, flops: spec.flops }
+        : { ok: false, reason: `flops must be a finite number > 0, got ${spec.flops}` };
     }
     const hours = spec.acceleratorHours;
     if (!hours) return { ok: false, reason: 'give spec.flops or spec.acceleratorHours' };
     try {
-      return { ok: true, flops: flopsFromAcceleratorHours({ hours: hours.hours, accelerator: hours.accelerator, precision: hours.precision as Precision, utilisation: hours.utilisation }) };
+      return {
+        ok: true,
+        flops: flopsFromAcceleratorHours({
+          hours: hours.hours,
+          accelerator: hours.accelerator,
+          precision: hours.precision as Precision,
+          utilisation: hours.utilisation,
+        }),
+      };
     } catch (error) {
       return { ok: false, reason: `${(error as Error).message} (known accelerators: ${ACCELERATOR_NAMES.join(', ')})` };
     }
@@ -61,16 +79,30 @@ interface FitRow {
 }
 
 /** Succeeded, non-diverged sweep runs (exact N and D the worker trained); diverged runs are left out. */
-export function fitRowsOf(runs: readonly (RunRecord & { curve?: readonly { tokens: number; trainLoss?: number; evalLoss?: number }[] })[]): FitRow[] {
+export function fitRowsOf(
+  runs: readonly (RunRecord & { curve?: readonly { tokens: number; trainLoss?: number; evalLoss?: number }[] })[],
+): FitRow[] {
   return runs
-    .filter((r) => r.kind === RunKind.Sweep && r.state === RunState.Succeeded && r.outcome?.finalLoss !== undefined && Number.isFinite(r.outcome.finalLoss))
+    .filter(
+      (r) =>
+        r.kind === RunKind.Sweep &&
+        r.state === RunState.Succeeded &&
+        r.outcome?.finalLoss !== undefined &&
+        Number.isFinite(r.outcome.finalLoss),
+    )
     .map((r) => {
       const params = r.outcome?.params ?? r.params;
       const points = (r.curve ?? [])
         .map((p) => ({ tokens: p.tokens, loss: (p.evalLoss ?? p.trainLoss) as number }))
         .filter((p) => p.tokens > 0 && Number.isFinite(p.loss) && p.loss > 0);
       return {
-        observation: { params, tokens: r.outcome?.tokens ?? r.tokens, loss: r.outcome?.finalLoss as number, budgetFlops: r.budgetFlops, runId: r.runId },
+        observation: {
+          params,
+          tokens: r.outcome?.tokens ?? r.tokens,
+          loss: r.outcome?.finalLoss as number,
+          budgetFlops: r.budgetFlops,
+          runId: r.runId,
+        },
         ...(points.length >= 2 ? { curve: { runId: r.runId, params, points } } : {}),
       };
     });
@@ -88,17 +120,34 @@ export const verdictStatus = (verdict: TrustVerdict): TrustVerdictStatus => ({
   trusted: verdict.trusted,
   reason: verdict.reason,
   message: verdict.message,
-  checks: verdict.checks.map((c) => ({ name: c.name, passed: c.passed, severity: c.severity, message: c.message, ...(c.value !== undefined ? { value: c.value } : {}) })),
+  checks: verdict.checks.map((c) => ({
+    name: c.name,
+    passed: c.passed,
+    severity: c.severity,
+    message: c.message,
+    ...(c.value !== undefined ? { value: c.value } : {}),
+  })),
 });
 
 /** The diagnostics as the status carries them (intervals as [low, high], at most a few runs). */
 function diagnosticsStatus(d: MethodFitResult['diagnostics']): FitDiagnosticsStatus {
   return {
     evidence: d.evidence,
-    budgets: d.budgets.map((b) => ({ flops: b.flops, sizes: b.sizes, minimumParams: b.minimumParams, bracketed: b.bracketed, withinMargin: b.withinMargin })),
+    budgets: d.budgets.map((b) => ({
+      flops: b.flops,
+      sizes: b.sizes,
+      minimumParams: b.minimumParams,
+      bracketed: b.bracketed,
+      withinMargin: b.withinMargin,
+    })),
     ...(d.irreducibleLoss ? { irreducibleLoss: d.irreducibleLoss } : {}),
     nOpt: d.nOpt.map((n) => ({ flops: n.flops, params: n.params, ...(n.interval ? { interval: pair(n.interval)!, ratio: n.ratio } : {}) })),
-    agreement: d.agreement.map((m) => ({ method: m.method, a: m.a, ...(m.aInterval ? { aInterval: pair(m.aInterval)! } : {}), agrees: m.agrees })),
+    agreement: d.agreement.map((m) => ({
+      method: m.method,
+      a: m.a,
+      ...(m.aInterval ? { aInterval: pair(m.aInterval)! } : {}),
+      agrees: m.agrees,
+    })),
     ...(d.influence
       ? {
           influence: {
@@ -161,7 +210,12 @@ export function fitOptionsOf(law: ScalingLaw, fittedAt?: string, using: readonly
  * previous Approach-3 optimum joins the full start grid, so a refit is never worse than a fresh fit.
  */
 export class LibraryLawFitter implements LawFitter {
-  async fit(law: ScalingLaw, runs: readonly RunRecord[], previous: StudyFitState | undefined, budgets: readonly number[] = []): Promise<StudyFitState> {
+  async fit(
+    law: ScalingLaw,
+    runs: readonly RunRecord[],
+    previous: StudyFitState | undefined,
+    budgets: readonly number[] = [],
+  ): Promise<StudyFitState> {
     const rows = fitRowsOf(runs);
     const fittedAt = new Date().toISOString();
     const curves = rows.flatMap((r) => (r.curve ? [r.curve] : []));
@@ -179,7 +233,10 @@ export class LibraryLawFitter implements LawFitter {
     }
     const approach3 = result.methods.find((m) => m.method === 3 && m.fit?.method === 'approach3' && m.converged);
     const warmStart = approach3?.fit?.method === 'approach3' ? { ...approach3.fit.law } : previous?.warmStart;
-    const history = [...(previous?.history ?? []), ...methods.map((m) => ({ fittedAt, method: m.summary.method, runs: m.summary.runs, a: m.summary.a, b: m.summary.b }))].slice(-200);
+    const history = [
+      ...(previous?.history ?? []),
+      ...methods.map((m) => ({ fittedAt, method: m.summary.method, runs: m.summary.runs, a: m.summary.a, b: m.summary.b })),
+    ].slice(-200);
     return {
       fittedAt,
       runIds: rows.map((r) => r.observation.runId as string),

@@ -38,13 +38,27 @@ export class ReconcileLoop {
     this.unsubscribe.push(
       this.laws.onChange(({ type, resource }) => {
         const ref = refOf(resource);
-        this.bus.publish({ type: 'resource', kind: LAW, change: type, namespace: ref.namespace, name: ref.name, phase: resource.status?.phase });
+        this.bus.publish({
+          type: 'resource',
+          kind: LAW,
+          change: type,
+          namespace: ref.namespace,
+          name: ref.name,
+          phase: resource.status?.phase,
+        });
         if (type !== 'deleted') this.triggerLaw(ref);
         void this.triggerBudgetsOf(ref);
       }),
       this.budgets.onChange(({ type, resource }) => {
         const ref = refOf(resource);
-        this.bus.publish({ type: 'resource', kind: BUDGET, change: type, namespace: ref.namespace, name: ref.name, phase: resource.status?.phase });
+        this.bus.publish({
+          type: 'resource',
+          kind: BUDGET,
+          change: type,
+          namespace: ref.namespace,
+          name: ref.name,
+          phase: resource.status?.phase,
+        });
         if (type !== 'deleted') this.triggerBudget(ref);
       }),
     );

@@ -28,9 +28,13 @@ describe('ReconcileQueue', () => {
 
   it('coalesces triggers of a key that is still pending', async () => {
     const seen: string[] = [];
-    const queue = new ReconcileQueue(async (key) => {
-      seen.push(key);
-    }, log, { concurrency: 1 });
+    const queue = new ReconcileQueue(
+      async (key) => {
+        seen.push(key);
+      },
+      log,
+      { concurrency: 1 },
+    );
     queue.enqueue('a');
     queue.enqueue('b');
     queue.enqueue('b');
@@ -41,10 +45,14 @@ describe('ReconcileQueue', () => {
 
   it('retries an unexpected error with backoff until it succeeds', async () => {
     let attempts = 0;
-    const queue = new ReconcileQueue(async () => {
-      attempts += 1;
-      if (attempts < 3) throw new Error('Redis is unavailable');
-    }, log, { baseBackoffMs: 5 });
+    const queue = new ReconcileQueue(
+      async () => {
+        attempts += 1;
+        if (attempts < 3) throw new Error('Redis is unavailable');
+      },
+      log,
+      { baseBackoffMs: 5 },
+    );
     queue.enqueue('a');
     for (let i = 0; i < 50 && attempts < 3; i++) await tick(10);
     await queue.whenIdle();
@@ -55,12 +63,16 @@ describe('ReconcileQueue', () => {
   it('runs different keys concurrently up to the limit', async () => {
     let running = 0;
     let maxRunning = 0;
-    const queue = new ReconcileQueue(async () => {
-      running += 1;
-      maxRunning = Math.max(maxRunning, running);
-      await tick(10);
-      running -= 1;
-    }, log, { concurrency: 2 });
+    const queue = new ReconcileQueue(
+      async () => {
+        running += 1;
+        maxRunning = Math.max(maxRunning, running);
+        await tick(10);
+        running -= 1;
+      },
+      log,
+      { concurrency: 2 },
+    );
     for (const key of ['a', 'b', 'c', 'd']) queue.enqueue(key);
     await tick(5);
     await queue.whenIdle();

@@ -37,7 +37,9 @@ export async function connectOrFail(redis: Redis, url: string, timeoutMs = 5000)
     ]);
   } catch (error) {
     redis.disconnect();
-    throw new ControlPlaneError('Unavailable', `Cannot reach Redis at ${redacted} (REDIS_URL): ${(error as Error).message}`, [], { cause: error });
+    throw new ControlPlaneError('Unavailable', `Cannot reach Redis at ${redacted} (REDIS_URL): ${(error as Error).message}`, [], {
+      cause: error,
+    });
   } finally {
     if (timer) clearTimeout(timer);
   }

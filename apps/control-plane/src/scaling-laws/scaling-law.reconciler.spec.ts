@@ -18,10 +18,20 @@ const law = (spec: Record<string, unknown>, meta: Record<string, unknown> = {}, 
     spec: { sweep: { budgets: [1e11, 1e12], sizesPerBudget: 5 }, maxConcurrentRuns: 2, maxFailedRuns: 1, ...spec },
     ...(status ? { status } : {}),
   });
-const observe = (l: ScalingLaw, runs: RunRecord[] = [], fit?: StudyFitState): ObservedScalingLaw => ({ law: l, runs, fit, prior: () => 3e4, now: NOW });
+const observe = (l: ScalingLaw, runs: RunRecord[] = [], fit?: StudyFitState): ObservedScalingLaw => ({
+  law: l,
+  runs,
+  fit,
+  prior: () => 3e4,
+  now: NOW,
+});
 const planned = (l: ScalingLaw) => decideScalingLaw(observe(l)).addRuns;
 const withState = (runs: readonly RunRecord[], states: RunRecord['state'][]): RunRecord[] =>
-  runs.map((r, i) => ({ ...r, state: states[i] ?? r.state, ...(states[i] === RunState.Succeeded ? { outcome: { finalLoss: 2, params: r.params } as RunRecord['outcome'] } : {}) }));
+  runs.map((r, i) => ({
+    ...r,
+    state: states[i] ?? r.state,
+    ...(states[i] === RunState.Succeeded ? { outcome: { finalLoss: 2, params: r.params } as RunRecord['outcome'] } : {}),
+  }));
 const plannedStatus = { plannedGeneration: 1, observedGeneration: 1 } as ScalingLaw['status'];
 
 describe('decideScalingLaw', () => {
@@ -73,7 +83,12 @@ describe('decideScalingLaw', () => {
     },
     {
       name: 'lists diverged runs as excluded with the reason',
-      observed: observe(law({}, {}, plannedStatus), withState(runs, [RunState.Diverged]).map((r, i) => (i === 0 ? { ...r, error: 'diverged at step 12: loss became NaN; excluded from the fits' } : r))),
+      observed: observe(
+        law({}, {}, plannedStatus),
+        withState(runs, [RunState.Diverged]).map((r, i) =>
+          i === 0 ? { ...r, error: 'diverged at step 12: loss became NaN; excluded from the fits' } : r,
+        ),
+      ),
       expect: (o) => {
         expect(o.status.excludedRuns?.[0]?.reason).toMatch(/loss became NaN/);
         expect(o.status.runs?.diverged).toBe(1);
@@ -109,11 +124,16 @@ describe('decideScalingLaw', () => {
   for (const c of cases) it(c.name, () => c.expect(decideScalingLaw(c.observed)));
 
   it('is Ready once every run finished, the fit covers them and the primary verdict is trusted', () => {
-    const done = withState(runs, runs.map(() => RunState.Succeeded));
+    const done = withState(
+      runs,
+      runs.map(() => RunState.Succeeded),
+    );
     const fit: StudyFitState = {
       fittedAt: NOW,
       runIds: done.map((r) => r.runId),
-      methods: [{ summary: { method: 3, converged: true, fittedAt: NOW, runs: 10, a: 0.5, b: 0.5, warnings: [] }, fitted: powerLawFit(0.5, 0.5) }],
+      methods: [
+        { summary: { method: 3, converged: true, fittedAt: NOW, runs: 10, a: 0.5, b: 0.5, warnings: [] }, fitted: powerLawFit(0.5, 0.5) },
+      ],
       history: [],
       skipped: [],
       verdicts: [{ method: 3, verdict: TRUSTED }],
@@ -126,12 +146,20 @@ describe('decideScalingLaw', () => {
   });
 
   it('a converged but untrusted fit of a finished sweep is Degraded with the verdict reason (never Ready)', () => {
-    const done = withState(runs, runs.map(() => RunState.Succeeded));
+    const done = withState(
+      runs,
+      runs.map(() => RunState.Succeeded),
+    );
     const untrusted = { trusted: false, reason: 'IllConditioned' as const, message: 'E collapsed to 1.90e-13', checks: [] };
     const fit: StudyFitState = {
       fittedAt: NOW,
       runIds: done.map((r) => r.runId),
-      methods: [{ summary: { method: 3, converged: true, fittedAt: NOW, runs: 10, a: 0.95, b: 0.05, warnings: [] }, fitted: powerLawFit(0.95, 0.05) }],
+      methods: [
+        {
+          summary: { method: 3, converged: true, fittedAt: NOW, runs: 10, a: 0.95, b: 0.05, warnings: [] },
+          fitted: powerLawFit(0.95, 0.05),
+        },
+      ],
       history: [],
       skipped: [],
       verdicts: [{ method: 3, verdict: untrusted }],
@@ -139,18 +167,37 @@ describe('decideScalingLaw', () => {
     const outcome = decideScalingLaw(observe(law({}, {}, plannedStatus), done, fit));
     expect(outcome.status.phase).toBe('Degraded');
     expect(outcome.status.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'IllConditioned' });
-    expect(outcome.status.conditions?.find((c) => c.type === 'Degraded')).toMatchObject({ status: 'True', reason: 'IllConditioned', message: expect.stringMatching(/E collapsed.*adds no more runs/) });
+    expect(outcome.status.conditions?.find((c) => c.type === 'Degraded')).toMatchObject({
+      status: 'True',
+      reason: 'IllConditioned',
+      message: expect.stringMatching(/E collapsed.*adds no more runs/),
+    });
     expect(outcome.status.verdict?.reason).toBe('IllConditioned');
   });
 
   it('a fit stored without verdicts is refitted', () => {
-    const done = withState(runs, runs.map(() => RunState.Succeeded));
+    const done = withState(
+      runs,
+      runs.map(() => RunState.Succeeded),
+    );
     const fit: StudyFitState = { fittedAt: NOW, runIds: done.map((r) => r.runId), methods: [], history: [], skipped: [] };
     expect(decideScalingLaw(observe(law({}, {}, plannedStatus), done, fit)).requestRefit).toBe(true);
   });
   it('rounds the fitted a and b of status.primaryFit (the kubectl get sl columns) and keeps status.fits exact', () => {
-    const done = withState(runs, runs.map(() => RunState.Succeeded));
-    const summary = { method: 3 as const, converged: true, fittedAt: NOW, runs: 10, a: 0.49871234567, b: 0.50128765433, aInterval: [0.4712345678, 0.5212345678] as [number, number], warnings: [] };
+    const done = withState(
+      runs,
+      runs.map(() => RunState.Succeeded),
+    );
+    const summary = {
+      method: 3 as const,
+      converged: true,
+      fittedAt: NOW,
+      runs: 10,
+      a: 0.49871234567,
+      b: 0.50128765433,
+      aInterval: [0.4712345678, 0.5212345678] as [number, number],
+      warnings: [],
+    };
     const fit: StudyFitState = {
       fittedAt: NOW,
       runIds: done.map((r) => r.runId),
@@ -168,36 +215,98 @@ const TRUSTED = { trusted: true, reason: 'Trusted' as const, message: 'Trusted: 
 const counts = (finished: number, total: number, running = 0, queued = 0) => ({ finished, total, running, queued, succeeded: finished });
 
 describe('decideFitConditions', () => {
-  const rows: { name: string; input: FitConditionInput; phase: string; ready: [boolean, string]; progressing: boolean; degraded: [boolean, string] }[] = [
+  const rows: {
+    name: string;
+    input: FitConditionInput;
+    phase: string;
+    ready: [boolean, string];
+    progressing: boolean;
+    degraded: [boolean, string];
+  }[] = [
     {
       name: 'runs still coming, no fit yet: Running, AwaitingRuns, Progressing',
-      input: { primary: 3, verdict: undefined, fitRuns: 0, primaryFit: undefined, refitting: false, remaining: 4, counts: counts(0, 4, 2, 2) },
-      phase: 'Running', ready: [false, 'AwaitingRuns'], progressing: true, degraded: [false, 'Reconciled'],
+      input: {
+        primary: 3,
+        verdict: undefined,
+        fitRuns: 0,
+        primaryFit: undefined,
+        refitting: false,
+        remaining: 4,
+        counts: counts(0, 4, 2, 2),
+      },
+      phase: 'Running',
+      ready: [false, 'AwaitingRuns'],
+      progressing: true,
+      degraded: [false, 'Reconciled'],
     },
     {
       name: 'untrusted while runs are coming: Ready=False with the reason, Progressing, not Degraded',
-      input: { primary: 3, verdict: { trusted: false, reason: 'IntervalTooWide', message: 'a interval is 0.4 wide', checks: [] }, fitRuns: 6, primaryFit: undefined, refitting: false, remaining: 3, counts: counts(6, 9, 3) },
-      phase: 'Running', ready: [false, 'IntervalTooWide'], progressing: true, degraded: [false, 'Reconciled'],
+      input: {
+        primary: 3,
+        verdict: { trusted: false, reason: 'IntervalTooWide', message: 'a interval is 0.4 wide', checks: [] },
+        fitRuns: 6,
+        primaryFit: undefined,
+        refitting: false,
+        remaining: 3,
+        counts: counts(6, 9, 3),
+      },
+      phase: 'Running',
+      ready: [false, 'IntervalTooWide'],
+      progressing: true,
+      degraded: [false, 'Reconciled'],
     },
     {
       name: 'the tiny real sweep: 3 runs finished, every method refused: Degraded InsufficientEvidence (no endless Fitting)',
-      input: { primary: 3, verdict: { trusted: false, reason: 'InsufficientEvidence', message: 'Approach 3 could not fit: Approach 3 needs at least 6 runs, got 3', checks: [] }, fitRuns: 3, primaryFit: undefined, refitting: false, remaining: 0, counts: counts(3, 3) },
-      phase: 'Degraded', ready: [false, 'InsufficientEvidence'], progressing: false, degraded: [true, 'InsufficientEvidence'],
+      input: {
+        primary: 3,
+        verdict: {
+          trusted: false,
+          reason: 'InsufficientEvidence',
+          message: 'Approach 3 could not fit: Approach 3 needs at least 6 runs, got 3',
+          checks: [],
+        },
+        fitRuns: 3,
+        primaryFit: undefined,
+        refitting: false,
+        remaining: 0,
+        counts: counts(3, 3),
+      },
+      phase: 'Degraded',
+      ready: [false, 'InsufficientEvidence'],
+      progressing: false,
+      degraded: [true, 'InsufficientEvidence'],
     },
     {
       name: 'every run failed: nothing to fit, Degraded InsufficientEvidence',
-      input: { primary: 2, verdict: undefined, fitRuns: 0, primaryFit: undefined, refitting: false, remaining: 0, counts: { ...counts(3, 3), succeeded: 0 } },
-      phase: 'Degraded', ready: [false, 'InsufficientEvidence'], progressing: false, degraded: [true, 'InsufficientEvidence'],
+      input: {
+        primary: 2,
+        verdict: undefined,
+        fitRuns: 0,
+        primaryFit: undefined,
+        refitting: false,
+        remaining: 0,
+        counts: { ...counts(3, 3), succeeded: 0 },
+      },
+      phase: 'Degraded',
+      ready: [false, 'InsufficientEvidence'],
+      progressing: false,
+      degraded: [true, 'InsufficientEvidence'],
     },
     {
       name: 'all finished, refit due: Fitting, Progressing',
       input: { primary: 3, verdict: TRUSTED, fitRuns: 8, primaryFit: undefined, refitting: true, remaining: 0, counts: counts(9, 9) },
-      phase: 'Fitting', ready: [false, 'AwaitingRuns'], progressing: true, degraded: [false, 'Reconciled'],
+      phase: 'Fitting',
+      ready: [false, 'AwaitingRuns'],
+      progressing: true,
+      degraded: [false, 'Reconciled'],
     },
     {
       name: 'all finished, fit current and trusted: Ready',
       input: { primary: 3, verdict: TRUSTED, fitRuns: 9, primaryFit: undefined, refitting: false, remaining: 0, counts: counts(9, 9) },
-      phase: 'Ready', ready: [true, 'FitTrusted'], progressing: false, degraded: [false, 'Reconciled'],
+      phase: 'Ready',
+      ready: [true, 'FitTrusted'],
+      progressing: false,
+      degraded: [false, 'Reconciled'],
     },
   ];
   for (const row of rows) {

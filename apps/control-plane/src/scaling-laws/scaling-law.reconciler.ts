@@ -78,7 +78,16 @@ export function decideScalingLaw(observed: ObservedScalingLaw): ScalingLawOutcom
   };
 
   if (law.metadata.deletionTimestamp) {
-    set(condition(ConditionType.Ready, false, ConditionReason.Deleting, 'The study is being deleted; its runs are being cancelled', now, generation));
+    set(
+      condition(
+        ConditionType.Ready,
+        false,
+        ConditionReason.Deleting,
+        'The study is being deleted; its runs are being cancelled',
+        now,
+        generation,
+      ),
+    );
     return { ...NO_OP, finalize: true, status: { ...previous, phase: 'Deleting', conditions } };
   }
   const addFinalizer = !(law.metadata.finalizers ?? []).includes(RUNS_FINALIZER);
@@ -90,7 +99,11 @@ export function decideScalingLaw(observed: ObservedScalingLaw): ScalingLawOutcom
       return { ...NO_OP, addFinalizer, status: { phase: 'Degraded', observedGeneration: generation, conditions } };
     }
     set(condition(ConditionType.Ready, true, ConditionReason.PresetLoaded, `Loaded the published law ${law.spec.preset}`, now, generation));
-    return { ...NO_OP, addFinalizer, status: { phase: 'Ready', observedGeneration: generation, fits: [fit], primaryFit: displayedFit(fit), conditions } };
+    return {
+      ...NO_OP,
+      addFinalizer,
+      status: { phase: 'Ready', observedGeneration: generation, fits: [fit], primaryFit: displayedFit(fit), conditions },
+    };
   }
 
   const sweep = law.spec.sweep;
@@ -123,7 +136,8 @@ export function decideScalingLaw(observed: ObservedScalingLaw): ScalingLawOutcom
   if (!planned) {
     const wanted = new Set(plan.runs.map((r) => r.runId));
     const existing = new Set(runs.map((r) => r.runId));
-    for (const run of runs) if (run.state === RunState.Planned && run.kind === 'sweep' && !wanted.has(run.runId)) dropRunIds.push(run.runId);
+    for (const run of runs)
+      if (run.state === RunState.Planned && run.kind === 'sweep' && !wanted.has(run.runId)) dropRunIds.push(run.runId);
     for (const run of plan.runs) if (!existing.has(run.runId)) addRuns.push(run);
     runs = [...runs.filter((r) => !dropRunIds.includes(r.runId)), ...addRuns];
   }
@@ -137,19 +151,37 @@ export function decideScalingLaw(observed: ObservedScalingLaw): ScalingLawOutcom
   runs = [...runs, ...targetRuns];
 
   if (runs.length === 0) {
-    const reasons = plan.refused.map((r) => r.reason).join('; ') || (planned ? conditions.find((c) => c.type === ConditionType.Degraded)?.message : '');
+    const reasons =
+      plan.refused.map((r) => r.reason).join('; ') || (planned ? conditions.find((c) => c.type === ConditionType.Degraded)?.message : '');
     set(condition(ConditionType.Planned, false, ConditionReason.BudgetTooSmall, reasons || 'The sweep plans no runs', now, generation));
     set(condition(ConditionType.Degraded, true, ConditionReason.BudgetTooSmall, reasons || 'The sweep plans no runs', now, generation));
     set(condition(ConditionType.Ready, false, ConditionReason.InvalidSweep, 'No trainable sweep runs', now, generation));
-    return { ...NO_OP, addFinalizer, addRuns, dropRunIds, status: { phase: 'Degraded', observedGeneration: generation, plannedGeneration: generation, conditions } };
+    return {
+      ...NO_OP,
+      addFinalizer,
+      addRuns,
+      dropRunIds,
+      status: { phase: 'Degraded', observedGeneration: generation, plannedGeneration: generation, conditions },
+    };
   }
 
   const counts = countRuns(runs);
   const budgets = new Set(runs.filter((r) => r.kind === 'sweep').map((r) => r.budgetFlops)).size;
   const notes = [...plan.warnings, ...plan.refused.map((r) => `refused: ${r.reason}`)];
-  const previousNotes = planned ? /\((.*)\)$/.exec(conditions.find((c) => c.type === ConditionType.Planned)?.message ?? '')?.[1] : undefined;
+  const previousNotes = planned
+    ? /\((.*)\)$/.exec(conditions.find((c) => c.type === ConditionType.Planned)?.message ?? '')?.[1]
+    : undefined;
   const noteText = notes.length ? notes.join('; ') : previousNotes;
-  set(condition(ConditionType.Planned, true, ConditionReason.SweepPlanned, `Planned ${runs.length} runs over ${budgets} IsoFLOP budgets${noteText ? ` (${noteText})` : ''}`, now, generation));
+  set(
+    condition(
+      ConditionType.Planned,
+      true,
+      ConditionReason.SweepPlanned,
+      `Planned ${runs.length} runs over ${budgets} IsoFLOP budgets${noteText ? ` (${noteText})` : ''}`,
+      now,
+      generation,
+    ),
+  );
 
   const overFailureBudget = counts.failed > law.spec.maxFailedRuns;
   const inFlight = counts.queued + counts.running;
@@ -165,7 +197,8 @@ export function decideScalingLaw(observed: ObservedScalingLaw): ScalingLawOutcom
   const fittedIds = new Set(observed.fit?.runIds ?? []);
   // A fit stored before fits carried their trust verdicts is refitted (the verdict decides Ready).
   const staleFormat = observed.fit !== undefined && observed.fit.verdicts === undefined;
-  const requestRefit = succeeded.length > 0 && (staleFormat || succeeded.length !== fittedIds.size || succeeded.some((r) => !fittedIds.has(r.runId)));
+  const requestRefit =
+    succeeded.length > 0 && (staleFormat || succeeded.length !== fittedIds.size || succeeded.some((r) => !fittedIds.has(r.runId)));
   const remaining = afterEnqueue.planned + afterEnqueue.queued + afterEnqueue.running;
   const finished = counts.succeeded + counts.failed + counts.diverged;
 
@@ -189,15 +222,40 @@ export function decideScalingLaw(observed: ObservedScalingLaw): ScalingLawOutcom
     skipped: observed.fit?.skipped.map((s) => `approach ${s.method}: ${s.reason}`).join('; ') || undefined,
   });
   let phase: NonNullable<ScalingLawStatus['phase']> = fitConditions.phase;
-  set(condition(ConditionType.Progressing, fitConditions.progressing.status, fitConditions.progressing.reason, fitConditions.progressing.message, now, generation));
+  set(
+    condition(
+      ConditionType.Progressing,
+      fitConditions.progressing.status,
+      fitConditions.progressing.reason,
+      fitConditions.progressing.message,
+      now,
+      generation,
+    ),
+  );
   set(condition(ConditionType.Ready, fitConditions.ready.status, fitConditions.ready.reason, fitConditions.ready.message, now, generation));
   if (overFailureBudget) {
     phase = 'Degraded';
     set(
-      condition(ConditionType.Degraded, true, ConditionReason.FailureBudgetExceeded, `${counts.failed} runs failed, more than maxFailedRuns=${law.spec.maxFailedRuns}; no new runs are started (queued runs are kept)`, now, generation),
+      condition(
+        ConditionType.Degraded,
+        true,
+        ConditionReason.FailureBudgetExceeded,
+        `${counts.failed} runs failed, more than maxFailedRuns=${law.spec.maxFailedRuns}; no new runs are started (queued runs are kept)`,
+        now,
+        generation,
+      ),
     );
   } else {
-    set(condition(ConditionType.Degraded, fitConditions.degraded.status, fitConditions.degraded.reason, fitConditions.degraded.message, now, generation));
+    set(
+      condition(
+        ConditionType.Degraded,
+        fitConditions.degraded.status,
+        fitConditions.degraded.reason,
+        fitConditions.degraded.message,
+        now,
+        generation,
+      ),
+    );
   }
   // With a precision target the law is Ready only once the target holds; at the FLOP cap it is Degraded, saying why.
   const targetDecision = targetPlan?.decision;
@@ -206,7 +264,16 @@ export function decideScalingLaw(observed: ObservedScalingLaw): ScalingLawOutcom
     if (targetDecision.kind === 'capped' && !overFailureBudget) {
       phase = 'Degraded';
       const atCap = targetDecision.nextStepFlops !== undefined;
-      set(condition(ConditionType.Degraded, true, atCap ? ConditionReason.FlopCapReached : ConditionReason.PrecisionTargetNotMet, targetDecision.reason, now, generation));
+      set(
+        condition(
+          ConditionType.Degraded,
+          true,
+          atCap ? ConditionReason.FlopCapReached : ConditionReason.PrecisionTargetNotMet,
+          targetDecision.reason,
+          now,
+          generation,
+        ),
+      );
     } else if (phase! === 'Ready') phase = 'Fitting';
   }
 
@@ -222,7 +289,8 @@ export function decideScalingLaw(observed: ObservedScalingLaw): ScalingLawOutcom
     fitHistory: (observed.fit?.history ?? []).slice(-FIT_HISTORY_LIMIT),
     excludedRuns,
     ...(verdict ? { verdict: { method: primary, trusted: verdict.trusted, reason: verdict.reason, message: verdict.message } } : {}),
-    sweep: targetPlan?.progress ?? (({ spent, planned: plannedFlops }) => ({ flopsSpent: spent, flopsPlanned: plannedFlops }))(sweepFlops(runs)),
+    sweep:
+      targetPlan?.progress ?? (({ spent, planned: plannedFlops }) => ({ flopsSpent: spent, flopsPlanned: plannedFlops }))(sweepFlops(runs)),
     conditions,
   };
   return { addFinalizer, finalize: false, addRuns, dropRunIds, enqueue, requestRefit, status };
@@ -248,7 +316,13 @@ export interface FitConditionInput {
   readonly refitting: boolean;
   /** runs planned, queued or running (the planner's additions included) */
   readonly remaining: number;
-  readonly counts: { readonly finished: number; readonly total: number; readonly running: number; readonly queued: number; readonly succeeded: number };
+  readonly counts: {
+    readonly finished: number;
+    readonly total: number;
+    readonly running: number;
+    readonly queued: number;
+    readonly succeeded: number;
+  };
   /** why methods could not fit, for the message when there is no verdict */
   readonly skipped?: string;
 }
@@ -272,9 +346,17 @@ export function decideFitConditions(input: FitConditionInput): FitConditions {
   const { verdict, counts, remaining, refitting } = input;
   const moreComing = remaining > 0;
   const progressing: ConditionValue = moreComing
-    ? { status: true, reason: ConditionReason.SweepRunning, message: `${counts.finished}/${counts.total} runs finished, ${counts.running} running, ${counts.queued} queued` }
+    ? {
+        status: true,
+        reason: ConditionReason.SweepRunning,
+        message: `${counts.finished}/${counts.total} runs finished, ${counts.running} running, ${counts.queued} queued`,
+      }
     : refitting
-      ? { status: true, reason: ConditionReason.AwaitingRuns, message: `All ${counts.total} runs finished; refitting on ${counts.succeeded} succeeded runs` }
+      ? {
+          status: true,
+          reason: ConditionReason.AwaitingRuns,
+          message: `All ${counts.total} runs finished; refitting on ${counts.succeeded} succeeded runs`,
+        }
       : { status: false, reason: ConditionReason.SweepComplete, message: `All ${counts.total} runs finished` };
   const settled = !moreComing && !refitting;
   const notDegraded: ConditionValue = { status: false, reason: ConditionReason.Reconciled, message: 'Within the failure budget' };
@@ -285,25 +367,41 @@ export function decideFitConditions(input: FitConditionInput): FitConditions {
     if (settled) {
       return {
         phase: 'Ready',
-        ready: { status: true, reason: ConditionReason.FitTrusted, message: `Approach ${input.primary} trusted on ${input.fitRuns} runs${described ? `: ${described}` : ''}` },
+        ready: {
+          status: true,
+          reason: ConditionReason.FitTrusted,
+          message: `Approach ${input.primary} trusted on ${input.fitRuns} runs${described ? `: ${described}` : ''}`,
+        },
         progressing,
         degraded: notDegraded,
       };
     }
     return {
       phase: moreComing ? 'Running' : 'Fitting',
-      ready: { status: false, reason: ConditionReason.AwaitingRuns, message: `Approach ${input.primary} trusted on ${input.fitRuns} runs so far${described ? ` (${described})` : ''}; refits as runs finish` },
+      ready: {
+        status: false,
+        reason: ConditionReason.AwaitingRuns,
+        message: `Approach ${input.primary} trusted on ${input.fitRuns} runs so far${described ? ` (${described})` : ''}; refits as runs finish`,
+      },
       progressing,
       degraded: notDegraded,
     };
   }
-  const reason: ConditionReasonValue = verdict ? ConditionReason[verdict.reason as Exclude<typeof verdict.reason, 'Trusted'>] : ConditionReason.AwaitingRuns;
+  const reason: ConditionReasonValue = verdict
+    ? ConditionReason[verdict.reason as Exclude<typeof verdict.reason, 'Trusted'>]
+    : ConditionReason.AwaitingRuns;
   const why = verdict
     ? `Approach ${input.primary} is not trusted on ${input.fitRuns} runs: ${verdict.message}`
     : input.skipped
       ? `No fit yet (${input.skipped})`
       : `Waiting for runs (${counts.finished}/${counts.total} finished)`;
-  if (!settled) return { phase: moreComing ? 'Running' : 'Fitting', ready: { status: false, reason, message: why }, progressing, degraded: notDegraded };
+  if (!settled)
+    return {
+      phase: moreComing ? 'Running' : 'Fitting',
+      ready: { status: false, reason, message: why },
+      progressing,
+      degraded: notDegraded,
+    };
   // Nothing more will come: an untrusted (or impossible) fit is final until the spec changes.
   const finalReason = verdict ? reason : ConditionReason.InsufficientEvidence;
   const finalWhy = verdict ? why : `No run succeeded to fit (${counts.finished}/${counts.total} runs finished)`;
@@ -311,7 +409,11 @@ export function decideFitConditions(input: FitConditionInput): FitConditions {
     phase: 'Degraded',
     ready: { status: false, reason: finalReason, message: finalWhy },
     progressing,
-    degraded: { status: true, reason: finalReason, message: `${finalWhy}. The sweep has finished and adds no more runs: extend spec.sweep (more budgets or sizes) or set spec.sweep.target so the planner adds runs` },
+    degraded: {
+      status: true,
+      reason: finalReason,
+      message: `${finalWhy}. The sweep has finished and adds no more runs: extend spec.sweep (more budgets or sizes) or set spec.sweep.target so the planner adds runs`,
+    },
   };
 }
 
@@ -361,7 +463,9 @@ export class ScalingLawReconciler {
     if (outcome.addRuns.length > 0) log.info({ scalingLaw: refKey(ref), runs: outcome.addRuns.length }, 'Planned ScalingLaw sweep runs');
     if (outcome.enqueue.length > 0) {
       // Enqueue first, then record: a crash in between leaves runs "planned", and re-adding them is a no-op (same job ids).
-      await queue.enqueue(outcome.enqueue.map((run) => ({ data: toTrainRun(run, law.spec.model, law.spec.sweep?.simulate), priority: law.spec.priority })));
+      await queue.enqueue(
+        outcome.enqueue.map((run) => ({ data: toTrainRun(run, law.spec.model, law.spec.sweep?.simulate), priority: law.spec.priority })),
+      );
       const queuedAt = observed.now;
       // "queued" lives in memory only: BullMQ holds the truth, a restart re-adds these runs under the same
       // job ids (a no-op), and the record is written when the run finishes. That halves the writes per run.
@@ -395,24 +499,37 @@ export class ScalingLawReconciler {
     this.lastLostCheck.set(key, now);
     const lost = await this.deps.findLostRuns(await this.deps.runs.list('ScalingLaw', ref));
     if (lost.length === 0) return;
-    const requeued = await this.deps.runs.update('ScalingLaw', ref, lost.map((r) => r.runId), (current) =>
-      current.state === RunState.Queued || current.state === RunState.Running ? { ...current, state: RunState.Planned, progress: undefined } : undefined,
+    const requeued = await this.deps.runs.update(
+      'ScalingLaw',
+      ref,
+      lost.map((r) => r.runId),
+      (current) =>
+        current.state === RunState.Queued || current.state === RunState.Running
+          ? { ...current, state: RunState.Planned, progress: undefined }
+          : undefined,
     );
-    if (requeued.length > 0) this.deps.log.warn({ scalingLaw: key, runs: requeued.length }, 'Re-planned ScalingLaw runs whose jobs were lost');
+    if (requeued.length > 0)
+      this.deps.log.warn({ scalingLaw: key, runs: requeued.length }, 'Re-planned ScalingLaw runs whose jobs were lost');
   }
 
   private async finalize(ref: ObjectRef, records: readonly RunRecord[]): Promise<void> {
     const { laws, runs, queue, fits, refits, log } = this.deps;
     refits.cancel(ref);
     const live = records.filter((r) => r.state === RunState.Queued || r.state === RunState.Running || r.state === RunState.Planned);
-    const cancelled = await queue.cancel(live.map((r) => trainingJobId(r.owner, r.runId)), `ScalingLaw ${refKey(ref)} was deleted`);
+    const cancelled = await queue.cancel(
+      live.map((r) => trainingJobId(r.owner, r.runId)),
+      `ScalingLaw ${refKey(ref)} was deleted`,
+    );
     if (!this.deps.retainResults) {
       await runs.deleteOwner('ScalingLaw', ref);
       await fits.delete(ref);
     } else {
       runs.forget('ScalingLaw', ref);
     }
-    log.info({ scalingLaw: refKey(ref), removedJobs: cancelled.removed, stoppedJobs: cancelled.stopping, resultsKept: this.deps.retainResults }, 'Cancelled ScalingLaw runs');
+    log.info(
+      { scalingLaw: refKey(ref), removedJobs: cancelled.removed, stoppedJobs: cancelled.stopping, resultsKept: this.deps.retainResults },
+      'Cancelled ScalingLaw runs',
+    );
     await laws.removeFinalizer(ref, RUNS_FINALIZER);
   }
 }

@@ -174,13 +174,25 @@ export class ResultCollector {
       if (changed.length > 0) changedByOwner.push({ kind: group.kind, owner: group.owner, records: changed });
     }
     // Remove only after the results are stored: a crash in between re-collects them, and the run is terminal by then.
-    await this.queue.removeFinishedJobs(state, jobs.map((job) => job.id));
+    await this.queue.removeFinishedJobs(
+      state,
+      jobs.map((job) => job.id),
+    );
     for (const [outcome, count] of Object.entries(tally)) if (count > 0) this.counters.onFinished(outcome as keyof typeof tally, count);
     for (const group of changedByOwner) {
       this.onOwnerChanged(group.kind, group.owner, group.records);
       if (group.records.length <= 20) {
         for (const r of group.records) {
-          this.bus.publish({ type: 'run', ownerKind: group.kind, namespace: group.owner.namespace, name: group.owner.name, runId: r.runId, state: r.state, progress: 1, ...(r.outcome?.finalLoss !== undefined ? { loss: r.outcome.finalLoss } : {}) });
+          this.bus.publish({
+            type: 'run',
+            ownerKind: group.kind,
+            namespace: group.owner.namespace,
+            name: group.owner.name,
+            runId: r.runId,
+            state: r.state,
+            progress: 1,
+            ...(r.outcome?.finalLoss !== undefined ? { loss: r.outcome.finalLoss } : {}),
+          });
         }
       }
     }
@@ -191,7 +203,13 @@ export class ResultCollector {
     const parsed = trainingOutcomeSchema.safeParse(job.returnvalue);
     const attempts = job.attemptsStarted ?? job.attemptsMade;
     if (!parsed.success) {
-      return { ...record, state: RunState.Failed, attempts, finishedAt, error: `the worker returned an invalid outcome: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}` };
+      return {
+        ...record,
+        state: RunState.Failed,
+        attempts,
+        finishedAt,
+        error: `the worker returned an invalid outcome: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      };
     }
     const outcome = parsed.data;
     if (outcome.status === RunOutcomeStatus.Diverged || outcome.finalLoss === undefined || !Number.isFinite(outcome.finalLoss)) {
@@ -209,7 +227,13 @@ export class ResultCollector {
   }
 
   private failedRecord(record: RunRecord, job: FinishedJob, finishedAt: string): RunRecord {
-    return { ...record, state: RunState.Failed, attempts: job.attemptsStarted ?? job.attemptsMade, finishedAt, error: job.failedReason || 'failed without a reason' };
+    return {
+      ...record,
+      state: RunState.Failed,
+      attempts: job.attemptsStarted ?? job.attemptsMade,
+      finishedAt,
+      error: job.failedReason || 'failed without a reason',
+    };
   }
 
   private readonly lastProgressStep = new Map<string, number>();
@@ -239,14 +263,29 @@ export class ResultCollector {
       (current) =>
         isTerminalRunState(current.state)
           ? undefined
-          : { ...current, state: RunState.Running, startedAt: current.startedAt ?? startedAt, attempts: Math.max(current.attempts, attempts), ...(progress ? { progress } : {}) },
+          : {
+              ...current,
+              state: RunState.Running,
+              startedAt: current.startedAt ?? startedAt,
+              attempts: Math.max(current.attempts, attempts),
+              ...(progress ? { progress } : {}),
+            },
       new Map(),
       { persist },
     );
     if (changed.length === 0) return;
     const fraction = progress && progress.totalSteps > 0 ? progress.step / progress.totalSteps : 0;
     const loss = progress?.point?.evalLoss ?? progress?.point?.trainLoss;
-    this.bus.publish({ type: 'run', ownerKind: kind, namespace: ids.owner.namespace, name: ids.owner.name, runId: ids.runId, state: 'running', progress: fraction, ...(loss !== undefined ? { loss } : {}) });
+    this.bus.publish({
+      type: 'run',
+      ownerKind: kind,
+      namespace: ids.owner.namespace,
+      name: ids.owner.name,
+      runId: ids.runId,
+      state: 'running',
+      progress: fraction,
+      ...(loss !== undefined ? { loss } : {}),
+    });
     this.ownerTouched(kind, ids.owner);
   }
 

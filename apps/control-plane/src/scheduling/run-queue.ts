@@ -1,4 +1,12 @@
-import { JobName, QueueName, runCancelChannel, runCancelKey, RUN_CANCEL_TTL_SECONDS, trainingJobId, type TrainRunInput } from '@scaleplan/contracts';
+import {
+  JobName,
+  QueueName,
+  runCancelChannel,
+  runCancelKey,
+  RUN_CANCEL_TTL_SECONDS,
+  trainingJobId,
+  type TrainRunInput,
+} from '@scaleplan/contracts';
 import { Queue, type Job, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { ControlPlaneError } from '../control-plane.errors.js';
@@ -167,7 +175,11 @@ export class RunQueue {
       if (state === 'active') {
         stopping += 1;
         await this.wrap(() =>
-          this.redis.multi().set(runCancelKey(this.prefix, jobId), reason, 'EX', RUN_CANCEL_TTL_SECONDS).publish(runCancelChannel(this.prefix), jobId).exec(),
+          this.redis
+            .multi()
+            .set(runCancelKey(this.prefix, jobId), reason, 'EX', RUN_CANCEL_TTL_SECONDS)
+            .publish(runCancelChannel(this.prefix), jobId)
+            .exec(),
         );
       } else {
         removed += await this.queue.remove(jobId).catch(() => 0);

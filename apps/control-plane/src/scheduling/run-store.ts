@@ -46,21 +46,34 @@ export class RunStore {
     const key = ownerKey(kind, owner);
     const records = [...(await this.load(key)).values()];
     const curves = await this.wrap(() => this.redis.hgetall(this.curvesKey(key)));
-    return records.map((record) => ({ ...record, curve: curves[record.runId] ? (JSON.parse(curves[record.runId] as string) as LossPoint[]) : [] }));
+    return records.map((record) => ({
+      ...record,
+      curve: curves[record.runId] ? (JSON.parse(curves[record.runId] as string) as LossPoint[]) : [],
+    }));
   }
 
   /**
    * Writes records (new or changed) in one pipeline; curves given alongside are stored apart.
    * The cache is updated before the write so that concurrent readers see the newest state.
    */
-  async putMany(kind: RunOwnerKind, owner: ObjectRef, records: readonly RunRecord[], curves: ReadonlyMap<string, readonly LossPoint[]> = new Map()): Promise<void> {
+  async putMany(
+    kind: RunOwnerKind,
+    owner: ObjectRef,
+    records: readonly RunRecord[],
+    curves: ReadonlyMap<string, readonly LossPoint[]> = new Map(),
+  ): Promise<void> {
     if (records.length === 0) return;
     const key = ownerKey(kind, owner);
     await this.write(key, await this.load(key), records, curves);
   }
 
   /** Updates the cache synchronously (callers rely on that for compare-and-set), then writes one pipeline. */
-  private write(key: string, cached: Map<string, RunRecord>, records: readonly RunRecord[], curves: ReadonlyMap<string, readonly LossPoint[]>): Promise<unknown> {
+  private write(
+    key: string,
+    cached: Map<string, RunRecord>,
+    records: readonly RunRecord[],
+    curves: ReadonlyMap<string, readonly LossPoint[]>,
+  ): Promise<unknown> {
     if (records.length === 0) return Promise.resolve();
     const fields: string[] = [];
     for (const record of records) {
@@ -114,7 +127,15 @@ export class RunStore {
     const key = ownerKey(kind, owner);
     const cached = await this.load(key);
     for (const runId of runIds) cached.delete(runId);
-    await this.wrap(() => this.redis.multi().hdel(this.recordsKey(key), ...runIds).hdel(this.curvesKey(key), ...runIds).exec(), key);
+    await this.wrap(
+      () =>
+        this.redis
+          .multi()
+          .hdel(this.recordsKey(key), ...runIds)
+          .hdel(this.curvesKey(key), ...runIds)
+          .exec(),
+      key,
+    );
   }
 
   /** Removes every run and curve of an owner. */

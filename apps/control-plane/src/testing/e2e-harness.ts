@@ -60,7 +60,12 @@ export async function deletePrefix(redisUrl: string, prefix: string): Promise<vo
 }
 
 /** Polls `check` until it returns a value (not undefined/false) or the time is up. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30_000, everyMs = 100): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 30_000,
+  everyMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
@@ -70,7 +75,10 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
     } catch (error) {
       lastError = error;
     }
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `Timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`,
+      );
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
 }
@@ -85,7 +93,14 @@ export function simulatedStudy(name: string, sweep: Record<string, unknown> = {}
     kind: 'ScalingLaw',
     metadata: { name, namespace: 'default' },
     spec: {
-      sweep: { budgets: [1e17, 1e18, 1e19], sizesPerBudget: 5, spanDecades: 1.5, seed: 0, simulate: { law: TEST_LAW, noise: 0.005, durationMs: 0 }, ...sweep },
+      sweep: {
+        budgets: [1e17, 1e18, 1e19],
+        sizesPerBudget: 5,
+        spanDecades: 1.5,
+        seed: 0,
+        simulate: { law: TEST_LAW, noise: 0.005, durationMs: 0 },
+        ...sweep,
+      },
       fit: { methods: [2, 3], primaryMethod: 3, bootstrap: 10, confidence: 0.8 },
       maxConcurrentRuns: 4,
       maxFailedRuns: 3,

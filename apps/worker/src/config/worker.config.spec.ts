@@ -16,7 +16,13 @@ describe('loadWorkerConfig', () => {
   });
 
   it('names every bad variable at once', () => {
-    const env = { REDIS_URL: 'localhost', SCALEPLAN_TFJS_BACKEND: 'cuda', SCALEPLAN_LOCK_DURATION_MS: 'soon', SCALEPLAN_WORKER_IDLE_EXIT_SECONDS: '-1', LOG_LEVEL: 'loud' };
+    const env = {
+      REDIS_URL: 'localhost',
+      SCALEPLAN_TFJS_BACKEND: 'cuda',
+      SCALEPLAN_LOCK_DURATION_MS: 'soon',
+      SCALEPLAN_WORKER_IDLE_EXIT_SECONDS: '-1',
+      LOG_LEVEL: 'loud',
+    };
     let error: unknown;
     try {
       loadWorkerConfig(env);

@@ -137,7 +137,8 @@ export class RedisRunCancellations implements RunCancellations {
 
   async acknowledge(jobId: string, lookup: MarkerLookup = {}): Promise<void> {
     this.recentlyAcknowledged.add(jobId);
-    if (this.recentlyAcknowledged.size > RECENTLY_ACKNOWLEDGED) this.recentlyAcknowledged.delete(this.recentlyAcknowledged.values().next().value as string);
+    if (this.recentlyAcknowledged.size > RECENTLY_ACKNOWLEDGED)
+      this.recentlyAcknowledged.delete(this.recentlyAcknowledged.values().next().value as string);
     if (lookup.announcedOnly && this.complete && !this.candidates.has(jobId)) return;
     this.candidates.delete(jobId);
     await this.commands.del(runCancelKey(this.prefix, jobId));

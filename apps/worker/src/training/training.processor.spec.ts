@@ -17,8 +17,21 @@ const law = { irreducibleLoss: 1.69, paramCoeff: 406.4, dataCoeff: 410.7, paramE
 
 /** A simulated run that takes `durationMs` of wall time (no TensorFlow.js). */
 function fakeJob(id: string, durationMs: number): Job & { moveToWait: ReturnType<typeof vi.fn> } {
-  const data = { owner: { namespace: 'ns', name: 'law' }, runId: id, kind: 'sweep', params: 1e5, tokens: 2e6, seed: 1, simulate: { law, noise: 0, durationMs } };
-  return { id: `ns/law/${id}`, data, moveToWait: vi.fn(async () => undefined), updateProgress: vi.fn(async () => undefined) } as unknown as Job & { moveToWait: ReturnType<typeof vi.fn> };
+  const data = {
+    owner: { namespace: 'ns', name: 'law' },
+    runId: id,
+    kind: 'sweep',
+    params: 1e5,
+    tokens: 2e6,
+    seed: 1,
+    simulate: { law, noise: 0, durationMs },
+  };
+  return {
+    id: `ns/law/${id}`,
+    data,
+    moveToWait: vi.fn(async () => undefined),
+    updateProgress: vi.fn(async () => undefined),
+  } as unknown as Job & { moveToWait: ReturnType<typeof vi.fn> };
 }
 
 function fakeCancellations(markers: Record<string, string> = {}): RunCancellations & { acknowledged: string[] } {

@@ -1,7 +1,14 @@
 import { UnrecoverableError, WaitingError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { trainRunSchema, type TrainingOutcome, type TrainingProgress } from '@scaleplan/contracts';
-import { checkpointDirFor, isPermanentLanguageModelError, loadTrainer, removeCheckpoint, simulateRun, type TrainingResult } from '@scaleplan/language-model';
+import {
+  checkpointDirFor,
+  isPermanentLanguageModelError,
+  loadTrainer,
+  removeCheckpoint,
+  simulateRun,
+  type TrainingResult,
+} from '@scaleplan/language-model';
 import type { WorkerConfig } from '../config/worker.config.js';
 import { UNKNOWN_CANCEL_REASON, type RunCancellations } from './run-cancellations.js';
 
@@ -72,7 +79,17 @@ export class TrainingProcessor {
       // Cancelled during the final evaluation: the owner is gone, so the result is not wanted either.
       if (cancel?.aborted) return await this.cancelled(job, cancelReason(cancel));
       // Simulated runs finish thousands a second: their line is at debug, real runs' at info.
-      this.log[result.simulated ? 'debug' : 'info']({ jobId: job.id, runId: run.runId, status: result.status, finalLoss: result.finalLoss, simulated: result.simulated, backend: result.backend }, 'Finished TrainRun job');
+      this.log[result.simulated ? 'debug' : 'info'](
+        {
+          jobId: job.id,
+          runId: run.runId,
+          status: result.status,
+          finalLoss: result.finalLoss,
+          simulated: result.simulated,
+          backend: result.backend,
+        },
+        'Finished TrainRun job',
+      );
       return result;
     } catch (error) {
       if (cancel?.aborted && !(error instanceof UnrecoverableError)) return await this.cancelled(job, cancelReason(cancel));
@@ -106,10 +123,14 @@ export class TrainingProcessor {
     if (durationMs > 0) {
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(resolve, durationMs);
-        signal.addEventListener('abort', () => {
-          clearTimeout(timer);
-          reject(new Interrupted());
-        }, { once: true });
+        signal.addEventListener(
+          'abort',
+          () => {
+            clearTimeout(timer);
+            reject(new Interrupted());
+          },
+          { once: true },
+        );
       });
       result.wallSeconds = durationMs / 1000;
     }
@@ -136,7 +157,8 @@ export class TrainingProcessor {
 }
 
 /** A job whose payload asks for a simulated run (checked before the payload is validated). */
-const isSimulated = (job: Job): boolean => typeof job.data === 'object' && job.data !== null && (job.data as { simulate?: unknown }).simulate != null;
+const isSimulated = (job: Job): boolean =>
+  typeof job.data === 'object' && job.data !== null && (job.data as { simulate?: unknown }).simulate != null;
 
 const cancelReason = (signal: AbortSignal): string =>
   typeof signal.reason === 'string' && signal.reason !== '' ? signal.reason : UNKNOWN_CANCEL_REASON;

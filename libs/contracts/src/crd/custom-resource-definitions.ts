@@ -38,7 +38,12 @@ export interface KindDefinition {
 export const CRD_CATEGORIES = ['scaleplan'] as const;
 
 const AGE_COLUMN: PrinterColumn = { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' };
-const READY_COLUMN: PrinterColumn = { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status', priority: 1 };
+const READY_COLUMN: PrinterColumn = {
+  name: 'Ready',
+  type: 'string',
+  jsonPath: '.status.conditions[?(@.type=="Ready")].status',
+  priority: 1,
+};
 
 /**
  * The ComputeBudget kind. The CEL rules repeat the cross-field checks of `computeBudgetSpecSchema`'s
@@ -50,19 +55,42 @@ export const COMPUTE_BUDGET_KIND: KindDefinition = {
   plural: 'computebudgets',
   singular: 'computebudget',
   shortNames: ['cb'],
-  description: 'A compute budget (FLOPs or accelerator-hours) that ScalePlan turns into a compute-optimal allocation: model size N_opt and training tokens D_opt.',
+  description:
+    'A compute budget (FLOPs or accelerator-hours) that ScalePlan turns into a compute-optimal allocation: model size N_opt and training tokens D_opt.',
   specSchema: computeBudgetSpecSchema,
   statusSchema: computeBudgetStatusSchema,
   printerColumns: [
     { name: 'FLOPs', type: 'number', jsonPath: '.status.flops', description: 'Resolved compute budget in FLOPs.' },
     { name: 'Law', type: 'string', jsonPath: '.status.lawName', description: 'Scaling law used for the allocation.' },
-    { name: 'N_opt', type: 'string', jsonPath: '.status.allocation.paramsColumn', description: 'Compute-optimal parameter count with its interval, e.g. 2.78B [2.10B–3.60B].' },
-    { name: 'D_opt', type: 'string', jsonPath: '.status.allocation.tokensColumn', description: 'Compute-optimal training tokens with its interval.' },
+    {
+      name: 'N_opt',
+      type: 'string',
+      jsonPath: '.status.allocation.paramsColumn',
+      description: 'Compute-optimal parameter count with its interval, e.g. 2.78B [2.10B–3.60B].',
+    },
+    {
+      name: 'D_opt',
+      type: 'string',
+      jsonPath: '.status.allocation.tokensColumn',
+      description: 'Compute-optimal training tokens with its interval.',
+    },
     { name: 'Tokens/Param', type: 'number', jsonPath: '.status.allocation.tokensPerParam', description: 'D_opt / N_opt.' },
     { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
     READY_COLUMN,
-    { name: 'Loss', type: 'number', jsonPath: '.status.allocation.predictedLoss', description: 'Predicted final loss (nats/token).', priority: 1 },
-    { name: 'Provisional', type: 'boolean', jsonPath: '.status.allocation.provisional', description: 'True while the law is not Ready (still measuring or not trusted).', priority: 1 },
+    {
+      name: 'Loss',
+      type: 'number',
+      jsonPath: '.status.allocation.predictedLoss',
+      description: 'Predicted final loss (nats/token).',
+      priority: 1,
+    },
+    {
+      name: 'Provisional',
+      type: 'boolean',
+      jsonPath: '.status.allocation.provisional',
+      description: 'True while the law is not Ready (still measuring or not trusted).',
+      priority: 1,
+    },
     AGE_COLUMN,
   ],
   celRules: [
@@ -77,14 +105,20 @@ export const SCALING_LAW_KIND: KindDefinition = {
   plural: 'scalinglaws',
   singular: 'scalinglaw',
   shortNames: ['sl'],
-  description: 'A scaling-law study: a published preset, or an IsoFLOP sweep of small training runs to which ScalePlan fits the allocation mapping.',
+  description:
+    'A scaling-law study: a published preset, or an IsoFLOP sweep of small training runs to which ScalePlan fits the allocation mapping.',
   specSchema: scalingLawSpecSchema,
   statusSchema: scalingLawStatusSchema,
   printerColumns: [
     { name: 'Runs', type: 'string', jsonPath: '.status.runsSummary', description: 'Finished runs / planned runs.' },
     { name: 'a', type: 'number', jsonPath: '.status.primaryFit.a', description: 'Fitted exponent of N_opt ∝ C^a.' },
     { name: 'b', type: 'number', jsonPath: '.status.primaryFit.b', description: 'Fitted exponent of D_opt ∝ C^b.' },
-    { name: 'Verdict', type: 'string', jsonPath: '.status.verdict.reason', description: 'Trust verdict of the primary fit: Trusted, or why not (InsufficientEvidence, IllConditioned, …).' },
+    {
+      name: 'Verdict',
+      type: 'string',
+      jsonPath: '.status.verdict.reason',
+      description: 'Trust verdict of the primary fit: Trusted, or why not (InsufficientEvidence, IllConditioned, …).',
+    },
     { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
     READY_COLUMN,
     { name: 'Simulated', type: 'boolean', jsonPath: '.status.simulated', priority: 1 },
@@ -124,7 +158,9 @@ export function buildOpenApiSchema(definition: KindDefinition): JsonSchema {
   const spec = toStructuralSchema(z.toJSONSchema(definition.specSchema, { io: 'input', target: 'openapi-3.0' }) as JsonSchema);
   // Status is read with io "input" too: fields that have a zod default are optional, so a partial merge patch stays valid.
   const status = markConditionsListMap(
-    toStructuralSchema(z.toJSONSchema(definition.statusSchema, { io: 'input', target: 'openapi-3.0' }) as JsonSchema, { dropDefaults: true }),
+    toStructuralSchema(z.toJSONSchema(definition.statusSchema, { io: 'input', target: 'openapi-3.0' }) as JsonSchema, {
+      dropDefaults: true,
+    }),
   );
   return {
     type: 'object',

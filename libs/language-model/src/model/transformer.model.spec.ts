@@ -8,7 +8,10 @@ import { layerNorm, TransformerModel } from './transformer.model.js';
 
 const randomTensor = (shape: number[], seed: number): tf.Tensor2D => {
   const random = new SeededRandom(seed);
-  return tf.tensor2d(Float32Array.from({ length: shape[0]! * shape[1]! }, () => random.normal()), shape as [number, number]);
+  return tf.tensor2d(
+    Float32Array.from({ length: shape[0]! * shape[1]! }, () => random.normal()),
+    shape as [number, number],
+  );
 };
 
 /** Textbook attention: rank-4 batched matmuls, a triangular mask, tfjs autodiff. */
@@ -16,9 +19,15 @@ function referenceAttention(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, T: n
   const B = q.shape[0] / T;
   const heads = (x: tf.Tensor) => x.reshape([B, T, H, hd]).transpose([0, 2, 1, 3]);
   const scores = tf.matMul(heads(q), heads(k), false, true);
-  const mask = tf.linalg.bandPart(tf.ones([T, T]), -1, 0).sub(1).mul(1e9);
+  const mask = tf.linalg
+    .bandPart(tf.ones([T, T]), -1, 0)
+    .sub(1)
+    .mul(1e9);
   const probs = tf.softmax(scores.add(mask));
-  return tf.matMul(probs, heads(v)).transpose([0, 2, 1, 3]).reshape([B * T, H * hd]);
+  return tf
+    .matMul(probs, heads(v))
+    .transpose([0, 2, 1, 3])
+    .reshape([B * T, H * hd]);
 }
 
 const maxRelativeDifference = (a: Float32Array | number[], b: Float32Array | number[]): number => {
@@ -41,14 +50,24 @@ describe('causalAttention (grouped, rank-2 products, hand-written gradient)', ()
     const rows = sequences * T;
     const [q, k, v, upstream] = [1, 2, 3, 4].map((seed) => randomTensor([rows, H * hd], seed)) as tf.Tensor2D[];
     const layout = { sequenceLength: T, heads: H, headDim: hd, groupTokens };
-    const loss = (fn: typeof referenceAttention | typeof causalAttention) => (...[a, b, c]: tf.Tensor[]): tf.Tensor => {
-      const [a2, b2, c2] = [a, b, c] as tf.Tensor2D[];
-      return (fn === causalAttention ? causalAttention(a2!, b2!, c2!, layout) : referenceAttention(a2!, b2!, c2!, T, H, hd)).mul(upstream!).sum();
-    };
+    const loss =
+      (fn: typeof referenceAttention | typeof causalAttention) =>
+      (...[a, b, c]: tf.Tensor[]): tf.Tensor => {
+        const [a2, b2, c2] = [a, b, c] as tf.Tensor2D[];
+        return (fn === causalAttention ? causalAttention(a2!, b2!, c2!, layout) : referenceAttention(a2!, b2!, c2!, T, H, hd))
+          .mul(upstream!)
+          .sum();
+      };
     const expected = tf.grads(loss(referenceAttention))([q!, k!, v!]);
     const actual = tf.grads(loss(causalAttention))([q!, k!, v!]);
-    expect(maxRelativeDifference(causalAttention(q!, k!, v!, layout).dataSync() as Float32Array, referenceAttention(q!, k!, v!, T, H, hd).dataSync() as Float32Array)).toBeLessThan(1e-5);
-    for (let i = 0; i < 3; i += 1) expect(maxRelativeDifference(actual[i]!.dataSync() as Float32Array, expected[i]!.dataSync() as Float32Array)).toBeLessThan(1e-4);
+    expect(
+      maxRelativeDifference(
+        causalAttention(q!, k!, v!, layout).dataSync() as Float32Array,
+        referenceAttention(q!, k!, v!, T, H, hd).dataSync() as Float32Array,
+      ),
+    ).toBeLessThan(1e-5);
+    for (let i = 0; i < 3; i += 1)
+      expect(maxRelativeDifference(actual[i]!.dataSync() as Float32Array, expected[i]!.dataSync() as Float32Array)).toBeLessThan(1e-4);
   });
 });
 
@@ -62,10 +81,14 @@ describe('layerNorm (hand-written gradient)', () => {
       const centred = xi!.sub(xi!.mean(1, true));
       return centred.mul(centred.square().mean(1, true).add(1e-5).rsqrt()).mul(gi!).add(bi!).mul(upstream!).sum();
     };
-    const custom = (...[xi, gi, bi]: tf.Tensor[]): tf.Tensor => layerNorm(xi as tf.Tensor2D, gi as tf.Tensor1D, bi as tf.Tensor1D).mul(upstream!).sum();
+    const custom = (...[xi, gi, bi]: tf.Tensor[]): tf.Tensor =>
+      layerNorm(xi as tf.Tensor2D, gi as tf.Tensor1D, bi as tf.Tensor1D)
+        .mul(upstream!)
+        .sum();
     const expected = tf.grads(reference)([x!, g, b]);
     const actual = tf.grads(custom)([x!, g, b]);
-    for (let i = 0; i < 3; i += 1) expect(maxRelativeDifference(actual[i]!.dataSync() as Float32Array, expected[i]!.dataSync() as Float32Array)).toBeLessThan(1e-4);
+    for (let i = 0; i < 3; i += 1)
+      expect(maxRelativeDifference(actual[i]!.dataSync() as Float32Array, expected[i]!.dataSync() as Float32Array)).toBeLessThan(1e-4);
   });
 });
 

@@ -65,7 +65,10 @@ export const layerNorm = tf.customGrad(((x: tf.Tensor2D, g: tf.Tensor1D, b: tf.T
     gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
       const [xhat, sr, sg] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
       const dxhat = dy.mul(sg);
-      const dx = dxhat.sub(dxhat.mean(1, true)).sub(xhat.mul(dxhat.mul(xhat).mean(1, true))).mul(sr);
+      const dx = dxhat
+        .sub(dxhat.mean(1, true))
+        .sub(xhat.mul(dxhat.mul(xhat).mean(1, true)))
+        .mul(sr);
       return [dx, sumRows(dy.mul(xhat) as tf.Tensor2D), sumRows(dy)];
     },
   };
@@ -76,7 +79,10 @@ const addPositions = tf.customGrad(((x: tf.Tensor2D, positions: tf.Tensor2D) => 
   const [T, d] = positions.shape;
   const sequences = x.shape[0] / T;
   return {
-    value: x.reshape([sequences, T, d]).add(positions).reshape([sequences * T, d]),
+    value: x
+      .reshape([sequences, T, d])
+      .add(positions)
+      .reshape([sequences * T, d]),
     gradFunc: (dy: tf.Tensor2D) => [dy, sumRows(dy.reshape([sequences, T * d])).reshape([T, d])],
   };
 }) as never) as unknown as (x: tf.Tensor2D, positions: tf.Tensor2D) => tf.Tensor2D;

@@ -41,5 +41,4 @@ export function countParameters(shape: TransformerShape): ParameterCount {
 export const modelFlopsPerToken = (shape: TransformerShape): number => trainingFlopsPerToken(shape);
 
 /** Training FLOPs per token including the embedding matmul and the output logits (what the hardware really does). */
-export const hardwareFlopsPerToken = (shape: TransformerShape): number =>
-  trainingFlopsPerToken(shape, { includeEmbeddingAndLogits: true });
+export const hardwareFlopsPerToken = (shape: TransformerShape): number => trainingFlopsPerToken(shape, { includeEmbeddingAndLogits: true });

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { LanguageModelError } from '../errors.js';
 import { countParameters } from './parameter-count.js';
-import { ASPECT_RATIO, MIN_TWO_LAYER_PARAMS, SHAPE_TOLERANCE, smallestShape, solveShape, solveShapeForTotalParams } from './shape-solver.js';
+import {
+  ASPECT_RATIO,
+  MIN_TWO_LAYER_PARAMS,
+  SHAPE_TOLERANCE,
+  smallestShape,
+  solveShape,
+  solveShapeForTotalParams,
+} from './shape-solver.js';
 
 const logSpaced = (from: number, to: number, count: number): number[] =>
   Array.from({ length: count }, (_, i) => from * (to / from) ** (i / (count - 1)));

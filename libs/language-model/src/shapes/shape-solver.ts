@@ -67,7 +67,9 @@ export const headsFor = (modelDim: number): number =>
   Math.max(1, Math.min(Math.floor(modelDim / MIN_HEAD_DIM), Math.max(SMALL_MODEL_MAX_HEADS, Math.round(modelDim / TARGET_HEAD_DIM))));
 
 /** Smallest N built with {@link MIN_LAYERS} layers (d_model {@link MIN_TWO_LAYER_MODEL_DIM}, MLP 4·d_model). */
-export const MIN_TWO_LAYER_PARAMS = MIN_LAYERS * blockParameters(MIN_TWO_LAYER_MODEL_DIM, MIN_TWO_LAYER_MODEL_DIM, FF_RATIO * MIN_TWO_LAYER_MODEL_DIM) + 2 * MIN_TWO_LAYER_MODEL_DIM;
+export const MIN_TWO_LAYER_PARAMS =
+  MIN_LAYERS * blockParameters(MIN_TWO_LAYER_MODEL_DIM, MIN_TWO_LAYER_MODEL_DIM, FF_RATIO * MIN_TWO_LAYER_MODEL_DIM) +
+  2 * MIN_TWO_LAYER_MODEL_DIM;
 
 /**
  * Layers chosen by the aspect rule: N ≈ 12·L·d² with d = 32·L gives L = (N / (12·32²))^(1/3); at least
@@ -80,13 +82,25 @@ export const layersFor = (targetParams: number): number => {
 
 function shapeOf(layers: number, modelDim: number, ffDim: number, options: Required<ShapeOptions>): TransformerShape {
   const heads = headsFor(modelDim);
-  return { layers, modelDim, heads, headDim: modelDim / heads, ffDim, vocabSize: options.vocabSize, sequenceLength: options.sequenceLength };
+  return {
+    layers,
+    modelDim,
+    heads,
+    headDim: modelDim / heads,
+    ffDim,
+    vocabSize: options.vocabSize,
+    sequenceLength: options.sequenceLength,
+  };
 }
 
 function resolveOptions(options: ShapeOptions): Required<ShapeOptions> {
-  const resolved = { vocabSize: options.vocabSize ?? DEFAULT_VOCAB_SIZE, sequenceLength: options.sequenceLength ?? DEFAULT_SEQUENCE_LENGTH };
+  const resolved = {
+    vocabSize: options.vocabSize ?? DEFAULT_VOCAB_SIZE,
+    sequenceLength: options.sequenceLength ?? DEFAULT_SEQUENCE_LENGTH,
+  };
   for (const [key, value] of Object.entries(resolved)) {
-    if (!Number.isInteger(value) || value <= 0) throw new LanguageModelError('InvalidInput', `${key} must be a positive integer, got ${value}`);
+    if (!Number.isInteger(value) || value <= 0)
+      throw new LanguageModelError('InvalidInput', `${key} must be a positive integer, got ${value}`);
   }
   return resolved;
 }
@@ -124,10 +138,16 @@ export function solveShape(targetParams: number, options: ShapeOptions = {}): So
   const minParams = countParameters(smallest).nonEmbedding;
   const maxParams = countParameters(largest).nonEmbedding;
   if (targetParams < minParams * (1 - SHAPE_TOLERANCE)) {
-    throw new LanguageModelError('InfeasibleSize', `params ${targetParams} is below the smallest feasible model; nearest feasible: ${describe(smallest)}`);
+    throw new LanguageModelError(
+      'InfeasibleSize',
+      `params ${targetParams} is below the smallest feasible model; nearest feasible: ${describe(smallest)}`,
+    );
   }
   if (targetParams > maxParams * (1 + SHAPE_TOLERANCE)) {
-    throw new LanguageModelError('InfeasibleSize', `params ${targetParams} is above the largest feasible model; nearest feasible: ${describe(largest)}`);
+    throw new LanguageModelError(
+      'InfeasibleSize',
+      `params ${targetParams} is above the largest feasible model; nearest feasible: ${describe(largest)}`,
+    );
   }
   const layers = layersFor(targetParams);
   const estimate = Math.sqrt(targetParams / (12 * layers));
@@ -147,7 +167,8 @@ export function solveShape(targetParams: number, options: ShapeOptions = {}): So
     if (!best || misfit < best.misfit) best = { shape: shapeOf(layers, modelDim, ffDim, resolved), misfit };
   }
   // Near the extremes the aspect rule's layer count may leave no width in range: clamp to the bounds.
-  const shape = best?.shape ?? (targetParams < minParams ? smallest : targetParams > maxParams ? largest : fallbackShape(targetParams, resolved));
+  const shape =
+    best?.shape ?? (targetParams < minParams ? smallest : targetParams > maxParams ? largest : fallbackShape(targetParams, resolved));
   const counts = countParameters(shape);
   return {
     shape,
@@ -189,7 +210,10 @@ export function solveShapeForTotalParams(targetTotal: number, options: ShapeOpti
   const resolved = resolveOptions(options);
   const smallest = countParameters(smallestShape(resolved));
   if (targetTotal < smallest.total * (1 - SHAPE_TOLERANCE)) {
-    throw new LanguageModelError('InfeasibleSize', `total params ${targetTotal} is below the smallest feasible model; nearest feasible: ${describe(smallestShape(resolved))}, ${smallest.total} total`);
+    throw new LanguageModelError(
+      'InfeasibleSize',
+      `total params ${targetTotal} is below the smallest feasible model; nearest feasible: ${describe(smallestShape(resolved))}, ${smallest.total} total`,
+    );
   }
   let low = Math.log(countParameters(smallestShape(resolved)).nonEmbedding);
   let high = Math.log(targetTotal);

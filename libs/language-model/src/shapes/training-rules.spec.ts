@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { countParameters } from './parameter-count.js';
 import { solveShape } from './shape-solver.js';
-import { ADAMW, FINAL_LR_FRACTION, learningRateAt, LR_ANCHOR, minimumTokensForOneBatch, peakLearningRateFor, warmupStepsFor } from './training-rules.js';
+import {
+  ADAMW,
+  FINAL_LR_FRACTION,
+  learningRateAt,
+  LR_ANCHOR,
+  minimumTokensForOneBatch,
+  peakLearningRateFor,
+  warmupStepsFor,
+} from './training-rules.js';
 
 describe('training recipe rules', () => {
   it('scales the peak learning rate as N^(-1/3) from the anchor at N = 1e5', () => {

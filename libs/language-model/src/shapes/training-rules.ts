@@ -73,7 +73,12 @@ export function learningRateAt(step: number, totalSteps: number, peak: number, s
 export const ADAMW = { beta1: 0.9, beta2: 0.99, epsilon: 1e-8, weightDecay: 0.1, gradientClipNorm: 1 } as const;
 
 /** The smallest model a worker trains, with its minimum token count. */
-export function smallestTrainableModel(options: ShapeOptions = {}): { shape: TransformerShape; params: number; paramsTotal: number; minimumTokens: number } {
+export function smallestTrainableModel(options: ShapeOptions = {}): {
+  shape: TransformerShape;
+  params: number;
+  paramsTotal: number;
+  minimumTokens: number;
+} {
   const shape = smallestShape(options);
   const counts = countParameters(shape);
   return { shape, params: counts.nonEmbedding, paramsTotal: counts.total, minimumTokens: minimumTokensForOneBatch(shape) };

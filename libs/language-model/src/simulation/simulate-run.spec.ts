@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { simulateRun } from './simulate-run.js';
 
 const law = { irreducibleLoss: 1.69, paramCoeff: 406.4, dataCoeff: 410.7, paramExponent: 0.34, dataExponent: 0.28 };
-const predict = (n: number, d: number) => law.irreducibleLoss + law.paramCoeff * n ** -law.paramExponent + law.dataCoeff * d ** -law.dataExponent;
+const predict = (n: number, d: number) =>
+  law.irreducibleLoss + law.paramCoeff * n ** -law.paramExponent + law.dataCoeff * d ** -law.dataExponent;
 
 describe('simulateRun', () => {
   it('is labelled simulated, uses the exact shape counts and falls towards L(N, D)', () => {

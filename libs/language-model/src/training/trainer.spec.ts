@@ -58,7 +58,9 @@ describe('Trainer', () => {
 
   it('is bit-identical for the same seed, and a stopped run resumes exactly from its checkpoint', async () => {
     const dir = tempDir();
-    await expect(new Trainer({ ...quick, backend: 'wasm', checkpointDir: dir, stopAfterSteps: 5 }).train(spec)).rejects.toBeInstanceOf(TrainingInterruptedError);
+    await expect(new Trainer({ ...quick, backend: 'wasm', checkpointDir: dir, stopAfterSteps: 5 }).train(spec)).rejects.toBeInstanceOf(
+      TrainingInterruptedError,
+    );
     expect(readdirSync(dir)).toContain('checkpoint.bin');
     const resumed = await new Trainer({ ...quick, backend: 'wasm', checkpointDir: dir }).train(spec);
     expect(resumed.resumedFromStep).toBe(5);
@@ -69,16 +71,28 @@ describe('Trainer', () => {
 
   it('keeps a finished result on request and returns it when the same run is asked for again', async () => {
     const dir = tempDir();
-    const first = await new Trainer({ ...quick, backend: 'wasm', checkpointDir: dir, keepFinishedResult: true }).train({ ...spec, tokens: 4096 });
+    const first = await new Trainer({ ...quick, backend: 'wasm', checkpointDir: dir, keepFinishedResult: true }).train({
+      ...spec,
+      tokens: 4096,
+    });
     expect(readdirSync(dir)).toEqual(['result.json']);
-    const again = await new Trainer({ ...quick, backend: 'wasm', checkpointDir: dir, keepFinishedResult: true }).train({ ...spec, tokens: 4096 });
+    const again = await new Trainer({ ...quick, backend: 'wasm', checkpointDir: dir, keepFinishedResult: true }).train({
+      ...spec,
+      tokens: 4096,
+    });
     expect(again).toEqual(first);
   });
 
   it('checkpoints and stops when its signal is aborted', async () => {
     const dir = tempDir();
     const controller = new AbortController();
-    const trainer = new Trainer({ ...quick, backend: 'wasm', checkpointDir: dir, signal: controller.signal, onProgress: (e) => (e.step >= 3 ? controller.abort() : undefined) });
+    const trainer = new Trainer({
+      ...quick,
+      backend: 'wasm',
+      checkpointDir: dir,
+      signal: controller.signal,
+      onProgress: (e) => (e.step >= 3 ? controller.abort() : undefined),
+    });
     const error = await trainer.train(spec).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(TrainingInterruptedError);
     expect((error as TrainingInterruptedError).step).toBe(3);
@@ -95,14 +109,19 @@ describe('Trainer', () => {
   });
 
   it('refuses D smaller than one batch and unknown corpora before loading anything heavy', async () => {
-    await expect(new Trainer({ ...quick, backend: 'wasm' }).train({ ...spec, tokens: 100 })).rejects.toThrow(/tokens 100 is smaller than one batch \(2048 tokens/);
+    await expect(new Trainer({ ...quick, backend: 'wasm' }).train({ ...spec, tokens: 100 })).rejects.toThrow(
+      /tokens 100 is smaller than one batch \(2048 tokens/,
+    );
     await expect(new Trainer({ ...quick, backend: 'wasm' }).train({ ...spec, corpus: 'nope' })).rejects.toThrow(/unknown corpus "nope"/);
   });
 
   it('keeps the tensor count flat over a long-ish loop', async () => {
     const before = tf.memory().numTensors;
     const counts: number[] = [];
-    await new Trainer({ ...quick, backend: 'wasm', onProgress: () => void counts.push(tf.memory().numTensors) }).train({ ...spec, tokens: 40 * 2048 });
+    await new Trainer({ ...quick, backend: 'wasm', onProgress: () => void counts.push(tf.memory().numTensors) }).train({
+      ...spec,
+      tokens: 40 * 2048,
+    });
     expect(new Set(counts).size).toBe(1);
     expect(tf.memory().numTensors).toBe(before);
   });

@@ -7,7 +7,14 @@ import { TransformerModel } from '../model/transformer.model.js';
 import { mixSeed } from '../random.js';
 import { countParameters, modelFlopsPerToken } from '../shapes/parameter-count.js';
 import { DEFAULT_SEQUENCE_LENGTH, solveShape } from '../shapes/shape-solver.js';
-import { ADAMW, TRAINING_RECIPE_VERSION, batchSizeFor, learningRateAt, minimumTokensForOneBatch, peakLearningRateFor } from '../shapes/training-rules.js';
+import {
+  ADAMW,
+  TRAINING_RECIPE_VERSION,
+  batchSizeFor,
+  learningRateAt,
+  minimumTokensForOneBatch,
+  peakLearningRateFor,
+} from '../shapes/training-rules.js';
 import { AdamW } from './adamw.js';
 import { readCheckpoint, readFinishedResult, removeCheckpoint, writeCheckpoint, writeFinishedResult } from './checkpoint.js';
 import type { LossPoint, TrainingProgressEvent, TrainingResult, TrainingRunSpec } from './training.types.js';
@@ -71,7 +78,13 @@ export function evaluationSteps(totalSteps: number, points = EVAL_POINTS): Set<n
  * One optimiser step: loss and gradients, global gradient norm, then (unless the loss or the norm is
  * non-finite or above `skipAbove`) a clipped AdamW update. Returns the loss and norm read back from the backend.
  */
-export function trainingStep(model: TransformerModel, optimizer: AdamW, batch: TokenBatch, lr: number, skipAbove = Infinity): { loss: number; gradientNorm: number } {
+export function trainingStep(
+  model: TransformerModel,
+  optimizer: AdamW,
+  batch: TokenBatch,
+  lr: number,
+  skipAbove = Infinity,
+): { loss: number; gradientNorm: number } {
   const { loss, gradients } = model.lossAndGradients(batch);
   const norm = AdamW.globalNorm(gradients);
   const lossValue = loss.dataSync()[0]!;
@@ -135,7 +148,10 @@ export class Trainer {
     const batchSequences = batchSizeFor(shape);
     const batchTokens = minimumTokensForOneBatch(shape);
     if (spec.tokens < batchTokens) {
-      throw new LanguageModelError('TooFewTokens', `tokens ${spec.tokens} is smaller than one batch (${batchTokens} tokens = ${batchSequences} sequences of ${sequenceLength}) for params ${spec.params}`);
+      throw new LanguageModelError(
+        'TooFewTokens',
+        `tokens ${spec.tokens} is smaller than one batch (${batchTokens} tokens = ${batchSequences} sequences of ${sequenceLength}) for params ${spec.params}`,
+      );
     }
     const backend = await selectBackend(this.options.backend ?? BackendPreference.Auto);
     const totalSteps = Math.ceil(spec.tokens / batchTokens);
@@ -144,8 +160,23 @@ export class Trainer {
     const evalSteps = evaluationSteps(totalSteps);
     const trainEvery = Math.max(1, Math.ceil(totalSteps / (this.options.trainLossPoints ?? 100)));
     const evalBatches = heldOutBatches(corpus.heldOut, sequenceLength, batchSequences, this.options.evalSequences ?? 128);
-    const finalBatches = heldOutBatches(corpus.heldOut, sequenceLength, batchSequences, this.options.finalEvalSequences ?? DEFAULT_FINAL_EVAL_SEQUENCES);
-    const fingerprint = JSON.stringify({ v: 2, recipe: TRAINING_RECIPE_VERSION, params: spec.params, tokens: spec.tokens, seed, corpus: corpusName, tokenizer: tokenizerKind, shape, peakLr });
+    const finalBatches = heldOutBatches(
+      corpus.heldOut,
+      sequenceLength,
+      batchSequences,
+      this.options.finalEvalSequences ?? DEFAULT_FINAL_EVAL_SEQUENCES,
+    );
+    const fingerprint = JSON.stringify({
+      v: 2,
+      recipe: TRAINING_RECIPE_VERSION,
+      params: spec.params,
+      tokens: spec.tokens,
+      seed,
+      corpus: corpusName,
+      tokenizer: tokenizerKind,
+      shape,
+      peakLr,
+    });
     const explodeAbove = EXPLODING_LOSS_FACTOR * Math.log(shape.vocabSize);
     const log = this.options.onLog ?? (() => undefined);
 
@@ -156,7 +187,10 @@ export class Trainer {
       return finished;
     }
     const model = new TransformerModel(shape, mixSeed(seed, 1));
-    const optimizer = new AdamW(model.variables, model.specs.map((s) => s.decay));
+    const optimizer = new AdamW(
+      model.variables,
+      model.specs.map((s) => s.decay),
+    );
     let step = 0;
     let tokens = 0;
     let curve: LossPoint[] = [];
@@ -180,9 +214,19 @@ export class Trainer {
       if (!dir) return;
       const state = optimizer.state();
       writeCheckpoint(dir, {
-        fingerprint, backend, step, tokens, position: stream.position, lossWindow: { ...lossWindow }, curve, trainSeconds,
-        optimizerStep: state.step, parameters: model.variables.map((v) => Float32Array.from(v.dataSync() as Float32Array)),
-        firstMoments: state.firstMoments, secondMoments: state.secondMoments, wallSeconds: wallSeconds(),
+        fingerprint,
+        backend,
+        step,
+        tokens,
+        position: stream.position,
+        lossWindow: { ...lossWindow },
+        curve,
+        trainSeconds,
+        optimizerStep: state.step,
+        parameters: model.variables.map((v) => Float32Array.from(v.dataSync() as Float32Array)),
+        firstMoments: state.firstMoments,
+        secondMoments: state.secondMoments,
+        wallSeconds: wallSeconds(),
       });
       lastCheckpointAt = performance.now();
     };
@@ -193,16 +237,31 @@ export class Trainer {
         sums.push(model.evaluateSum(batch));
         await yieldToEventLoop(); // a long final evaluation must not starve the queue's lock renewal
       }
-      return heldOutLoss(sums, batches.map((b) => b.targetCount));
+      return heldOutLoss(
+        sums,
+        batches.map((b) => b.targetCount),
+      );
     };
     const finish = (status: 'completed' | 'diverged', extra: Partial<TrainingResult>): TrainingResult => {
       model.dispose();
       optimizer.dispose();
       const result: TrainingResult = {
-        runId: spec.runId, status, params: solved.params, paramsTotal: countParameters(shape).total, tokens,
-        flops: tokens * flopsPerToken, shape, curve, backend, simulated: false, wallSeconds: wallSeconds(),
-        tokensPerSecond: trainSeconds > 0 ? tokens / trainSeconds : 0, repetitionFactor: spec.tokens / corpus.train.length, recipeVersion: TRAINING_RECIPE_VERSION,
-        ...(resumedFromStep !== undefined ? { resumedFromStep } : {}), ...extra,
+        runId: spec.runId,
+        status,
+        params: solved.params,
+        paramsTotal: countParameters(shape).total,
+        tokens,
+        flops: tokens * flopsPerToken,
+        shape,
+        curve,
+        backend,
+        simulated: false,
+        wallSeconds: wallSeconds(),
+        tokensPerSecond: trainSeconds > 0 ? tokens / trainSeconds : 0,
+        repetitionFactor: spec.tokens / corpus.train.length,
+        recipeVersion: TRAINING_RECIPE_VERSION,
+        ...(resumedFromStep !== undefined ? { resumedFromStep } : {}),
+        ...extra,
       };
       if (dir && this.options.keepFinishedResult) writeFinishedResult(dir, fingerprint, result);
       else if (dir) removeCheckpoint(dir);
@@ -221,7 +280,13 @@ export class Trainer {
       const targetCount = Math.min(batchTokens, spec.tokens - tokens);
       const batch = stream.next(batchSequences, targetCount);
       const stepStarted = performance.now();
-      const { loss: lossValue, gradientNorm: normValue } = trainingStep(model, optimizer, batch, learningRateAt(step, totalSteps, peakLr, shape), explodeAbove);
+      const { loss: lossValue, gradientNorm: normValue } = trainingStep(
+        model,
+        optimizer,
+        batch,
+        learningRateAt(step, totalSteps, peakLr, shape),
+        explodeAbove,
+      );
       if (!Number.isFinite(lossValue) || !Number.isFinite(normValue) || lossValue > explodeAbove) {
         const divergence = !Number.isFinite(lossValue)
           ? `loss is ${lossValue}`
@@ -251,7 +316,10 @@ export class Trainer {
       const reported = point.trainLoss !== undefined || point.evalLoss !== undefined;
       if (reported) curve.push(point);
       // Checkpoint before reporting, so a reported eval point is always recoverable.
-      if (step < totalSteps && (point.evalLoss !== undefined || performance.now() - lastCheckpointAt > (this.options.checkpointIntervalMs ?? 120_000))) {
+      if (
+        step < totalSteps &&
+        (point.evalLoss !== undefined || performance.now() - lastCheckpointAt > (this.options.checkpointIntervalMs ?? 120_000))
+      ) {
         checkpoint();
       }
       if (reported) await this.options.onProgress?.({ runId: spec.runId, step, totalSteps, tokens, point });
@@ -260,7 +328,11 @@ export class Trainer {
     const finalLoss = curve[curve.length - 1]!.evalLoss!;
     log({ runId: spec.runId, steps: step, tokens, finalLoss, backend }, 'Finished training run');
     const standardError = finalEval?.standardError;
-    return finish('completed', { finalLoss, evalTokens: finalEval!.tokens, ...(standardError !== undefined ? { finalLossStdError: standardError } : {}) });
+    return finish('completed', {
+      finalLoss,
+      evalTokens: finalEval!.tokens,
+      ...(standardError !== undefined ? { finalLossStdError: standardError } : {}),
+    });
   }
 }
 export { AdamW } from './adamw.js';

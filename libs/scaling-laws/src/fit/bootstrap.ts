@@ -79,12 +79,15 @@ function resolveBootstrapOptions(options: BootstrapOptions): ResolvedBootstrapOp
   const seed = options.seed ?? 0;
   const percentiles = options.percentiles ?? [10, 90];
   const budgets = options.budgets ?? [];
-  if (!Number.isInteger(resamples) || resamples < 1) throw new ScalingLawError('InvalidOption', `resamples must be an integer ≥ 1, got ${resamples}`);
+  if (!Number.isInteger(resamples) || resamples < 1)
+    throw new ScalingLawError('InvalidOption', `resamples must be an integer ≥ 1, got ${resamples}`);
   if (!Number.isInteger(seed)) throw new ScalingLawError('InvalidOption', `seed must be an integer, got ${seed}`);
   const [low, high] = percentiles;
-  if (!(low >= 0 && high <= 100 && low < high)) throw new ScalingLawError('InvalidOption', `percentiles must satisfy 0 ≤ lower < upper ≤ 100, got [${low}, ${high}]`);
+  if (!(low >= 0 && high <= 100 && low < high))
+    throw new ScalingLawError('InvalidOption', `percentiles must satisfy 0 ≤ lower < upper ≤ 100, got [${low}, ${high}]`);
   budgets.forEach((b, i) => {
-    if (!(Number.isFinite(b) && b > 0)) throw new ScalingLawError('InvalidOption', `budgets[${i}] must be a finite number of FLOPs > 0, got ${b}`);
+    if (!(Number.isFinite(b) && b > 0))
+      throw new ScalingLawError('InvalidOption', `budgets[${i}] must be a finite number of FLOPs > 0, got ${b}`);
   });
   return { resamples, seed, percentiles: [low, high], budgets };
 }
@@ -142,9 +145,20 @@ function summarise<Fit>(
     loss: hasLoss ? replicates.interval(`budget${i}.loss`, settings.percentiles) : null,
   }));
   const warnings: string[] = [];
-  if (failed > 0) warnings.push(`${failed} of ${settings.resamples} bootstrap replicates did not converge or could not be fitted and were left out`);
+  if (failed > 0)
+    warnings.push(`${failed} of ${settings.resamples} bootstrap replicates did not converge or could not be fitted and were left out`);
   if (succeeded < 2) warnings.push(`only ${succeeded} replicate(s) succeeded: the intervals are not meaningful`);
-  return { fit, resamples: settings.resamples, succeeded, failed, percentiles: settings.percentiles, intervals, allocations, samples, warnings };
+  return {
+    fit,
+    resamples: settings.resamples,
+    succeeded,
+    failed,
+    percentiles: settings.percentiles,
+    intervals,
+    allocations,
+    samples,
+    warnings,
+  };
 }
 
 function addPowerLaw(replicates: Replicates, mapping: PowerLawMapping, budgets: readonly number[]): void {
@@ -223,7 +237,10 @@ export function bootstrapApproach2Steps(
 }
 
 /** Bootstrap of Approach 1 as steps (one yield per replicate): resample whole loss curves (runs) with replacement and refit. A resample repeats curves; one copy of each makes the same envelope. */
-export function bootstrapApproach1Steps(curves: readonly LossCurve[], options: BootstrapOptions & { readonly fit?: Approach1Options } = {}): FitSteps<BootstrapResult<Approach1Fit>> {
+export function bootstrapApproach1Steps(
+  curves: readonly LossCurve[],
+  options: BootstrapOptions & { readonly fit?: Approach1Options } = {},
+): FitSteps<BootstrapResult<Approach1Fit>> {
   return bootstrapPowerLawFitSteps(curves, (rows) => fitApproach1([...new Set(rows)], options.fit), options);
 }
 

@@ -24,7 +24,11 @@ function syntheticCurves(law: LossLaw): LossCurve[] {
  */
 function multiLengthCurves(law: LossLaw): LossCurve[] {
   return Array.from({ length: 12 }, (_, k) => 1e7 * 100 ** (k / 11)).flatMap((params, k) =>
-    Array.from({ length: 8 }, (_, j) => 10 * 16 ** (j / 7)).map((perParam, j) => ({ runId: `n${k}-l${j}`, params, points: scheduleCurve(law, params, perParam * params) })),
+    Array.from({ length: 8 }, (_, j) => 10 * 16 ** (j / 7)).map((perParam, j) => ({
+      runId: `n${k}-l${j}`,
+      params,
+      points: scheduleCurve(law, params, perParam * params),
+    })),
   );
 }
 
@@ -63,7 +67,9 @@ describe('fitApproach1', () => {
     );
     const fit = fitApproach1(curves);
     expect(fit.converged).toBe(false);
-    expect(fit.warnings.join(' ')).toMatch(/before the last 15% of its run.*several closely spaced lengths.*IsoFLOP-only sweep.*not reported as converged/);
+    expect(fit.warnings.join(' ')).toMatch(
+      /before the last 15% of its run.*several closely spaced lengths.*IsoFLOP-only sweep.*not reported as converged/,
+    );
   });
 
   it('recovers the frontier exponent of the law behind the curves', () => {
@@ -76,14 +82,18 @@ describe('fitApproach1', () => {
 
   it('smoothing leaves a straight line alone and damps alternating noise', () => {
     const line = Array.from({ length: 30 }, (_, i) => 3 - 0.01 * i);
-    smoothGaussian(line, 10).slice(5, 25).forEach((v, i) => expect(v).toBeCloseTo(line[i + 5]!, 12));
+    smoothGaussian(line, 10)
+      .slice(5, 25)
+      .forEach((v, i) => expect(v).toBeCloseTo(line[i + 5]!, 12));
     const zigzag = line.map((v, i) => v + (i % 2 ? 0.05 : -0.05));
     const smoothed = smoothGaussian(zigzag, 10);
     expect(Math.abs(smoothed[15]! - line[15]!)).toBeLessThan(0.01);
   });
 
   it('refuses data without training curves, with the reason', () => {
-    expect(() => fitApproach1([])).toThrow(expect.objectContaining({ code: 'TooFewObservations', message: expect.stringMatching(/needs training curves.*final losses only/) }));
+    expect(() => fitApproach1([])).toThrow(
+      expect.objectContaining({ code: 'TooFewObservations', message: expect.stringMatching(/needs training curves.*final losses only/) }),
+    );
   });
 
   it('refuses curves that cannot make an envelope', () => {

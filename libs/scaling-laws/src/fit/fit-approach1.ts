@@ -69,14 +69,21 @@ export interface Approach1Fit {
 function checkCurves(curves: readonly LossCurve[]): void {
   if (!Array.isArray(curves)) throw new ScalingLawError('InvalidOption', 'Approach 1 needs an array of loss curves');
   if (curves.length === 0) {
-    throw new ScalingLawError('TooFewObservations', 'Approach 1 needs training curves (several (tokens, loss) points logged along each run); the runs have final losses only');
+    throw new ScalingLawError(
+      'TooFewObservations',
+      'Approach 1 needs training curves (several (tokens, loss) points logged along each run); the runs have final losses only',
+    );
   }
   curves.forEach((curve, i) => {
-    if (typeof curve.runId !== 'string' || curve.runId === '') throw new ScalingLawError('InvalidOption', `curve ${i}: runId must be a non-empty string`);
+    if (typeof curve.runId !== 'string' || curve.runId === '')
+      throw new ScalingLawError('InvalidOption', `curve ${i}: runId must be a non-empty string`);
     checkRowValue(curve.params, 'params (N)', i, curve.runId);
     const points: LossCurve['points'] = Array.isArray(curve.points) ? curve.points : [];
     if (points.length < 2) {
-      throw new ScalingLawError('TooFewObservations', `curve ${i} (run ${curve.runId}): needs at least 2 (tokens, loss) points, got ${points.length}`);
+      throw new ScalingLawError(
+        'TooFewObservations',
+        `curve ${i} (run ${curve.runId}): needs at least 2 (tokens, loss) points, got ${points.length}`,
+      );
     }
     points.forEach((p, j) => {
       checkRowValue(p.tokens, `point ${j} tokens`, i, curve.runId);
@@ -84,7 +91,10 @@ function checkCurves(curves: readonly LossCurve[]): void {
     });
   });
   if (new Set(curves.map((c) => c.params)).size < 2) {
-    throw new ScalingLawError('TooFewSizes', `Approach 1 needs curves of at least 2 distinct model sizes, got ${new Set(curves.map((c) => c.params)).size}`);
+    throw new ScalingLawError(
+      'TooFewSizes',
+      `Approach 1 needs curves of at least 2 distinct model sizes, got ${new Set(curves.map((c) => c.params)).size}`,
+    );
   }
 }
 
@@ -104,7 +114,8 @@ export function smoothGaussian(values: readonly number[], window: number, tokens
   const sigma = window / 4;
   const half = Math.floor(window / 2);
   const kernel = Array.from({ length: 2 * half + 1 }, (_, k) => Math.exp(-((k - half) ** 2) / (2 * sigma * sigma)));
-  if (tokens && tokens.length !== values.length) throw new ScalingLawError('InvalidOption', `tokens and values differ in length (${tokens.length} vs ${values.length})`);
+  if (tokens && tokens.length !== values.length)
+    throw new ScalingLawError('InvalidOption', `tokens and values differ in length (${tokens.length} vs ${values.length})`);
   return values.map((_, i) => {
     let from = -half;
     let to = half;
@@ -140,15 +151,27 @@ export function fitApproach1(curves: readonly LossCurve[], options: Approach1Opt
   const smoothingWindow = options.smoothingWindow ?? 10;
   const flopGridSize = options.flopGridSize ?? 1500;
   const minCurvesPerFlop = options.minCurvesPerFlop ?? 3;
-  if (!(Number.isInteger(smoothingWindow) && smoothingWindow >= 1)) throw new ScalingLawError('InvalidOption', `smoothingWindow must be an integer ≥ 1, got ${smoothingWindow}`);
-  if (!(Number.isInteger(flopGridSize) && flopGridSize >= 2)) throw new ScalingLawError('InvalidOption', `flopGridSize must be an integer ≥ 2, got ${flopGridSize}`);
-  if (!(Number.isInteger(minCurvesPerFlop) && minCurvesPerFlop >= 1)) throw new ScalingLawError('InvalidOption', `minCurvesPerFlop must be an integer ≥ 1, got ${minCurvesPerFlop}`);
+  if (!(Number.isInteger(smoothingWindow) && smoothingWindow >= 1))
+    throw new ScalingLawError('InvalidOption', `smoothingWindow must be an integer ≥ 1, got ${smoothingWindow}`);
+  if (!(Number.isInteger(flopGridSize) && flopGridSize >= 2))
+    throw new ScalingLawError('InvalidOption', `flopGridSize must be an integer ≥ 2, got ${flopGridSize}`);
+  if (!(Number.isInteger(minCurvesPerFlop) && minCurvesPerFlop >= 1))
+    throw new ScalingLawError('InvalidOption', `minCurvesPerFlop must be an integer ≥ 1, got ${minCurvesPerFlop}`);
 
   const prepared = curves.map((curve) => {
     const points = [...curve.points].sort((p, q) => p.tokens - q.tokens);
     const tokens = points.map((p) => p.tokens);
-    const loss = smoothGaussian(points.map((p) => p.loss), smoothingWindow, tokens);
-    return { curve, logFlops: tokens.map((t) => Math.log(FLOPS_PER_PARAM_TOKEN * curve.params * t)), loss, finalTokens: tokens[tokens.length - 1]! };
+    const loss = smoothGaussian(
+      points.map((p) => p.loss),
+      smoothingWindow,
+      tokens,
+    );
+    return {
+      curve,
+      logFlops: tokens.map((t) => Math.log(FLOPS_PER_PARAM_TOKEN * curve.params * t)),
+      loss,
+      finalTokens: tokens[tokens.length - 1]!,
+    };
   });
   const low = Math.min(...prepared.map((p) => p.logFlops[0]!));
   const high = Math.max(...prepared.map((p) => p.logFlops[p.logFlops.length - 1]!));
@@ -187,7 +210,10 @@ export function fitApproach1(curves: readonly LossCurve[], options: Approach1Opt
   }
   const sizes = new Set(envelope.map((e) => e.params));
   if (sizes.size < 2) {
-    throw new ScalingLawError('TooFewSizes', `the lowest-loss envelope uses ${sizes.size} model size(s); Approach 1 needs curves that overlap in FLOPs across at least 2 sizes`);
+    throw new ScalingLawError(
+      'TooFewSizes',
+      `the lowest-loss envelope uses ${sizes.size} model size(s); Approach 1 needs curves that overlap in FLOPs across at least 2 sizes`,
+    );
   }
   const warnings: string[] = [];
   if (edgeWinners > envelope.length) {

@@ -36,10 +36,18 @@ describe('fitIsoFlopParabola', () => {
 
   it('flags a vertex outside the sampled sizes and a parabola without a minimum', () => {
     const params = [1e8, 2e8, 4e8, 8e8];
-    const outside = fitIsoFlopParabola(1e19, params, params.map((n) => 2 + 0.05 * (Math.log(n) - Math.log(5e9)) ** 2));
+    const outside = fitIsoFlopParabola(
+      1e19,
+      params,
+      params.map((n) => 2 + 0.05 * (Math.log(n) - Math.log(5e9)) ** 2),
+    );
     expect(outside.bracketed).toBe(false);
     expect(outside.minimumParams! / 5e9).toBeCloseTo(1, 6);
-    const hump = fitIsoFlopParabola(1e19, params, params.map((n) => 3 - 0.05 * (Math.log(n) - Math.log(2e8)) ** 2));
+    const hump = fitIsoFlopParabola(
+      1e19,
+      params,
+      params.map((n) => 3 - 0.05 * (Math.log(n) - Math.log(2e8)) ** 2),
+    );
     expect(hump.minimumParams).toBeNull();
   });
 });
@@ -80,7 +88,12 @@ describe('fitApproach2', () => {
     const sweep = syntheticIsoFlopSweep(epoch, { budgets: [1e19, 1e20], sizesPerBudget: 4 });
     const broken = sweep.map((r, i) => (i < 4 ? { ...r, params: 1e8 + (i % 2) } : r));
     expect(() => fitApproach2(broken)).toThrow(
-      expect.objectContaining({ code: 'TooFewSizes', message: expect.stringMatching(/budget 1\.000e\+19 FLOPs has 2 distinct model size\(s\) \(row 0 \(run b0-n0\), row 1 .*row 3 .*\); a parabola needs at least 3/) }),
+      expect.objectContaining({
+        code: 'TooFewSizes',
+        message: expect.stringMatching(
+          /budget 1\.000e\+19 FLOPs has 2 distinct model size\(s\) \(row 0 \(run b0-n0\), row 1 .*row 3 .*\); a parabola needs at least 3/,
+        ),
+      }),
     );
   });
 
@@ -91,9 +104,16 @@ describe('fitApproach2', () => {
   });
 
   it('clusters 6ND into budgets without chaining neighbours', () => {
-    const runs = [1e19, 1.05e19, 0.95e19, 3e19, 3.1e19, 2.9e19].map((c, i) => ({ params: 1e8 * (i + 1), tokens: c / (6e8 * (i + 1)), loss: 3 }));
+    const runs = [1e19, 1.05e19, 0.95e19, 3e19, 3.1e19, 2.9e19].map((c, i) => ({
+      params: 1e8 * (i + 1),
+      tokens: c / (6e8 * (i + 1)),
+      loss: 3,
+    }));
     const groups = groupByBudget(runs);
-    expect(groups.map((g) => g.rows)).toEqual([[0, 1, 2], [3, 4, 5]]);
+    expect(groups.map((g) => g.rows)).toEqual([
+      [0, 1, 2],
+      [3, 4, 5],
+    ]);
     expect(groups[0]!.flops).toBeCloseTo(1e19 * Math.cbrt(1.05 * 0.95), -14);
   });
 });

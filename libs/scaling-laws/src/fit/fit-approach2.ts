@@ -45,7 +45,8 @@ export function fitApproach2(observations: readonly LossObservation[], options: 
   checkObservations(observations, 2 * MIN_SIZES, 'Approach 2');
   const groups = groupByBudget(observations, options.budgetBandwidthDex ?? BUDGET_BANDWIDTH_DEX);
   const smallBudgets = options.smallBudgets ?? (groups[0]?.explicit ? 'error' : 'skip');
-  if (smallBudgets !== 'error' && smallBudgets !== 'skip') throw new ScalingLawError('InvalidOption', `smallBudgets must be 'error' or 'skip', got ${String(smallBudgets)}`);
+  if (smallBudgets !== 'error' && smallBudgets !== 'skip')
+    throw new ScalingLawError('InvalidOption', `smallBudgets must be 'error' or 'skip', got ${String(smallBudgets)}`);
   const warnings: string[] = [];
   const parabolas: IsoFlopParabola[] = [];
   for (const group of groups) {
@@ -57,9 +58,14 @@ export function fitApproach2(observations: readonly LossObservation[], options: 
       warnings.push(`skipped ${message}`);
       continue;
     }
-    const parabola = fitIsoFlopParabola(group.flops, params, group.rows.map((i) => observations[i]!.loss));
+    const parabola = fitIsoFlopParabola(
+      group.flops,
+      params,
+      group.rows.map((i) => observations[i]!.loss),
+    );
     parabolas.push(parabola);
-    if (parabola.minimumParams === null) warnings.push(`budget ${group.flops.toExponential(3)} FLOPs: the parabola opens downwards (no minimum); left out`);
+    if (parabola.minimumParams === null)
+      warnings.push(`budget ${group.flops.toExponential(3)} FLOPs: the parabola opens downwards (no minimum); left out`);
     else if (!parabola.bracketed) {
       warnings.push(
         `budget ${group.flops.toExponential(3)} FLOPs: the minimum N = ${parabola.minimumParams.toExponential(3)} lies outside the sampled sizes ` +
@@ -71,8 +77,19 @@ export function fitApproach2(observations: readonly LossObservation[], options: 
     .filter((p) => p.minimumParams !== null)
     .map((p) => ({ flops: p.flops, params: p.minimumParams!, tokens: p.flops / (FLOPS_PER_PARAM_TOKEN * p.minimumParams!) }));
   if (minima.length < 2) {
-    throw new ScalingLawError('TooFewBudgets', `Approach 2 needs at least 2 budgets with a parabola minimum, got ${minima.length} (of ${groups.length} budgets)`);
+    throw new ScalingLawError(
+      'TooFewBudgets',
+      `Approach 2 needs at least 2 budgets with a parabola minimum, got ${minima.length} (of ${groups.length} budgets)`,
+    );
   }
   const fit = fitPowerLaws(minima);
-  return { method: 'approach2', mapping: fit.mapping, parabolas, objective: fit.residualSumOfSquares, iterations: 0, converged: true, warnings };
+  return {
+    method: 'approach2',
+    mapping: fit.mapping,
+    parabolas,
+    objective: fit.residualSumOfSquares,
+    iterations: 0,
+    converged: true,
+    warnings,
+  };
 }

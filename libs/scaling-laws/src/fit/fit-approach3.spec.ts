@@ -37,7 +37,7 @@ describe('fitApproach3 on the 240 Chinchilla runs (full 4,500-start grid)', need
     expect(relativeError(fit.objective, 1.018274018e-3)).toBeLessThan(1e-9);
   });
 
-  it('a warm start from Hoffmann et al.\'s values moves to the same optimum instead of stopping at its start', () => {
+  it("a warm start from Hoffmann et al.'s values moves to the same optimum instead of stopping at its start", () => {
     const start = startFromLossLaw(chinchillaTex);
     const warm = fitApproach3(runs, { starts: [start] });
     expect(warm.converged).toBe(true);
@@ -82,7 +82,9 @@ describe('fitApproach3 input validation', () => {
   });
 
   it('refuses too few runs', () => {
-    expect(() => fitApproach3(good.slice(0, 5))).toThrow(expect.objectContaining({ code: 'TooFewObservations', message: 'Approach 3 needs at least 6 runs, got 5' }));
+    expect(() => fitApproach3(good.slice(0, 5))).toThrow(
+      expect.objectContaining({ code: 'TooFewObservations', message: 'Approach 3 needs at least 6 runs, got 5' }),
+    );
   });
 
   it('refuses bad options', () => {

@@ -87,7 +87,9 @@ export const APPROACH3_GRID_AXES = {
 export const APPROACH3_DEFAULT_GRID: readonly Approach3Start[] = Object.freeze(
   APPROACH3_GRID_AXES.alpha.flatMap((alpha) =>
     APPROACH3_GRID_AXES.beta.flatMap((beta) =>
-      APPROACH3_GRID_AXES.e.flatMap((e) => APPROACH3_GRID_AXES.a.flatMap((a) => APPROACH3_GRID_AXES.b.map((b) => ({ a, b, e, alpha, beta })))),
+      APPROACH3_GRID_AXES.e.flatMap((e) =>
+        APPROACH3_GRID_AXES.a.flatMap((a) => APPROACH3_GRID_AXES.b.map((b) => ({ a, b, e, alpha, beta }))),
+      ),
     ),
   ),
 );
@@ -115,7 +117,8 @@ export const APPROACH3_DEFAULT_SCREENING = { relativeDecreaseTolerance: 1e-5, gr
 
 function resolveApproach3Options(options: Approach3Options): ResolvedApproach3Options {
   const huberDelta = options.huberDelta ?? 1e-3;
-  if (!(huberDelta > 0 && Number.isFinite(huberDelta))) throw new ScalingLawError('InvalidOption', `huberDelta must be a finite number > 0, got ${huberDelta}`);
+  if (!(huberDelta > 0 && Number.isFinite(huberDelta)))
+    throw new ScalingLawError('InvalidOption', `huberDelta must be a finite number > 0, got ${huberDelta}`);
   const starts = options.starts ?? APPROACH3_DEFAULT_GRID;
   if (starts.length === 0) throw new ScalingLawError('InvalidOption', 'starts must hold at least one starting point');
   const extraStarts = options.extraStarts ?? [];
@@ -127,8 +130,10 @@ function resolveApproach3Options(options: Approach3Options): ResolvedApproach3Op
   starts.forEach(checkStart('start'));
   extraStarts.forEach(checkStart('extraStarts'));
   const polishCount = options.polishCount ?? 20;
-  if (!Number.isInteger(polishCount) || polishCount < 1) throw new ScalingLawError('InvalidOption', `polishCount must be an integer ≥ 1, got ${polishCount}`);
-  const screening = options.screening === false ? null : { ...(options.lbfgs ?? {}), ...(options.screening ?? APPROACH3_DEFAULT_SCREENING) };
+  if (!Number.isInteger(polishCount) || polishCount < 1)
+    throw new ScalingLawError('InvalidOption', `polishCount must be an integer ≥ 1, got ${polishCount}`);
+  const screening =
+    options.screening === false ? null : { ...(options.lbfgs ?? {}), ...(options.screening ?? APPROACH3_DEFAULT_SCREENING) };
   return { huberDelta, starts, lbfgs: options.lbfgs ?? {}, screening, polishCount, extraStarts };
 }
 
@@ -206,9 +211,18 @@ export function* fitApproach3DataSteps(data: Approach3Data, settings: ResolvedAp
     throw new ScalingLawError('NonFiniteInput', 'the Approach 3 objective was not finite at any start; check the observations');
   }
   const [a, b, e, alpha, beta] = best.x as unknown as [number, number, number, number, number];
-  const law: LossLaw = { irreducibleLoss: Math.exp(e), paramCoeff: Math.exp(a), dataCoeff: Math.exp(b), paramExponent: alpha, dataExponent: beta };
+  const law: LossLaw = {
+    irreducibleLoss: Math.exp(e),
+    paramCoeff: Math.exp(a),
+    dataCoeff: Math.exp(b),
+    paramExponent: alpha,
+    dataExponent: beta,
+  };
   const warnings: string[] = [];
-  if (!best.converged) warnings.push(`no start met the stopping test; reporting the best of ${settings.starts.length} (max |∇f| = ${best.gradientNorm.toExponential(2)})`);
+  if (!best.converged)
+    warnings.push(
+      `no start met the stopping test; reporting the best of ${settings.starts.length} (max |∇f| = ${best.gradientNorm.toExponential(2)})`,
+    );
   // The LSE form lets E run to 0 (e → −∞) when the runs do not reach the loss floor; the optimum is then at
   // the edge of the parameter space and the allocation it implies is not identified by the data.
   let lowestLoss = Infinity;

@@ -31,7 +31,12 @@ export interface FitDiagnostics {
   readonly nOpt: readonly { readonly flops: number; readonly params: number; readonly interval?: Interval; readonly ratio?: number }[];
   readonly bootstrap: { readonly resamples: number; readonly succeeded: number } | null;
   /** the other fitted methods' a, and whether their intervals (or, without intervals, values within 0.05) overlap this one's */
-  readonly agreement: readonly { readonly method: FitMethod; readonly a: number; readonly aInterval?: Interval; readonly agrees: boolean }[];
+  readonly agreement: readonly {
+    readonly method: FitMethod;
+    readonly a: number;
+    readonly aInterval?: Interval;
+    readonly agrees: boolean;
+  }[];
   /** leave-one-out and outlier influence (the primary method only) */
   readonly influence: InfluenceDiagnostic | null;
 }
@@ -59,7 +64,12 @@ export interface InfluenceDiagnostic {
   /** the runs whose leave-one-out refits move a or N_opt most, largest first (at most INFLUENCE_REPORTED) */
   readonly leaveOneOut: readonly InfluentialRun[];
   /** the most outlying runs (iterated robust z of the residuals) and the answer without all of them */
-  readonly outliers: { readonly runIds: readonly string[]; readonly a: number | null; readonly nOpt: number | null; readonly beyondInterval: boolean } | null;
+  readonly outliers: {
+    readonly runIds: readonly string[];
+    readonly a: number | null;
+    readonly nOpt: number | null;
+    readonly beyondInterval: boolean;
+  } | null;
   /** runs that, alone or as the outlier set, move a or N_opt beyond its interval */
   readonly flagged: readonly string[];
   readonly note: string;
@@ -106,13 +116,27 @@ export function budgetProfiles(observations: readonly LossObservation[]): Budget
     const params = group.rows.map((i) => observations[i]!.params);
     const sizes = new Set(params).size;
     if (sizes < 3) return [];
-    const parabola = fitIsoFlopParabola(group.flops, params, group.rows.map((i) => observations[i]!.loss));
+    const parabola = fitIsoFlopParabola(
+      group.flops,
+      params,
+      group.rows.map((i) => observations[i]!.loss),
+    );
     const span = Math.log(parabola.sampledParams.max / parabola.sampledParams.min);
     const withinMargin =
       parabola.minimumParams !== null &&
       Math.log(parabola.minimumParams / parabola.sampledParams.min) >= BRACKET_MARGIN * span &&
       Math.log(parabola.sampledParams.max / parabola.minimumParams) >= BRACKET_MARGIN * span;
-    return [{ flops: group.flops, runs: group.rows.length, sizes, sampledParams: parabola.sampledParams, minimumParams: parabola.minimumParams, bracketed: parabola.bracketed, withinMargin }];
+    return [
+      {
+        flops: group.flops,
+        runs: group.rows.length,
+        sizes,
+        sampledParams: parabola.sampledParams,
+        minimumParams: parabola.minimumParams,
+        bracketed: parabola.bracketed,
+        withinMargin,
+      },
+    ];
   });
 }
 
@@ -148,17 +172,32 @@ const answerOf = (mapping: AllocationMapping | null, flops: number): { a: number
  * interval of a or N_opt and is material (MATERIAL_A_MOVE, MATERIAL_LOG_NOPT_MOVE); without an interval the
  * moves are reported and nothing is flagged.
  */
-export function* influenceSteps(subject: InfluenceSubject, flops: number, intervals: { a?: Interval; nOpt?: Interval }): FitSteps<InfluenceDiagnostic> {
+export function* influenceSteps(
+  subject: InfluenceSubject,
+  flops: number,
+  intervals: { a?: Interval; nOpt?: Interval },
+): FitSteps<InfluenceDiagnostic> {
   const base = answerOf(subject.mapping, flops);
   const n = subject.runIds.length;
   // Beyond the interval and material: with a few runs in range the interval can be narrower than any move worth a warning.
   const beyond = (answer: { a: number | null; nOpt: number | null }): boolean =>
-    (intervals.a !== undefined && answer.a !== null && base.a !== null && Math.abs(answer.a - base.a) >= MATERIAL_A_MOVE && (answer.a < intervals.a.lower || answer.a > intervals.a.upper)) ||
-    (intervals.nOpt !== undefined && answer.nOpt !== null && base.nOpt !== null && Math.abs(Math.log(answer.nOpt / base.nOpt)) >= MATERIAL_LOG_NOPT_MOVE && (answer.nOpt < intervals.nOpt.lower || answer.nOpt > intervals.nOpt.upper));
+    (intervals.a !== undefined &&
+      answer.a !== null &&
+      base.a !== null &&
+      Math.abs(answer.a - base.a) >= MATERIAL_A_MOVE &&
+      (answer.a < intervals.a.lower || answer.a > intervals.a.upper)) ||
+    (intervals.nOpt !== undefined &&
+      answer.nOpt !== null &&
+      base.nOpt !== null &&
+      Math.abs(Math.log(answer.nOpt / base.nOpt)) >= MATERIAL_LOG_NOPT_MOVE &&
+      (answer.nOpt < intervals.nOpt.lower || answer.nOpt > intervals.nOpt.upper));
   const loo: InfluentialRun[] = [];
   let refused = 0;
   for (let i = 0; i < n; i++) {
-    const answer = answerOf(subject.refit((row) => row !== i), flops);
+    const answer = answerOf(
+      subject.refit((row) => row !== i),
+      flops,
+    );
     yield;
     // A refit that does not converge without the run says nothing about the run's pull: counted, not ranked.
     if (answer.nOpt === null || base.nOpt === null) {
@@ -193,11 +232,16 @@ export function* influenceSteps(subject: InfluenceSubject, flops: number, interv
       outliers = { runIds: [...dropped].map((row) => subject.runIds[row]!), ...answer, beyondInterval: beyond(answer) };
     }
   }
-  const flagged = [...new Set([...loo.filter((r) => r.beyondInterval).map((r) => r.runId), ...(outliers?.beyondInterval ? outliers.runIds : [])])];
+  const flagged = [
+    ...new Set([...loo.filter((r) => r.beyondInterval).map((r) => r.runId), ...(outliers?.beyondInterval ? outliers.runIds : [])]),
+  ];
   const hasInterval = intervals.a !== undefined || intervals.nOpt !== undefined;
   const fmt = (v: number | null) => (v === null ? 'none' : Math.abs(v) >= 1e4 ? v.toExponential(2) : v.toPrecision(3));
   const parts: string[] = [];
-  if (outliers) parts.push(`without the ${outliers.runIds.length} most outlying run(s) (${outliers.runIds.join(', ')}) a = ${fmt(outliers.a)}, N_opt(${flops.toExponential(1)}) = ${fmt(outliers.nOpt)} (all runs: a = ${fmt(base.a)}, N_opt = ${fmt(base.nOpt)})`);
+  if (outliers)
+    parts.push(
+      `without the ${outliers.runIds.length} most outlying run(s) (${outliers.runIds.join(', ')}) a = ${fmt(outliers.a)}, N_opt(${flops.toExponential(1)}) = ${fmt(outliers.nOpt)} (all runs: a = ${fmt(base.a)}, N_opt = ${fmt(base.nOpt)})`,
+    );
   const top = loo[0];
   if (top) parts.push(`the largest single-run move: without ${top.runId} N_opt = ${fmt(top.nOpt)}, a = ${fmt(top.a)}`);
   if (refused > 0) parts.push(`${refused} leave-one-out refit(s) did not converge and were not ranked`);
@@ -218,6 +262,10 @@ export function lossLawResiduals(observations: readonly LossObservation[]) {
   return (mapping: AllocationMapping): (number | null)[] => {
     if (mapping.kind !== 'loss-law') return observations.map(() => null);
     const { law } = mapping;
-    return observations.map((o) => Math.log(o.loss) - Math.log(law.irreducibleLoss + law.paramCoeff * o.params ** -law.paramExponent + law.dataCoeff * o.tokens ** -law.dataExponent));
+    return observations.map(
+      (o) =>
+        Math.log(o.loss) -
+        Math.log(law.irreducibleLoss + law.paramCoeff * o.params ** -law.paramExponent + law.dataCoeff * o.tokens ** -law.dataExponent),
+    );
   };
 }

@@ -9,7 +9,13 @@ import { fitScalingLaw, fitScalingLawAsync } from './fit-scaling-law.js';
 
 const epochA = frontierExponents(EPOCH_2024).a;
 /** A well-designed sweep: 5 budgets × 7 sizes around N_opt, 0.5% noise. */
-const goodSweep = syntheticIsoFlopSweep(EPOCH_2024, { budgets: [1e18, 3e18, 1e19, 3e19, 1e20], sizesPerBudget: 7, span: 16, noise: 0.005, seed: 7 });
+const goodSweep = syntheticIsoFlopSweep(EPOCH_2024, {
+  budgets: [1e18, 3e18, 1e19, 3e19, 1e20],
+  sizesPerBudget: 7,
+  span: 16,
+  noise: 0.005,
+  seed: 7,
+});
 
 describe('fitScalingLaw', () => {
   const result = fitScalingLaw(goodSweep, { methods: [2, 3], resamples: 40, seed: 3, budgets: [1e21, 1e24] });
@@ -25,7 +31,17 @@ describe('fitScalingLaw', () => {
       expect(m.fitted!.percentiles).toEqual([10, 90]);
       expect(m.allocations.map((a) => a.flops)).toEqual([1e21, 1e24]);
       expect(m.allocations[1]!.intervals!.params.lower).toBeLessThan(m.allocations[1]!.params * 1.0001);
-      expect(m.verdict.checks.map((c) => c.name)).toEqual(expect.arrayContaining(['converged', 'enoughRuns', 'exponentsPlausible', 'minimumBracketed', 'methodsAgree', 'aIntervalWidth', 'nOptIntervalWidth']));
+      expect(m.verdict.checks.map((c) => c.name)).toEqual(
+        expect.arrayContaining([
+          'converged',
+          'enoughRuns',
+          'exponentsPlausible',
+          'minimumBracketed',
+          'methodsAgree',
+          'aIntervalWidth',
+          'nOptIntervalWidth',
+        ]),
+      );
     }
     const primary = result.methods.find((m) => m.primary)!;
     expect(primary.verdict).toMatchObject({ trusted: true, reason: 'Trusted' });
@@ -36,7 +52,11 @@ describe('fitScalingLaw', () => {
 
   it('gives the same numbers synchronously and with pauses (the control plane path)', async () => {
     let pauses = 0;
-    const asyncResult = await fitScalingLawAsync(goodSweep, { methods: [2, 3], resamples: 40, seed: 3, budgets: [1e21, 1e24] }, { yieldEvery: 5, pause: async () => void pauses++ });
+    const asyncResult = await fitScalingLawAsync(
+      goodSweep,
+      { methods: [2, 3], resamples: 40, seed: 3, budgets: [1e21, 1e24] },
+      { yieldEvery: 5, pause: async () => void pauses++ },
+    );
     expect(pauses).toBeGreaterThan(10);
     expect(JSON.stringify(asyncResult)).toBe(JSON.stringify(result));
   });
@@ -56,7 +76,10 @@ describe('fitScalingLaw', () => {
 
   it('known answer: on all 245 Chinchilla points the 5 high-loss rows Epoch drops are flagged as influential', () => {
     const runs = loadSvgRuns();
-    const topLoss = [...runs].sort((p, q) => q.loss - p.loss).slice(0, 5).map((r) => r.runId);
+    const topLoss = [...runs]
+      .sort((p, q) => q.loss - p.loss)
+      .slice(0, 5)
+      .map((r) => r.runId);
     const primary = fitScalingLaw(runs, { methods: [3], resamples: 100, budgets: [1e24] }).methods[0]!;
     expect(primary.a!).toBeCloseTo(0.565, 2);
     expect(primary.allocations[0]!.params / 1e9).toBeCloseTo(162, -1);
@@ -91,7 +114,12 @@ describe('trust verdict on bad evidence', () => {
   it('E collapsed to ~0: IllConditioned', () => {
     // A pure power law in N and D has no loss floor: the fit drives e → −∞ (the README's tiny sweep: E = 1.9e-13).
     const runs: LossObservation[] = [1e3, 2e3, 4e3, 8e3].flatMap((params) =>
-      [1e6, 4e6, 1.6e7].map((tokens) => ({ params, tokens, loss: 3 * params ** -0.05 + 2e4 * tokens ** -0.7, runId: `${params}-${tokens}` })),
+      [1e6, 4e6, 1.6e7].map((tokens) => ({
+        params,
+        tokens,
+        loss: 3 * params ** -0.05 + 2e4 * tokens ** -0.7,
+        runId: `${params}-${tokens}`,
+      })),
     );
     const m = fitScalingLaw(runs, { methods: [3], resamples: 0, influence: false }).methods[0]!;
     expect(m.diagnostics.irreducibleLoss!.collapsed).toBe(true);

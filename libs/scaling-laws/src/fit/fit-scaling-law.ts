@@ -12,7 +12,14 @@ import {
   type BootstrapResult,
   type Interval,
 } from './bootstrap.js';
-import { budgetProfiles, EVIDENCE_MINIMUM, influenceSteps, lossLawResiduals, type FitDiagnostics, type InfluenceSubject } from './fit-diagnostics.js';
+import {
+  budgetProfiles,
+  EVIDENCE_MINIMUM,
+  influenceSteps,
+  lossLawResiduals,
+  type FitDiagnostics,
+  type InfluenceSubject,
+} from './fit-diagnostics.js';
 import { fitApproach1, type Approach1Fit, type Approach1Options, type LossCurve } from './fit-approach1.js';
 import { fitApproach2, type Approach2Fit, type Approach2Options } from './fit-approach2.js';
 import { APPROACH3_MIN_OBSERVATIONS, fitApproach3, startFromLossLaw, type Approach3Fit, type Approach3Options } from './fit-approach3.js';
@@ -77,7 +84,12 @@ export interface MethodFitResult {
     readonly loss: number | null;
     readonly intervals: { readonly params: Interval; readonly tokens: Interval; readonly loss: Interval | null } | null;
   })[];
-  readonly bootstrap: { readonly resamples: number; readonly succeeded: number; readonly failed: number; readonly percentiles: readonly [number, number] } | null;
+  readonly bootstrap: {
+    readonly resamples: number;
+    readonly succeeded: number;
+    readonly failed: number;
+    readonly percentiles: readonly [number, number];
+  } | null;
   /** the hand-over to allocations; null when the method refused the runs or has no frontier */
   readonly fitted: FittedMapping | null;
   readonly diagnostics: FitDiagnostics;
@@ -101,7 +113,11 @@ export function fitScalingLaw(observations: readonly LossObservation[], options:
 }
 
 /** Fits with a pause every `yieldEvery` steps (control plane: the event loop keeps serving requests). */
-export function fitScalingLawAsync(observations: readonly LossObservation[], options: FitScalingLawOptions = {}, yielding: FitYieldOptions = {}): Promise<ScalingLawFitResult> {
+export function fitScalingLawAsync(
+  observations: readonly LossObservation[],
+  options: FitScalingLawOptions = {},
+  yielding: FitYieldOptions = {},
+): Promise<ScalingLawFitResult> {
   return runFitStepsAsync(fitScalingLawSteps(observations, options), yielding);
 }
 
@@ -110,9 +126,11 @@ const METHODS: readonly FitMethod[] = [1, 2, 3];
 function resolveMethods(options: FitScalingLawOptions): { methods: FitMethod[]; primary: FitMethod } {
   const methods = [...new Set(options.methods ?? METHODS)].sort();
   if (methods.length === 0) throw new ScalingLawError('InvalidOption', 'methods must name at least one of 1, 2, 3');
-  for (const m of methods) if (!METHODS.includes(m)) throw new ScalingLawError('InvalidOption', `unknown method ${String(m)}; known methods: 1, 2, 3`);
+  for (const m of methods)
+    if (!METHODS.includes(m)) throw new ScalingLawError('InvalidOption', `unknown method ${String(m)}; known methods: 1, 2, 3`);
   const primary = options.primaryMethod ?? (methods.includes(3) ? 3 : methods[0]!);
-  if (!METHODS.includes(primary)) throw new ScalingLawError('InvalidOption', `unknown primaryMethod ${String(primary)}; known methods: 1, 2, 3`);
+  if (!METHODS.includes(primary))
+    throw new ScalingLawError('InvalidOption', `unknown primaryMethod ${String(primary)}; known methods: 1, 2, 3`);
   return { methods, primary };
 }
 
@@ -127,7 +145,11 @@ interface FittedMethod {
 
 const compareText = (p: string | undefined, q: string | undefined): number => ((p ?? '') < (q ?? '') ? -1 : (p ?? '') > (q ?? '') ? 1 : 0);
 const canonicalOrder = (p: LossObservation, q: LossObservation): number =>
-  (p.budgetFlops ?? 0) - (q.budgetFlops ?? 0) || p.params - q.params || p.tokens - q.tokens || compareText(p.runId, q.runId) || p.loss - q.loss;
+  (p.budgetFlops ?? 0) - (q.budgetFlops ?? 0) ||
+  p.params - q.params ||
+  p.tokens - q.tokens ||
+  compareText(p.runId, q.runId) ||
+  p.loss - q.loss;
 
 const mappingOf = (fit: Approach1Fit | Approach2Fit | Approach3Fit): AllocationMapping =>
   fit.method === 'approach3' ? { kind: 'loss-law', law: fit.law } : { kind: 'power-law', powerLaw: fit.mapping };
@@ -162,7 +184,9 @@ export function* fitScalingLawSteps(input: readonly LossObservation[], options: 
   const thresholds = { ...DEFAULT_TRUST_THRESHOLDS, ...options.thresholds };
   const profiles = budgetProfiles(observations);
   // The influence check compares N_opt at the largest budget that uses the law (else the largest budget run).
-  const influenceFlops = budgets.length ? Math.max(...budgets) : Math.max(0, ...observations.map((o) => o.budgetFlops ?? FLOPS_PER_PARAM_TOKEN * o.params * o.tokens));
+  const influenceFlops = budgets.length
+    ? Math.max(...budgets)
+    : Math.max(0, ...observations.map((o) => o.budgetFlops ?? FLOPS_PER_PARAM_TOKEN * o.params * o.tokens));
   const bootBudgets = budgets.includes(influenceFlops) || !(influenceFlops > 0) ? budgets : [...budgets, influenceFlops];
   // bootstrap*Steps need ≥ 1 resample; with 0 the fit runs alone (boot.succeeded = 0, no intervals used).
   const boot = { resamples: Math.max(1, resamples), seed, percentiles, budgets: bootBudgets };
@@ -172,7 +196,10 @@ export function* fitScalingLawSteps(input: readonly LossObservation[], options: 
   for (const method of methods) {
     try {
       if (method === 3) {
-        const fitOptions: Approach3Options = { ...options.approach3, ...(options.warmStart ? { extraStarts: [startFromLossLaw(options.warmStart)] } : {}) };
+        const fitOptions: Approach3Options = {
+          ...options.approach3,
+          ...(options.warmStart ? { extraStarts: [startFromLossLaw(options.warmStart)] } : {}),
+        };
         const result = yield* bootstrapApproach3Steps(observations, { ...boot, fit: fitOptions });
         const warm = { ...options.approach3, starts: [startFromLossLaw(result.fit.law)], extraStarts: [] };
         const subject: InfluenceSubject = {
@@ -193,7 +220,15 @@ export function* fitScalingLawSteps(input: readonly LossObservation[], options: 
         const subject: InfluenceSubject = {
           runIds,
           mapping: mappingOf(result.fit),
-          refit: (keep) => refusedAsNull(() => mappingOf(fitApproach2(observations.filter((_, i) => keep(i)), fitOptions))),
+          refit: (keep) =>
+            refusedAsNull(() =>
+              mappingOf(
+                fitApproach2(
+                  observations.filter((_, i) => keep(i)),
+                  fitOptions,
+                ),
+              ),
+            ),
         };
         fitted.push({ method, runs: observations.length, boot: result, refused: null, subject });
       } else {
@@ -202,12 +237,26 @@ export function* fitScalingLawSteps(input: readonly LossObservation[], options: 
         const subject: InfluenceSubject = {
           runIds: curves.map((c) => c.runId),
           mapping: mappingOf(result.fit),
-          refit: (keep) => refusedAsNull(() => mappingOf(fitApproach1(curves.filter((_, i) => keep(i)), options.approach1))),
+          refit: (keep) =>
+            refusedAsNull(() =>
+              mappingOf(
+                fitApproach1(
+                  curves.filter((_, i) => keep(i)),
+                  options.approach1,
+                ),
+              ),
+            ),
         };
         fitted.push({ method, runs: curves.length, boot: result, refused: null, subject });
       }
     } catch (error) {
-      fitted.push({ method, runs: method === 1 ? (options.curves ?? []).length : observations.length, boot: null, refused: refusal(error), subject: null });
+      fitted.push({
+        method,
+        runs: method === 1 ? (options.curves ?? []).length : observations.length,
+        boot: null,
+        refused: refusal(error),
+        subject: null,
+      });
     }
   }
 
@@ -222,7 +271,13 @@ export function* fitScalingLawSteps(input: readonly LossObservation[], options: 
     const allocationAt = (flops: number, i: number) => {
       const point = allocate(mapping!, flops);
       const interval = hasIntervals ? m.boot!.allocations[i] : undefined;
-      return { flops, params: point.params, tokens: point.tokens, loss: point.loss, intervals: interval ? { params: interval.params, tokens: interval.tokens, loss: interval.loss } : null };
+      return {
+        flops,
+        params: point.params,
+        tokens: point.tokens,
+        loss: point.loss,
+        intervals: interval ? { params: interval.params, tokens: interval.tokens, loss: interval.loss } : null,
+      };
     };
     const allAllocations = mapping && frontier ? bootBudgets.map(allocationAt) : [];
     const influenceAllocation = allAllocations.find((a) => a.flops === influenceFlops);
@@ -238,9 +293,17 @@ export function* fitScalingLawSteps(input: readonly LossObservation[], options: 
     const lowestLoss = Math.min(...observations.map((o) => o.loss));
     const evidence =
       m.method === 1
-        ? { count: fit?.method === 'approach1' ? new Set(fit.envelope.map((e) => e.params)).size : 0, minimum: EVIDENCE_MINIMUM[1], unit: 'model sizes in the envelope' }
+        ? {
+            count: fit?.method === 'approach1' ? new Set(fit.envelope.map((e) => e.params)).size : 0,
+            minimum: EVIDENCE_MINIMUM[1],
+            unit: 'model sizes in the envelope',
+          }
         : m.method === 2
-          ? { count: fit?.method === 'approach2' ? fit.parabolas.filter((p) => p.minimumParams !== null).length : 0, minimum: EVIDENCE_MINIMUM[2], unit: 'budgets with a loss minimum' }
+          ? {
+              count: fit?.method === 'approach2' ? fit.parabolas.filter((p) => p.minimumParams !== null).length : 0,
+              minimum: EVIDENCE_MINIMUM[2],
+              unit: 'budgets with a loss minimum',
+            }
           : { count: m.runs, minimum: EVIDENCE_MINIMUM[3], unit: 'runs' };
     const diagnostics: FitDiagnostics = {
       method: m.method,
@@ -275,7 +338,10 @@ export function* fitScalingLawSteps(input: readonly LossObservation[], options: 
       objective: fit?.objective ?? null,
       intervals,
       allocations: allAllocations.filter((a) => budgets.includes(a.flops)),
-      bootstrap: m.boot && resamples > 0 ? { resamples: m.boot.resamples, succeeded: m.boot.succeeded, failed: m.boot.failed, percentiles: m.boot.percentiles } : null,
+      bootstrap:
+        m.boot && resamples > 0
+          ? { resamples: m.boot.resamples, succeeded: m.boot.succeeded, failed: m.boot.failed, percentiles: m.boot.percentiles }
+          : null,
       fitted:
         mapping && frontier
           ? {

@@ -25,8 +25,7 @@ export interface IsoFlopParabola {
 /** Solves the 3×3 symmetric system M·c = v by Cramer's rule (M is a centred Gram matrix, well scaled). */
 function solve3(m: number[][], v: number[]): { solution: [number, number, number]; inverse: number[][] } {
   const [a, b, c] = m as [number[], number[], number[]];
-  const det =
-    a[0]! * (b[1]! * c[2]! - b[2]! * c[1]!) - a[1]! * (b[0]! * c[2]! - b[2]! * c[0]!) + a[2]! * (b[0]! * c[1]! - b[1]! * c[0]!);
+  const det = a[0]! * (b[1]! * c[2]! - b[2]! * c[1]!) - a[1]! * (b[0]! * c[2]! - b[2]! * c[0]!) + a[2]! * (b[0]! * c[1]! - b[1]! * c[0]!);
   if (!(Math.abs(det) > 0)) throw new ScalingLawError('TooFewSizes', 'the parabola fit is singular: fewer than 3 distinct model sizes');
   const inverse = [
     [(b[1]! * c[2]! - b[2]! * c[1]!) / det, (a[2]! * c[1]! - a[1]! * c[2]!) / det, (a[1]! * b[2]! - a[2]! * b[1]!) / det],
@@ -74,7 +73,10 @@ export function fitIsoFlopParabola(
     [sums[1]!, sums[2]!, sums[3]!],
     [sums[2]!, sums[3]!, sums[4]!],
   ];
-  const { solution: [d0, d1, d2], inverse } = solve3(gram, v);
+  const {
+    solution: [d0, d1, d2],
+    inverse,
+  } = solve3(gram, v);
   let rss = 0;
   for (let i = 0; i < n; i++) {
     const t = x[i]! - centre;
@@ -87,8 +89,16 @@ export function fitIsoFlopParabola(
   const distinctSizes = new Set(params).size;
   if (!(d2 > 0)) {
     return {
-      flops, runCount: n, distinctSizes, coefficients, sampledParams: { min: minParams, max: maxParams },
-      minimumParams: null, minimumParamsStdError: null, minimumLoss: null, bracketed: false, residualSumOfSquares: rss,
+      flops,
+      runCount: n,
+      distinctSizes,
+      coefficients,
+      sampledParams: { min: minParams, max: maxParams },
+      minimumParams: null,
+      minimumParamsStdError: null,
+      minimumLoss: null,
+      bracketed: false,
+      residualSumOfSquares: rss,
     };
   }
   const vertexT = -d1 / (2 * d2);

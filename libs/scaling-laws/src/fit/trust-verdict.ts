@@ -8,7 +8,14 @@ import type { FitDiagnostics } from './fit-diagnostics.js';
  */
 
 /** Why a fit is (not) trusted, most fundamental first: the verdict's reason is the first failed blocking check's. */
-export const TRUST_REASONS = ['NotConverged', 'InsufficientEvidence', 'IllConditioned', 'MinimumNotBracketed', 'MethodsDisagree', 'IntervalTooWide'] as const;
+export const TRUST_REASONS = [
+  'NotConverged',
+  'InsufficientEvidence',
+  'IllConditioned',
+  'MinimumNotBracketed',
+  'MethodsDisagree',
+  'IntervalTooWide',
+] as const;
 export type UntrustedReason = (typeof TRUST_REASONS)[number];
 export type TrustReason = 'Trusted' | UntrustedReason;
 
@@ -71,14 +78,26 @@ const fmt = (v: number): string => (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-2 &&
 /** The checks of one method's diagnostics. */
 export function trustChecks(d: FitDiagnostics, thresholds: TrustThresholds = DEFAULT_TRUST_THRESHOLDS): TrustCheck[] {
   const checks: TrustCheck[] = [];
-  const add = (name: TrustCheckName, passed: boolean, severity: TrustCheck['severity'], reason: UntrustedReason, message: string, value?: number) =>
-    checks.push({ name, passed, severity, reason, message, ...(value !== undefined && Number.isFinite(value) ? { value } : {}) });
+  const add = (
+    name: TrustCheckName,
+    passed: boolean,
+    severity: TrustCheck['severity'],
+    reason: UntrustedReason,
+    message: string,
+    value?: number,
+  ) => checks.push({ name, passed, severity, reason, message, ...(value !== undefined && Number.isFinite(value) ? { value } : {}) });
 
   if (d.refused) {
     add('enoughRuns', false, 'blocking', 'InsufficientEvidence', `Approach ${d.method} could not fit: ${d.refused}`, d.runs);
     return checks;
   }
-  add('converged', d.converged, 'blocking', 'NotConverged', d.converged ? 'the fit converged' : `Approach ${d.method} did not converge${d.convergenceNote ? `: ${d.convergenceNote}` : ''}`);
+  add(
+    'converged',
+    d.converged,
+    'blocking',
+    'NotConverged',
+    d.converged ? 'the fit converged' : `Approach ${d.method} did not converge${d.convergenceNote ? `: ${d.convergenceNote}` : ''}`,
+  );
   add(
     'enoughRuns',
     d.evidence.count >= d.evidence.minimum,
@@ -89,18 +108,39 @@ export function trustChecks(d: FitDiagnostics, thresholds: TrustThresholds = DEF
   );
   if (d.irreducibleLoss) {
     const { value, lowestLoss, collapsed } = d.irreducibleLoss;
-    add('irreducibleLossCollapsed', !collapsed, 'blocking', 'IllConditioned', collapsed ? `E collapsed to ${fmt(value)} (lowest observed loss ${fmt(lowestLoss)}): the runs do not constrain E` : `E = ${fmt(value)}`, value);
+    add(
+      'irreducibleLossCollapsed',
+      !collapsed,
+      'blocking',
+      'IllConditioned',
+      collapsed
+        ? `E collapsed to ${fmt(value)} (lowest observed loss ${fmt(lowestLoss)}): the runs do not constrain E`
+        : `E = ${fmt(value)}`,
+      value,
+    );
   }
   const [lo, hi] = thresholds.exponentRange;
   const [llo, lhi] = thresholds.lawExponentRange;
   const outside: string[] = [];
-  if (d.exponents.a === null || !(d.exponents.a >= lo && d.exponents.a <= hi)) outside.push(`a = ${d.exponents.a === null ? 'none' : fmt(d.exponents.a)} ∉ [${lo}, ${hi}]`);
-  if (d.exponents.b === null || !(d.exponents.b >= lo && d.exponents.b <= hi)) outside.push(`b = ${d.exponents.b === null ? 'none' : fmt(d.exponents.b)} ∉ [${lo}, ${hi}]`);
-  for (const [key, symbol] of [['alpha', 'α'], ['beta', 'β']] as const) {
+  if (d.exponents.a === null || !(d.exponents.a >= lo && d.exponents.a <= hi))
+    outside.push(`a = ${d.exponents.a === null ? 'none' : fmt(d.exponents.a)} ∉ [${lo}, ${hi}]`);
+  if (d.exponents.b === null || !(d.exponents.b >= lo && d.exponents.b <= hi))
+    outside.push(`b = ${d.exponents.b === null ? 'none' : fmt(d.exponents.b)} ∉ [${lo}, ${hi}]`);
+  for (const [key, symbol] of [
+    ['alpha', 'α'],
+    ['beta', 'β'],
+  ] as const) {
     const v = d.exponents[key];
     if (v !== undefined && !(v >= llo && v <= lhi)) outside.push(`${symbol} = ${fmt(v)} ∉ [${llo}, ${lhi}]`);
   }
-  add('exponentsPlausible', outside.length === 0, 'blocking', 'IllConditioned', outside.length ? `implausible exponents: ${outside.join(', ')}` : 'exponents within the plausible ranges', d.exponents.a ?? undefined);
+  add(
+    'exponentsPlausible',
+    outside.length === 0,
+    'blocking',
+    'IllConditioned',
+    outside.length ? `implausible exponents: ${outside.join(', ')}` : 'exponents within the plausible ranges',
+    d.exponents.a ?? undefined,
+  );
   if (d.bootstrap) {
     const share = d.bootstrap.resamples > 0 ? d.bootstrap.succeeded / d.bootstrap.resamples : 0;
     add(
@@ -137,12 +177,24 @@ export function trustChecks(d: FitDiagnostics, thresholds: TrustThresholds = DEF
       'MethodsDisagree',
       disagree.length === 0
         ? `a agrees with Approach ${d.agreement.map((m) => m.method).join(', ')}`
-        : disagree.map((m) => `Approach ${m.method} gives a = ${fmt(m.a)}${m.aInterval ? ` [${fmt(m.aInterval.lower)}, ${fmt(m.aInterval.upper)}]` : ''}, which does not overlap`).join('; '),
+        : disagree
+            .map(
+              (m) =>
+                `Approach ${m.method} gives a = ${fmt(m.a)}${m.aInterval ? ` [${fmt(m.aInterval.lower)}, ${fmt(m.aInterval.upper)}]` : ''}, which does not overlap`,
+            )
+            .join('; '),
     );
   }
   if (d.aInterval) {
     const width = d.aInterval.upper - d.aInterval.lower;
-    add('aIntervalWidth', width <= thresholds.maxAIntervalWidth, 'blocking', 'IntervalTooWide', `a interval [${fmt(d.aInterval.lower)}, ${fmt(d.aInterval.upper)}] is ${fmt(width)} wide (at most ${thresholds.maxAIntervalWidth})`, width);
+    add(
+      'aIntervalWidth',
+      width <= thresholds.maxAIntervalWidth,
+      'blocking',
+      'IntervalTooWide',
+      `a interval [${fmt(d.aInterval.lower)}, ${fmt(d.aInterval.upper)}] is ${fmt(width)} wide (at most ${thresholds.maxAIntervalWidth})`,
+      width,
+    );
   }
   const withInterval = d.nOpt.filter((n) => n.interval);
   if (withInterval.length > 0) {
@@ -178,7 +230,9 @@ export function trustVerdict(checks: readonly TrustCheck[]): TrustVerdict {
     return {
       trusted: true,
       reason: 'Trusted',
-      message: warnings.length ? `Trusted, with warnings: ${warnings.map((w) => w.message).join('; ')}` : `Trusted: ${checks.length} checks passed`,
+      message: warnings.length
+        ? `Trusted, with warnings: ${warnings.map((w) => w.message).join('; ')}`
+        : `Trusted: ${checks.length} checks passed`,
       checks,
     };
   }

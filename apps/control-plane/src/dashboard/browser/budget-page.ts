@@ -16,8 +16,12 @@ export async function budgetPage(main: HTMLElement, live: LiveUpdates, namespace
   const header = h('div');
   const allocationCard = h('section', { class: 'card', 'aria-labelledby': 'allocation-heading' });
   const finalCard = h('section', { class: 'card', 'aria-labelledby': 'final-heading' });
-  const chart = new Chart('chart-final-run', 'Final run: loss against the prediction', `${name}-final-run`,
-    'The dashed line is the predicted final loss; the shaded band is its bootstrap interval. Losses appear as the run reports them.');
+  const chart = new Chart(
+    'chart-final-run',
+    'Final run: loss against the prediction',
+    `${name}-final-run`,
+    'The dashed line is the predicted final loss; the shaded band is its bootstrap interval. Losses appear as the run reports them.',
+  );
   replaceChildren(main, header, allocationCard, finalCard);
   /** Points reported live over SSE while the run trains (the stored curve replaces them when it ends). */
   const livePoints: { tokens: number; loss: number; series: string }[] = [];
@@ -39,7 +43,9 @@ export async function budgetPage(main: HTMLElement, live: LiveUpdates, namespace
     const simulatedLaws = new Set<string>();
     if (budget.spec.scalingLaw) {
       try {
-        const law = await getJson<ScalingLaw>(`/api/v1/namespaces/${encodeURIComponent(namespace)}/scalinglaws/${encodeURIComponent(budget.spec.scalingLaw)}`);
+        const law = await getJson<ScalingLaw>(
+          `/api/v1/namespaces/${encodeURIComponent(namespace)}/scalinglaws/${encodeURIComponent(budget.spec.scalingLaw)}`,
+        );
         if (isSimulated(law)) simulatedLaws.add(`${namespace}/${law.metadata.name}`);
       } catch (error) {
         if (!(error instanceof ApiError && error.status === 404)) throw error;
@@ -52,7 +58,13 @@ export async function budgetPage(main: HTMLElement, live: LiveUpdates, namespace
       h('p', {}, h('a', { href: '/budgets' }, '← Budgets')),
       h('h1', {}, `Budget ${name} `, h('span', { class: 'muted' }, `(${namespace})`)),
       h('p', {}, budgetBadges(budget, simulated)),
-      simulated ? h('p', { class: 'sim-banner', role: 'note' }, 'Simulated: this allocation comes from a study of simulated runs, and any final run is simulated too (losses from a known law plus noise, not from training).') : null,
+      simulated
+        ? h(
+            'p',
+            { class: 'sim-banner', role: 'note' },
+            'Simulated: this allocation comes from a study of simulated runs, and any final run is simulated too (losses from a known law plus noise, not from training).',
+          )
+        : null,
     );
     replaceChildren(
       allocationCard,
@@ -66,11 +78,24 @@ export async function budgetPage(main: HTMLElement, live: LiveUpdates, namespace
             ...fact('N_opt (parameters)', countWithInterval(allocation.params, allocation.paramsInterval)),
             ...fact('D_opt (tokens)', countWithInterval(allocation.tokens, allocation.tokensInterval)),
             ...fact('Tokens per parameter', allocation.tokensPerParam.toFixed(1)),
-            ...fact('Predicted loss', lossWithInterval(allocation.predictedLoss, allocation.predictedLossInterval), allocation.predictedLoss === undefined ? ' (the law is not parametric)' : ' nats/token'),
-            ...fact('Model shape', allocation.shape ? `${allocation.shape.layers} layers × width ${allocation.shape.modelDim} × ${allocation.shape.heads} heads (head ${allocation.shape.headDim}, FF ${allocation.shape.ffDim}, vocab ${allocation.shape.vocabSize}, context ${allocation.shape.sequenceLength})` : 'not trainable here'),
+            ...fact(
+              'Predicted loss',
+              lossWithInterval(allocation.predictedLoss, allocation.predictedLossInterval),
+              allocation.predictedLoss === undefined ? ' (the law is not parametric)' : ' nats/token',
+            ),
+            ...fact(
+              'Model shape',
+              allocation.shape
+                ? `${allocation.shape.layers} layers × width ${allocation.shape.modelDim} × ${allocation.shape.heads} heads (head ${allocation.shape.headDim}, FF ${allocation.shape.ffDim}, vocab ${allocation.shape.vocabSize}, context ${allocation.shape.sequenceLength})`
+                : 'not trainable here',
+            ),
             ...(allocation.intervalNote ? fact('Intervals', allocation.intervalNote) : []),
             ...(allocation.provisional
-              ? fact('Provisional', budget.status?.conditions?.find((c) => c.type === 'Ready')?.message.replace(/^.*; provisional: /, '') ?? 'the law is not Ready yet')
+              ? fact(
+                  'Provisional',
+                  budget.status?.conditions?.find((c) => c.type === 'Ready')?.message.replace(/^.*; provisional: /, '') ??
+                    'the law is not Ready yet',
+                )
               : []),
             ...(allocation.dataConstrained
               ? fact(
@@ -90,7 +115,9 @@ export async function budgetPage(main: HTMLElement, live: LiveUpdates, namespace
                   `${(allocation.inference.saving * 100).toFixed(1)}% fewer lifetime FLOPs (Sardana et al. 2024)`,
                 )
               : []),
-            ...(allocation.warnings?.length ? fact('Warnings', h('ul', { class: 'warnings' }, ...allocation.warnings.map((w) => h('li', {}, w)))) : []),
+            ...(allocation.warnings?.length
+              ? fact('Warnings', h('ul', { class: 'warnings' }, ...allocation.warnings.map((w) => h('li', {}, w))))
+              : []),
             ...fact('Fitted at', allocation.fittedAt ?? '—'),
           )
         : h('p', { class: 'empty' }, budget.status?.conditions?.find((c) => c.type === 'Ready')?.message ?? 'No allocation yet.'),
@@ -98,9 +125,15 @@ export async function budgetPage(main: HTMLElement, live: LiveUpdates, namespace
     const run = runs.find((r) => r.kind === 'final') ?? runs[0];
     const stored = run ? curveSeries(run) : [];
     const points = stored.length ? stored : livePoints;
-    const prediction = allocation?.predictedLoss !== undefined
-      ? { loss: allocation.predictedLoss, ...(allocation.predictedLossInterval ? { low: allocation.predictedLossInterval[0], high: allocation.predictedLossInterval[1] } : {}) }
-      : undefined;
+    const prediction =
+      allocation?.predictedLoss !== undefined
+        ? {
+            loss: allocation.predictedLoss,
+            ...(allocation.predictedLossInterval
+              ? { low: allocation.predictedLossInterval[0], high: allocation.predictedLossInterval[1] }
+              : {}),
+          }
+        : undefined;
     replaceChildren(
       finalCard,
       h('h2', { id: 'final-heading' }, 'Final run'),
@@ -108,18 +141,40 @@ export async function budgetPage(main: HTMLElement, live: LiveUpdates, namespace
         ? h(
             'dl',
             { class: 'facts', id: 'final-run' },
-            ...fact('Run', h('span', { class: 'mono' }, finalRun.runId), finalRun.simulated ? ' ' : '', finalRun.simulated ? simulatedBadge() : ''),
+            ...fact(
+              'Run',
+              h('span', { class: 'mono' }, finalRun.runId),
+              finalRun.simulated ? ' ' : '',
+              finalRun.simulated ? simulatedBadge() : '',
+            ),
             ...fact('State', stateBadge('state', finalRun.state)),
-            ...fact('Progress', h('progress', { max: 1, value: finalRun.progress, 'aria-label': 'Final run progress' }), ` ${fmt.percent(finalRun.progress)} (${fmt.count(finalRun.tokens)} tokens)`),
+            ...fact(
+              'Progress',
+              h('progress', { max: 1, value: finalRun.progress, 'aria-label': 'Final run progress' }),
+              ` ${fmt.percent(finalRun.progress)} (${fmt.count(finalRun.tokens)} tokens)`,
+            ),
             ...fact('Latest loss', fmt.loss(finalRun.latestLoss)),
-            ...fact('Final loss vs predicted', `${fmt.loss(finalRun.finalLoss)} vs ${fmt.loss(finalRun.predictedLoss ?? allocation?.predictedLoss)}${finalRun.lossDelta !== undefined ? ` (Δ ${finalRun.lossDelta >= 0 ? '+' : ''}${finalRun.lossDelta.toFixed(4)})` : ''}`),
+            ...fact(
+              'Final loss vs predicted',
+              `${fmt.loss(finalRun.finalLoss)} vs ${fmt.loss(finalRun.predictedLoss ?? allocation?.predictedLoss)}${finalRun.lossDelta !== undefined ? ` (Δ ${finalRun.lossDelta >= 0 ? '+' : ''}${finalRun.lossDelta.toFixed(4)})` : ''}`,
+            ),
             ...(finalRun.message ? fact('Message', finalRun.message) : []),
           )
-        : h('p', { class: 'empty' }, budget.spec.train ? 'The final run starts once the allocation is known.' : 'No final run requested (spec.train is false).'),
+        : h(
+            'p',
+            { class: 'empty' },
+            budget.spec.train ? 'The final run starts once the allocation is known.' : 'No final run requested (spec.train is false).',
+          ),
       finalRun || points.length ? chart.figure : null,
     );
     if (finalRun || points.length) {
-      await chart.render(lossCurveSpec({ points, ...(prediction ? { prediction } : {}) }, `Final run loss curve, ${points.length} points${prediction ? `, prediction ${fmt.loss(prediction.loss)}` : ''}`, 280));
+      await chart.render(
+        lossCurveSpec(
+          { points, ...(prediction ? { prediction } : {}) },
+          `Final run loss curve, ${points.length} points${prediction ? `, prediction ${fmt.loss(prediction.loss)}` : ''}`,
+          280,
+        ),
+      );
     }
     tokensTotal = allocation?.tokens;
   };

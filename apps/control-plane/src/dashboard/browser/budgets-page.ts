@@ -9,16 +9,28 @@ import { isSimulated } from './studies-view.js';
 /** The Budgets page: every compute budget with its allocation tuple and final run. */
 export async function budgetsPage(main: HTMLElement, live: LiveUpdates): Promise<void> {
   const slot = h('div', { id: 'budgets' });
-  replaceChildren(main, h('h1', {}, 'Budgets'), h('p', { class: 'muted' }, 'Compute budgets and their compute-optimal allocation (N_opt, D_opt).'), slot);
+  replaceChildren(
+    main,
+    h('h1', {}, 'Budgets'),
+    h('p', { class: 'muted' }, 'Compute budgets and their compute-optimal allocation (N_opt, D_opt).'),
+    slot,
+  );
   const refresh = async (): Promise<void> => {
-    const [budgetList, lawList] = await Promise.all([getJson<{ items: ComputeBudget[] }>('/api/v1/computebudgets'), getJson<{ items: ScalingLaw[] }>('/api/v1/scalinglaws')]);
+    const [budgetList, lawList] = await Promise.all([
+      getJson<{ items: ComputeBudget[] }>('/api/v1/computebudgets'),
+      getJson<{ items: ScalingLaw[] }>('/api/v1/scalinglaws'),
+    ]);
     const budgets = itemsOf(budgetList);
-    const simulatedLaws = new Set(itemsOf(lawList).filter(isSimulated).map((law) => `${law.metadata.namespace ?? 'default'}/${law.metadata.name}`));
+    const simulatedLaws = new Set(
+      itemsOf(lawList)
+        .filter(isSimulated)
+        .map((law) => `${law.metadata.namespace ?? 'default'}/${law.metadata.name}`),
+    );
     budgets.sort((p, q) => `${p.metadata.namespace}/${p.metadata.name}`.localeCompare(`${q.metadata.namespace}/${q.metadata.name}`));
     replaceChildren(
       slot,
       table({
-        caption: 'Compute budgets (intervals: bootstrap percentiles of the fit, or the preset\'s published interval)',
+        caption: "Compute budgets (intervals: bootstrap percentiles of the fit, or the preset's published interval)",
         id: 'budgets-table',
         columns: [
           { label: 'Budget' },
@@ -39,16 +51,27 @@ export async function budgetsPage(main: HTMLElement, live: LiveUpdates): Promise
           return {
             attrs: { 'data-budget': `${ns}/${budget.metadata.name}` },
             cells: [
-              [h('a', { href: `/budgets/${refPath(ns, budget.metadata.name)}` }, budget.metadata.name), isSimulatedBudget(budget, simulatedLaws) ? [' ', simulatedBadge()] : null],
+              [
+                h('a', { href: `/budgets/${refPath(ns, budget.metadata.name)}` }, budget.metadata.name),
+                isSimulatedBudget(budget, simulatedLaws) ? [' ', simulatedBadge()] : null,
+              ],
               ns,
               budgetText(budget),
               lawText(budget),
-              [stateBadge('phase', budget.status?.phase ?? 'Pending'), allocation?.provisional ? ' provisional' : null, allocation?.warnings?.length ? ` ⚠ ${allocation.warnings.length}` : null],
+              [
+                stateBadge('phase', budget.status?.phase ?? 'Pending'),
+                allocation?.provisional ? ' provisional' : null,
+                allocation?.warnings?.length ? ` ⚠ ${allocation.warnings.length}` : null,
+              ],
               countWithInterval(allocation?.params, allocation?.paramsInterval),
               countWithInterval(allocation?.tokens, allocation?.tokensInterval),
               allocation ? allocation.tokensPerParam.toFixed(1) : '—',
               lossWithInterval(allocation?.predictedLoss, allocation?.predictedLossInterval),
-              finalRun ? [stateBadge('state', finalRun.state), ` ${fmt.percent(finalRun.progress)}`] : budget.spec.train ? 'waiting for the allocation' : 'not requested',
+              finalRun
+                ? [stateBadge('state', finalRun.state), ` ${fmt.percent(finalRun.progress)}`]
+                : budget.spec.train
+                  ? 'waiting for the allocation'
+                  : 'not requested',
             ],
           };
         }),

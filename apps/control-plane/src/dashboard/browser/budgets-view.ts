@@ -14,12 +14,15 @@ export const lossWithInterval = (value: number | undefined, bounds: readonly [nu
 export function budgetText(budget: ComputeBudget): string {
   const hours = budget.spec.acceleratorHours;
   const resolved = budget.status?.flops ?? budget.spec.flops;
-  return hours ? `${hours.hours} ${hours.accelerator}-hours (${hours.precision}, MFU ${hours.utilisation}) = ${fmt.flops(resolved)} FLOPs` : `${fmt.flops(resolved)} FLOPs`;
+  return hours
+    ? `${hours.hours} ${hours.accelerator}-hours (${hours.precision}, MFU ${hours.utilisation}) = ${fmt.flops(resolved)} FLOPs`
+    : `${fmt.flops(resolved)} FLOPs`;
 }
 
 /** The law a budget maps through. */
 export const lawText = (budget: ComputeBudget): string =>
-  budget.status?.allocation?.law ?? (budget.spec.preset ? `preset:${budget.spec.preset}` : `${budget.metadata.namespace ?? 'default'}/${budget.spec.scalingLaw ?? '?'}`);
+  budget.status?.allocation?.law ??
+  (budget.spec.preset ? `preset:${budget.spec.preset}` : `${budget.metadata.namespace ?? 'default'}/${budget.spec.scalingLaw ?? '?'}`);
 
 /**
  * True when the budget's numbers come from simulated runs: its final run is simulated, or the study

@@ -55,10 +55,14 @@ export class Chart {
    * still in progress.
    */
   render(spec: Spec): Promise<void> {
-    this.pending = this.pending.then(() => this.embed(spec)).catch((error: unknown) => {
-      this.rendered = '';
-      this.body.replaceChildren(h('p', { class: 'error-box', role: 'alert' }, `This chart could not be drawn: ${(error as Error).message}`));
-    });
+    this.pending = this.pending
+      .then(() => this.embed(spec))
+      .catch((error: unknown) => {
+        this.rendered = '';
+        this.body.replaceChildren(
+          h('p', { class: 'error-box', role: 'alert' }, `This chart could not be drawn: ${(error as Error).message}`),
+        );
+      });
     return this.pending;
   }
 
@@ -69,14 +73,18 @@ export class Chart {
     if (!embed) throw new Error('the charting library did not load');
     this.result?.finalize();
     this.result = undefined;
-    this.result = await embed(this.body, { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', config: BASE_CONFIG, ...spec } as VisualizationSpec, {
-      renderer: 'svg',
-      // The expression interpreter instead of Vega's Function-based code generator: no 'unsafe-eval' in the CSP.
-      ast: true,
-      actions: { export: { svg: true, png: true }, source: false, compiled: false, editor: false },
-      downloadFileName: this.fileName,
-      i18n: { SVG_ACTION: 'Save as SVG', PNG_ACTION: 'Save as PNG', CLICK_TO_VIEW_ACTIONS: 'Export this chart' },
-    });
+    this.result = await embed(
+      this.body,
+      { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', config: BASE_CONFIG, ...spec } as VisualizationSpec,
+      {
+        renderer: 'svg',
+        // The expression interpreter instead of Vega's Function-based code generator: no 'unsafe-eval' in the CSP.
+        ast: true,
+        actions: { export: { svg: true, png: true }, source: false, compiled: false, editor: false },
+        downloadFileName: this.fileName,
+        i18n: { SVG_ACTION: 'Save as SVG', PNG_ACTION: 'Save as PNG', CLICK_TO_VIEW_ACTIONS: 'Export this chart' },
+      },
+    );
     this.rendered = key;
     this.body.dataset.rendered = 'true';
   }
@@ -93,8 +101,18 @@ export class Chart {
   }
 }
 
-const logX = (field: string, title: string, format: string) => ({ field, type: 'quantitative', scale: { type: 'log' }, axis: { title, format, tickCount: 6 } });
-const logY = (field: string, title: string, format: string) => ({ field, type: 'quantitative', scale: { type: 'log' }, axis: { title, format, tickCount: 6 } });
+const logX = (field: string, title: string, format: string) => ({
+  field,
+  type: 'quantitative',
+  scale: { type: 'log' },
+  axis: { title, format, tickCount: 6 },
+});
+const logY = (field: string, title: string, format: string) => ({
+  field,
+  type: 'quantitative',
+  scale: { type: 'log' },
+  axis: { title, format, tickCount: 6 },
+});
 
 /** Input of {@link profilesSpec}. */
 export interface ProfilesData {
@@ -115,7 +133,11 @@ export function profilesSpec(data: ProfilesData, description: string): Spec {
     height: 320,
     datasets: { points: data.points, curves: data.curves, minima: data.minima },
     layer: [
-      { data: { name: 'curves' }, mark: { type: 'line', strokeWidth: 1.5, opacity: 0.8 }, encoding: { x, y, color: colour, detail: { field: 'budget' } } },
+      {
+        data: { name: 'curves' },
+        mark: { type: 'line', strokeWidth: 1.5, opacity: 0.8 },
+        encoding: { x, y, color: colour, detail: { field: 'budget' } },
+      },
       {
         data: { name: 'minima' },
         mark: { type: 'rule', strokeWidth: 2, opacity: 0.6 },
@@ -145,7 +167,12 @@ export function profilesSpec(data: ProfilesData, description: string): Spec {
           x,
           y,
           color: colour,
-          fillOpacity: { field: 'bracketed', type: 'nominal', scale: { domain: ['bracketed', 'extrapolated'], range: [1, 0] }, title: 'Minimum' },
+          fillOpacity: {
+            field: 'bracketed',
+            type: 'nominal',
+            scale: { domain: ['bracketed', 'extrapolated'], range: [1, 0] },
+            title: 'Minimum',
+          },
           tooltip: [
             { field: 'budget', title: 'budget' },
             { field: 'params', title: 'N at minimum', format: '.3~s' },
@@ -183,7 +210,13 @@ export function frontierSpec(data: FrontierData, quantity: 'params' | 'tokens', 
       {
         data: { name: 'band' },
         mark: { type: 'area', opacity: 0.18 },
-        encoding: { x, y: { ...y, field: 'low' }, y2: { field: 'high' }, fill: { field: 'series', type: 'nominal', scale, legend: null }, detail: { field: 'series' } },
+        encoding: {
+          x,
+          y: { ...y, field: 'low' },
+          y2: { field: 'high' },
+          fill: { field: 'series', type: 'nominal', scale, legend: null },
+          detail: { field: 'series' },
+        },
       },
       {
         data: { name: 'lines' },
@@ -192,7 +225,18 @@ export function frontierSpec(data: FrontierData, quantity: 'params' | 'tokens', 
           x,
           y,
           color: colour,
-          strokeDash: { field: 'kind', type: 'nominal', scale: { domain: ['fit', 'preset'], range: [[1, 0], [6, 4]] }, legend: null },
+          strokeDash: {
+            field: 'kind',
+            type: 'nominal',
+            scale: {
+              domain: ['fit', 'preset'],
+              range: [
+                [1, 0],
+                [6, 4],
+              ],
+            },
+            legend: null,
+          },
           tooltip: [
             { field: 'series', title: 'law' },
             { field: 'flops', title: 'C', format: '.2e' },
@@ -208,7 +252,12 @@ export function frontierSpec(data: FrontierData, quantity: 'params' | 'tokens', 
         encoding: {
           x,
           y,
-          fillOpacity: { field: 'bracketed', type: 'nominal', scale: { domain: ['bracketed', 'extrapolated'], range: [1, 0] }, title: 'Profile minimum' },
+          fillOpacity: {
+            field: 'bracketed',
+            type: 'nominal',
+            scale: { domain: ['bracketed', 'extrapolated'], range: [1, 0] },
+            title: 'Profile minimum',
+          },
           tooltip: [
             { field: 'flops', title: 'budget', format: '.2e' },
             { field: 'value', title: quantity === 'params' ? 'N at minimum' : 'D at minimum', format: '.3~s' },
@@ -246,7 +295,13 @@ export function contoursSpec(data: ContoursData, description: string): Spec {
           y,
           detail: { field: 'level', type: 'quantitative' },
           order: { field: 'params', type: 'quantitative' },
-          color: { field: 'level', type: 'quantitative', title: 'Iso-loss (nats/token)', scale: { scheme: 'plasma', reverse: true }, legend: { format: '.3f', direction: 'horizontal' } },
+          color: {
+            field: 'level',
+            type: 'quantitative',
+            title: 'Iso-loss (nats/token)',
+            scale: { scheme: 'plasma', reverse: true },
+            legend: { format: '.3f', direction: 'horizontal' },
+          },
           tooltip: [{ field: 'level', title: 'loss', format: '.4f' }],
         },
       },
@@ -289,7 +344,12 @@ export interface CurveData {
 
 /** A run's loss vs tokens seen; with a prediction, the predicted final loss and its interval as a band. */
 export function lossCurveSpec(data: CurveData, description: string, height = 220): Spec {
-  const x = { field: 'tokens', type: 'quantitative', scale: { type: 'log' }, axis: { title: 'Tokens seen (log)', format: '~s', tickCount: 6 } };
+  const x = {
+    field: 'tokens',
+    type: 'quantitative',
+    scale: { type: 'log' },
+    axis: { title: 'Tokens seen (log)', format: '~s', tickCount: 6 },
+  };
   const y = { field: 'loss', type: 'quantitative', scale: { zero: false }, axis: { title: 'Loss (nats/token)' } };
   const layers: Spec[] = [
     {
@@ -312,12 +372,22 @@ export function lossCurveSpec(data: CurveData, description: string, height = 220
   if (prediction) {
     datasets.prediction = [{ ...prediction, label: 'Predicted final loss' }];
     if (prediction.low !== undefined && prediction.high !== undefined) {
-      layers.unshift({ data: { name: 'prediction' }, mark: { type: 'rect', color: '#e09f3e', opacity: 0.18 }, encoding: { y: { field: 'low', type: 'quantitative' }, y2: { field: 'high' } } });
+      layers.unshift({
+        data: { name: 'prediction' },
+        mark: { type: 'rect', color: '#e09f3e', opacity: 0.18 },
+        encoding: { y: { field: 'low', type: 'quantitative' }, y2: { field: 'high' } },
+      });
     }
     layers.push({
       data: { name: 'prediction' },
       mark: { type: 'rule', color: '#b36b00', strokeDash: [6, 4], strokeWidth: 2 },
-      encoding: { y: { field: 'loss', type: 'quantitative' }, tooltip: [{ field: 'label', title: 'prediction' }, { field: 'loss', title: 'loss', format: '.4f' }] },
+      encoding: {
+        y: { field: 'loss', type: 'quantitative' },
+        tooltip: [
+          { field: 'label', title: 'prediction' },
+          { field: 'loss', title: 'loss', format: '.4f' },
+        ],
+      },
     });
   }
   return { description, width: 'container', height, datasets, layer: layers };

@@ -43,11 +43,29 @@ export function table(options: {
   empty?: string;
   id?: string;
 }): HTMLElement {
-  const head = h('thead', {}, h('tr', {}, options.columns.map((c) => h('th', { scope: 'col', class: c.numeric ? 'num' : undefined, title: c.title }, c.label))));
+  const head = h(
+    'thead',
+    {},
+    h(
+      'tr',
+      {},
+      options.columns.map((c) => h('th', { scope: 'col', class: c.numeric ? 'num' : undefined, title: c.title }, c.label)),
+    ),
+  );
   const body = h('tbody');
   for (const row of options.rows) {
-    const spec = Array.isArray(row) ? { cells: row as readonly Child[] } : (row as { cells: readonly Child[]; attrs?: Attrs; after?: HTMLTableRowElement });
-    body.appendChild(h('tr', spec.attrs ?? {}, spec.cells.map((cell, i) => h('td', { class: options.columns[i]?.numeric ? 'num' : options.columns[i]?.wrap ? 'wrap' : undefined }, cell))));
+    const spec = Array.isArray(row)
+      ? { cells: row as readonly Child[] }
+      : (row as { cells: readonly Child[]; attrs?: Attrs; after?: HTMLTableRowElement });
+    body.appendChild(
+      h(
+        'tr',
+        spec.attrs ?? {},
+        spec.cells.map((cell, i) =>
+          h('td', { class: options.columns[i]?.numeric ? 'num' : options.columns[i]?.wrap ? 'wrap' : undefined }, cell),
+        ),
+      ),
+    );
     if (spec.after) body.appendChild(spec.after);
   }
   if (options.rows.length === 0) {

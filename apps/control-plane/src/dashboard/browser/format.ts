@@ -1,13 +1,19 @@
 /** 2.78e9 → "2.78B"; 6.0e10 → "60.0B" (parameters, tokens). */
 export function count(value: number | undefined): string {
   if (value === undefined || !Number.isFinite(value)) return '—';
-  const units: [number, string][] = [[1e12, 'T'], [1e9, 'B'], [1e6, 'M'], [1e3, 'K']];
+  const units: [number, string][] = [
+    [1e12, 'T'],
+    [1e9, 'B'],
+    [1e6, 'M'],
+    [1e3, 'K'],
+  ];
   for (const [scale, unit] of units) if (Math.abs(value) >= scale) return `${(value / scale).toPrecision(3)}${unit}`;
   return value.toPrecision(3);
 }
 
 /** FLOPs in scientific notation: 1.0e21. */
-export const flops = (value: number | undefined): string => (value === undefined || !Number.isFinite(value) ? '—' : value.toExponential(2).replace('e+', 'e'));
+export const flops = (value: number | undefined): string =>
+  value === undefined || !Number.isFinite(value) ? '—' : value.toExponential(2).replace('e+', 'e');
 
 /** A loss in nats/token. */
 export const loss = (value: number | undefined): string => (value === undefined || !Number.isFinite(value) ? '—' : value.toFixed(4));
@@ -15,7 +21,9 @@ export const loss = (value: number | undefined): string => (value === undefined 
 /** An exponent or coefficient. */
 export const param = (value: number | undefined, digits = 3): string => {
   if (value === undefined || !Number.isFinite(value)) return '—';
-  return Math.abs(value) >= 1e4 || (Math.abs(value) > 0 && Math.abs(value) < 1e-3) ? value.toExponential(digits - 1) : value.toPrecision(digits);
+  return Math.abs(value) >= 1e4 || (Math.abs(value) > 0 && Math.abs(value) < 1e-3)
+    ? value.toExponential(digits - 1)
+    : value.toPrecision(digits);
 };
 
 /** "[0.482, 0.556]" from an interval, or "" without one. */
@@ -28,7 +36,9 @@ export function duration(seconds: number | undefined): string {
   if (seconds < 1) return `${Math.round(seconds * 1000)} ms`;
   if (seconds < 60) return `${seconds.toFixed(1)} s`;
   const minutes = Math.floor(seconds / 60);
-  return minutes < 60 ? `${minutes} m ${String(Math.round(seconds % 60)).padStart(2, '0')} s` : `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} m`;
+  return minutes < 60
+    ? `${minutes} m ${String(Math.round(seconds % 60)).padStart(2, '0')} s`
+    : `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} m`;
 }
 
 /** Seconds between two ISO timestamps, when both exist. */
@@ -36,4 +46,5 @@ export const secondsBetween = (start: string | undefined, end: string | undefine
   start && end ? (Date.parse(end) - Date.parse(start)) / 1000 : undefined;
 
 /** A percentage of a fraction 0–1. */
-export const percent = (fraction: number | undefined): string => (fraction === undefined || !Number.isFinite(fraction) ? '—' : `${(fraction * 100).toFixed(0)} %`);
+export const percent = (fraction: number | undefined): string =>
+  fraction === undefined || !Number.isFinite(fraction) ? '—' : `${(fraction * 100).toFixed(0)} %`;

@@ -13,7 +13,10 @@ export function runProgress(runs: RunCounts | undefined): HTMLElement {
   const total = totalRuns(runs);
   const done = runs ? runs.succeeded + runs.failed + runs.diverged : 0;
   const parts = runs ? SEGMENTS.filter((s) => runs[s] > 0).map((s) => `${runs[s]} ${s}`) : [];
-  const label = total === 0 ? 'No runs planned yet' : `${done} of ${total} runs finished${parts.length ? `: ${parts.join(', ')}` : ''}${runs && runs.planned ? `, ${runs.planned} planned` : ''}`;
+  const label =
+    total === 0
+      ? 'No runs planned yet'
+      : `${done} of ${total} runs finished${parts.length ? `: ${parts.join(', ')}` : ''}${runs && runs.planned ? `, ${runs.planned} planned` : ''}`;
   const bar = h('div', { class: 'progress', role: 'img', 'aria-label': label });
   for (const segment of SEGMENTS) {
     const value = runs?.[segment] ?? 0;
@@ -25,9 +28,17 @@ export function runProgress(runs: RunCounts | undefined): HTMLElement {
   const legend = h(
     'ul',
     { class: 'legend' },
-    [...SEGMENTS, 'planned' as const].map((s) => h('li', {}, h('span', { class: `swatch ${s}`, 'aria-hidden': 'true' }), `${s} ${runs?.[s] ?? 0}`)),
+    [...SEGMENTS, 'planned' as const].map((s) =>
+      h('li', {}, h('span', { class: `swatch ${s}`, 'aria-hidden': 'true' }), `${s} ${runs?.[s] ?? 0}`),
+    ),
   );
-  return h('div', { class: 'run-progress', 'data-done': done, 'data-total': total }, h('p', { class: 'muted progress-text' }, label), bar, legend);
+  return h(
+    'div',
+    { class: 'run-progress', 'data-done': done, 'data-total': total },
+    h('p', { class: 'muted progress-text' }, label),
+    bar,
+    legend,
+  );
 }
 
 /** Whether the methods' bootstrap intervals on `a` (N_opt ∝ C^a) overlap: disagreement is itself a finding. */
@@ -46,7 +57,10 @@ export function methodAgreement(fits: readonly FitSummary[] | undefined): { verd
     }
   }
   return conflicts.length === 0
-    ? { verdict: 'agree', text: `Methods agree: the intervals on a overlap (${withIntervals.map((f) => `Approach ${f.method}`).join(', ')})` }
+    ? {
+        verdict: 'agree',
+        text: `Methods agree: the intervals on a overlap (${withIntervals.map((f) => `Approach ${f.method}`).join(', ')})`,
+      }
     : { verdict: 'disagree', text: `Methods disagree on a: ${conflicts.join('; ')}` };
 }
 
@@ -57,7 +71,8 @@ export function fitsTable(law: ScalingLaw, caption = 'Fitted parameters per meth
   const lawCell = (fit: FitSummary): Child => {
     if (fit.law) {
       const iv = fit.lawIntervals ?? {};
-      const item = (name: string, key: string, value: number) => `${name}=${fmt.param(value)}${iv[key] ? ` ${fmt.interval(iv[key] as [number, number])}` : ''}`;
+      const item = (name: string, key: string, value: number) =>
+        `${name}=${fmt.param(value)}${iv[key] ? ` ${fmt.interval(iv[key] as [number, number])}` : ''}`;
       return [
         item('E', 'irreducibleLoss', fit.law.irreducibleLoss),
         item('A', 'paramCoeff', fit.law.paramCoeff),
@@ -103,7 +118,17 @@ export function fitsTable(law: ScalingLaw, caption = 'Fitted parameters per meth
 /** Agreement badge with its explanation. */
 export function agreementLine(law: ScalingLaw): HTMLElement {
   const agreement = methodAgreement(law.status?.fits);
-  return h('p', { class: 'agreement', 'data-verdict': agreement.verdict }, h('span', { class: `badge ${agreement.verdict}` }, agreement.verdict === 'agree' ? 'methods agree' : agreement.verdict === 'disagree' ? 'methods disagree' : 'agreement unknown'), ' ', agreement.text);
+  return h(
+    'p',
+    { class: 'agreement', 'data-verdict': agreement.verdict },
+    h(
+      'span',
+      { class: `badge ${agreement.verdict}` },
+      agreement.verdict === 'agree' ? 'methods agree' : agreement.verdict === 'disagree' ? 'methods disagree' : 'agreement unknown',
+    ),
+    ' ',
+    agreement.text,
+  );
 }
 
 /** True when the study's runs are simulated (status, else the spec). */

@@ -27,9 +27,20 @@ function profilesData(plots: StudyPlots) {
   return {
     budgets: plots.profiles.map((p) => label(p.budgetFlops)),
     points: plots.profiles.flatMap((p) => p.points.map((q) => ({ ...q, budget: label(p.budgetFlops), budgetFlops: p.budgetFlops }))),
-    curves: plots.profiles.flatMap((p) => (p.parabola?.curve ?? []).map((q) => ({ ...q, budget: label(p.budgetFlops), budgetFlops: p.budgetFlops }))),
+    curves: plots.profiles.flatMap((p) =>
+      (p.parabola?.curve ?? []).map((q) => ({ ...q, budget: label(p.budgetFlops), budgetFlops: p.budgetFlops })),
+    ),
     minima: plots.profiles.flatMap((p) =>
-      p.parabola?.minimum ? [{ ...p.parabola.minimum, budget: label(p.budgetFlops), budgetFlops: p.budgetFlops, bracketed: p.parabola.bracketed ? 'bracketed' : 'extrapolated' }] : [],
+      p.parabola?.minimum
+        ? [
+            {
+              ...p.parabola.minimum,
+              budget: label(p.budgetFlops),
+              budgetFlops: p.budgetFlops,
+              bracketed: p.parabola.bracketed ? 'bracketed' : 'extrapolated',
+            },
+          ]
+        : [],
     ),
   };
 }
@@ -40,9 +51,19 @@ function frontierData(plots: StudyPlots, quantity: 'params' | 'tokens'): Frontie
   return {
     series: plots.frontier.lines.map((l) => l.label),
     lines: plots.frontier.lines.flatMap((line) =>
-      line.points.map((p) => ({ series: line.label, kind: line.kind, flops: p.flops, value: p[quantity], ...(p[low] !== undefined ? { low: p[low], high: p[high] } : {}) })),
+      line.points.map((p) => ({
+        series: line.label,
+        kind: line.kind,
+        flops: p.flops,
+        value: p[quantity],
+        ...(p[low] !== undefined ? { low: p[low], high: p[high] } : {}),
+      })),
     ),
-    minima: plots.frontier.minima.map((m) => ({ flops: m.flops, value: m[quantity], bracketed: m.bracketed ? 'bracketed' : 'extrapolated' })),
+    minima: plots.frontier.minima.map((m) => ({
+      flops: m.flops,
+      value: m[quantity],
+      bracketed: m.bracketed ? 'bracketed' : 'extrapolated',
+    })),
   };
 }
 
@@ -53,13 +74,25 @@ export async function studyPage(main: HTMLElement, live: LiveUpdates, namespace:
   const header = h('div', { id: 'study-header' });
   const summary = h('section', { class: 'card', 'aria-labelledby': 'progress-heading' });
   const fits = h('section', { class: 'card', 'aria-labelledby': 'fits-heading' });
-  const profiles = new Chart('chart-profiles', 'IsoFLOP profiles: final loss vs model size, one curve per budget', `${name}-isoflop-profiles`,
-    'Points are runs; lines are least-squares parabolas in log N; diamonds are their minima (hollow when the minimum lies outside the sizes run), with a ±1 s.e. bar.');
-  const frontierN = new Chart('chart-frontier-params', 'Frontier: optimal parameters N_opt vs compute C', `${name}-frontier-params`,
-    'Solid lines: this study\'s fits with their bootstrap band; dashed: published laws (Chinchilla 2022, Epoch 2024); diamonds: IsoFLOP profile minima.');
+  const profiles = new Chart(
+    'chart-profiles',
+    'IsoFLOP profiles: final loss vs model size, one curve per budget',
+    `${name}-isoflop-profiles`,
+    'Points are runs; lines are least-squares parabolas in log N; diamonds are their minima (hollow when the minimum lies outside the sizes run), with a ±1 s.e. bar.',
+  );
+  const frontierN = new Chart(
+    'chart-frontier-params',
+    'Frontier: optimal parameters N_opt vs compute C',
+    `${name}-frontier-params`,
+    "Solid lines: this study's fits with their bootstrap band; dashed: published laws (Chinchilla 2022, Epoch 2024); diamonds: IsoFLOP profile minima.",
+  );
   const frontierD = new Chart('chart-frontier-tokens', 'Frontier: optimal tokens D_opt vs compute C', `${name}-frontier-tokens`);
-  const contours = new Chart('chart-contours', 'Iso-loss contours of the parametric fit over (C, N)', `${name}-iso-loss-contours`,
-    'Each contour is a loss level of L(N, C/6N); the black line is the efficient frontier through their left-most points (Hoffmann et al. 2022, Fig. 4).');
+  const contours = new Chart(
+    'chart-contours',
+    'Iso-loss contours of the parametric fit over (C, N)',
+    `${name}-iso-loss-contours`,
+    'Each contour is a loss level of L(N, C/6N); the black line is the efficient frontier through their left-most points (Hoffmann et al. 2022, Fig. 4).',
+  );
   const contoursSlot = h('div');
   const runsSlot = h('section', { 'aria-labelledby': 'runs-heading', id: 'runs' });
   const expanded = new Set<string>();
@@ -82,7 +115,11 @@ export async function studyPage(main: HTMLElement, live: LiveUpdates, namespace:
     const rows = sorted.map((run) => {
       const open = expanded.has(run.runId);
       const detailId = `curve-${run.runId.replace(/[^a-zA-Z0-9_-]/g, '_')}`;
-      const button = h('button', { type: 'button', class: 'button', 'aria-expanded': open ? 'true' : 'false', 'aria-controls': detailId, 'data-run': run.runId }, open ? 'Hide curve' : 'Show curve');
+      const button = h(
+        'button',
+        { type: 'button', class: 'button', 'aria-expanded': open ? 'true' : 'false', 'aria-controls': detailId, 'data-run': run.runId },
+        open ? 'Hide curve' : 'Show curve',
+      );
       button.addEventListener('click', () => {
         if (expanded.has(run.runId)) expanded.delete(run.runId);
         else expanded.add(run.runId);
@@ -97,9 +134,25 @@ export async function studyPage(main: HTMLElement, live: LiveUpdates, namespace:
           chart = new Chart(`${detailId}-chart`, `Loss curve of run ${run.runId}`, `${name}-${run.runId}-loss-curve`);
           curveCharts.set(run.runId, chart);
         }
-        const cell = h('td', { colspan: 12 }, series.length ? chart.figure : h('p', { class: 'empty' }, run.state === 'running' ? 'The curve appears when the run reports back.' : 'No loss curve recorded for this run.'));
+        const cell = h(
+          'td',
+          { colspan: 12 },
+          series.length
+            ? chart.figure
+            : h(
+                'p',
+                { class: 'empty' },
+                run.state === 'running' ? 'The curve appears when the run reports back.' : 'No loss curve recorded for this run.',
+              ),
+        );
         after = h('tr', { class: 'curve-row', id: detailId }, cell);
-        if (series.length) void chart.render(lossCurveSpec({ points: series }, `Loss curve of run ${run.runId}: ${series.length} points, final loss ${fmt.loss(run.outcome?.finalLoss)}`));
+        if (series.length)
+          void chart.render(
+            lossCurveSpec(
+              { points: series },
+              `Loss curve of run ${run.runId}: ${series.length} points, final loss ${fmt.loss(run.outcome?.finalLoss)}`,
+            ),
+          );
       }
       const wall = run.outcome?.wallSeconds ?? fmt.secondsBetween(run.startedAt, run.finishedAt);
       return {
@@ -117,10 +170,12 @@ export async function studyPage(main: HTMLElement, live: LiveUpdates, namespace:
           [
             stateBadge('state', run.state),
             run.state === 'running' && run.progress
-              ? ` ${fmt.percent(run.progress.step / Math.max(1, run.progress.totalSteps))}${run.progress.point?.evalLoss ?? run.progress.point?.trainLoss ? `, loss ${fmt.loss(run.progress.point?.evalLoss ?? run.progress.point?.trainLoss)}` : ''}`
+              ? ` ${fmt.percent(run.progress.step / Math.max(1, run.progress.totalSteps))}${(run.progress.point?.evalLoss ?? run.progress.point?.trainLoss) ? `, loss ${fmt.loss(run.progress.point?.evalLoss ?? run.progress.point?.trainLoss)}` : ''}`
               : null,
             run.attempts > 1 ? ` after ${run.attempts} attempts` : null,
-            run.error ? h('span', { class: 'run-error', title: run.error }, ` ${run.error.length > 80 ? `${run.error.slice(0, 77)}…` : run.error}`) : null,
+            run.error
+              ? h('span', { class: 'run-error', title: run.error }, ` ${run.error.length > 80 ? `${run.error.slice(0, 77)}…` : run.error}`)
+              : null,
           ],
           fmt.duration(wall),
           button,
@@ -131,7 +186,9 @@ export async function studyPage(main: HTMLElement, live: LiveUpdates, namespace:
     replaceChildren(
       runsSlot,
       h('h2', { id: 'runs-heading' }, `Runs (${runs.length})`, simulatedStudy ? [' ', simulatedBadge()] : null),
-      h('div', { class: 'actions' },
+      h(
+        'div',
+        { class: 'actions' },
         h('a', { class: 'button', href: `${exportBase}/runs.csv`, download: `${name}-runs.csv` }, 'Runs as CSV'),
         h('a', { class: 'button', href: `${exportBase}/runs.json`, download: `${name}-runs.json` }, 'Runs as JSON'),
       ),
@@ -173,7 +230,13 @@ export async function studyPage(main: HTMLElement, live: LiveUpdates, namespace:
       h('p', {}, h('a', { href: '/studies' }, '← Studies')),
       h('h1', {}, `Study ${name} `, h('span', { class: 'muted' }, `(${namespace})`)),
       h('p', {}, studyBadges(law)),
-      simulated ? h('p', { class: 'sim-banner', role: 'note' }, 'Simulated study: every loss on this page comes from a known law plus noise, not from training a model.') : null,
+      simulated
+        ? h(
+            'p',
+            { class: 'sim-banner', role: 'note' },
+            'Simulated study: every loss on this page comes from a known law plus noise, not from training a model.',
+          )
+        : null,
     );
     const conditions = law.status?.conditions ?? [];
     const excluded = law.status?.excludedRuns ?? [];
@@ -182,10 +245,23 @@ export async function studyPage(main: HTMLElement, live: LiveUpdates, namespace:
       h('h2', { id: 'progress-heading' }, 'Progress'),
       runProgress(law.status?.runs),
       conditions.length
-        ? table({ caption: 'Conditions', columns: [{ label: 'Type' }, { label: 'Status' }, { label: 'Reason' }, { label: 'Message' }], rows: conditions.map((c) => [c.type, c.status, c.reason, c.message]) })
+        ? table({
+            caption: 'Conditions',
+            columns: [{ label: 'Type' }, { label: 'Status' }, { label: 'Reason' }, { label: 'Message' }],
+            rows: conditions.map((c) => [c.type, c.status, c.reason, c.message]),
+          })
         : null,
       excluded.length
-        ? h('details', {}, h('summary', {}, `${excluded.length} runs excluded from the fits`), h('ul', {}, excluded.map((e) => h('li', {}, h('span', { class: 'mono' }, e.runId), `: ${e.reason}`))))
+        ? h(
+            'details',
+            {},
+            h('summary', {}, `${excluded.length} runs excluded from the fits`),
+            h(
+              'ul',
+              {},
+              excluded.map((e) => h('li', {}, h('span', { class: 'mono' }, e.runId), `: ${e.reason}`)),
+            ),
+          )
         : null,
     );
     replaceChildren(
@@ -193,7 +269,9 @@ export async function studyPage(main: HTMLElement, live: LiveUpdates, namespace:
       h('h2', { id: 'fits-heading' }, 'Fitted laws'),
       agreementLine(law),
       fitsTable(law),
-      h('div', { class: 'actions' },
+      h(
+        'div',
+        { class: 'actions' },
         h('a', { class: 'button', href: `${exportBase}/fits.csv`, download: `${name}-fits.csv` }, 'Fits as CSV'),
         h('a', { class: 'button', href: `${exportBase}/fits.json`, download: `${name}-fits.json` }, 'Fits as JSON'),
       ),
@@ -204,16 +282,46 @@ export async function studyPage(main: HTMLElement, live: LiveUpdates, namespace:
     profiles.figure.dataset.points = plots.profiles.map((p) => p.points.length).join(',');
     await Promise.all([
       plots.profiles.length
-        ? profiles.render(profilesSpec(profileData, `IsoFLOP profiles: ${plots.profiles.length} budgets, ${pointCount} finished runs${plots.simulated ? ' (simulated)' : ''}`))
-        : Promise.resolve(profiles.figure.querySelector('.chart-body')?.replaceChildren(h('p', { class: 'empty' }, 'No finished runs yet.'))),
-      frontierN.render(frontierSpec(frontierData(plots, 'params'), 'params', `N_opt against compute for ${plots.frontier.lines.length} laws`, plots.frontier.confidence)),
-      frontierD.render(frontierSpec(frontierData(plots, 'tokens'), 'tokens', `D_opt against compute for ${plots.frontier.lines.length} laws`, plots.frontier.confidence)),
+        ? profiles.render(
+            profilesSpec(
+              profileData,
+              `IsoFLOP profiles: ${plots.profiles.length} budgets, ${pointCount} finished runs${plots.simulated ? ' (simulated)' : ''}`,
+            ),
+          )
+        : Promise.resolve(
+            profiles.figure.querySelector('.chart-body')?.replaceChildren(h('p', { class: 'empty' }, 'No finished runs yet.')),
+          ),
+      frontierN.render(
+        frontierSpec(
+          frontierData(plots, 'params'),
+          'params',
+          `N_opt against compute for ${plots.frontier.lines.length} laws`,
+          plots.frontier.confidence,
+        ),
+      ),
+      frontierD.render(
+        frontierSpec(
+          frontierData(plots, 'tokens'),
+          'tokens',
+          `D_opt against compute for ${plots.frontier.lines.length} laws`,
+          plots.frontier.confidence,
+        ),
+      ),
     ]);
     if (plots.contours) {
       if (!contoursSlot.contains(contours.figure)) contoursSlot.replaceChildren(contours.figure);
-      await contours.render(contoursSpec(plots.contours, `Iso-loss contours of Approach ${plots.contours.method} over compute and parameters`));
+      await contours.render(
+        contoursSpec(plots.contours, `Iso-loss contours of Approach ${plots.contours.method} over compute and parameters`),
+      );
     } else {
-      contoursSlot.replaceChildren(h('figure', { class: 'chart' }, h('figcaption', {}, 'Iso-loss contours'), h('p', { class: 'empty' }, 'Appear once the parametric fit (Approach 3) has converged.')));
+      contoursSlot.replaceChildren(
+        h(
+          'figure',
+          { class: 'chart' },
+          h('figcaption', {}, 'Iso-loss contours'),
+          h('p', { class: 'empty' }, 'Appear once the parametric fit (Approach 3) has converged.'),
+        ),
+      );
     }
     renderRuns(runs, simulated);
   };
