@@ -4,11 +4,12 @@ import {
   findCondition,
   isConditionTrue,
   roundSignificant,
+  ScalingLawPhase,
   type AllocationStatus,
   type ScalingLaw,
   type ScalingLawSpec,
 } from '@scaleplan/contracts';
-import { ScalingLawError, type FittedMapping, type Interval } from '@scaleplan/scaling-laws';
+import { DEFAULT_TRUST_THRESHOLDS, ScalingLawError, type FittedMapping, type Interval } from '@scaleplan/scaling-laws';
 import { countWithInterval, estimateAllocation, humanCount, type AllocationEstimate } from '../planning/allocation.js';
 import { pickMethod, type StudyFitState } from '../planning/fit-state.js';
 import { planShape, type PlannedShape } from '../planning/model-shapes.js';
@@ -25,14 +26,19 @@ type LawTrust =
   | { readonly trusted: true }
   | {
       readonly trusted: false;
-      /** LawMeasuring while the law may still get there; LawNotTrusted once it stopped (Degraded) */
-      readonly reason: typeof ConditionReason.LawMeasuring | typeof ConditionReason.LawNotTrusted;
+      /**
+       * LawMeasuring while the law may still get there; LawNotTrusted once it stopped (Degraded);
+       * IntervalTooWide when the law passed its verdict but N_opt's interval at this budget is too wide to bet on
+       */
+      readonly reason: typeof ConditionReason.LawMeasuring | typeof ConditionReason.LawNotTrusted | typeof ConditionReason.IntervalTooWide;
       /** carries the law's own reason and message */
       readonly message: string;
     };
 
 /** Where an allocation comes from, once known. */
 interface AllocationSource {
+  /** a published preset, or a fit of the law's own runs */
+  readonly kind: 'preset' | 'fit';
   readonly fitted: FittedMapping;
   readonly method: number;
   /** preset:<name>, <namespace>/<law>, or <namespace>/<law> (preset:<name>) */
@@ -57,8 +63,8 @@ function lawTrust(law: ScalingLaw): LawTrust {
   const ready = findCondition(law.status?.conditions, ConditionType.Ready);
   if (ready?.status === 'True') return { trusted: true };
   const label = `${law.metadata.namespace}/${law.metadata.name}`;
-  const why = ready ? `${ready.reason}: ${ready.message}` : `phase ${law.status?.phase ?? 'Pending'}, no Ready condition yet`;
-  const stopped = law.status?.phase === 'Degraded' || isConditionTrue(law.status?.conditions, ConditionType.Degraded);
+  const why = ready ? `${ready.reason}: ${ready.message}` : `phase ${law.status?.phase ?? ScalingLawPhase.Pending}, no Ready condition yet`;
+  const stopped = law.status?.phase === ScalingLawPhase.Degraded || isConditionTrue(law.status?.conditions, ConditionType.Degraded);
   return {
     trusted: false,
     reason: stopped ? ConditionReason.LawNotTrusted : ConditionReason.LawMeasuring,
@@ -92,7 +98,7 @@ export function findAllocationSource(query: SourceQuery): SourceLookup {
         clearAllocation: true,
       };
     const lawName = law ? `${lawLabel} (preset:${preset.name})` : lawLabel;
-    return { ok: true, source: { fitted: preset.fitted, method: preset.method, lawName, trust: { trusted: true } } };
+    return { ok: true, source: { kind: 'preset', fitted: preset.fitted, method: preset.method, lawName, trust: { trusted: true } } };
   }
   if (!law)
     return {
@@ -110,6 +116,7 @@ export function findAllocationSource(query: SourceQuery): SourceLookup {
   return {
     ok: true,
     source: {
+      kind: 'fit',
       fitted: picked.fitted,
       method: picked.summary.method,
       lawName: lawLabel,
@@ -126,7 +133,14 @@ interface AllocationDemand {
 }
 
 type ResolvedAllocation =
-  | { readonly ok: true; readonly estimate: AllocationEstimate; readonly allocation: AllocationStatus; readonly shape?: PlannedShape }
+  | {
+      readonly ok: true;
+      readonly estimate: AllocationEstimate;
+      readonly allocation: AllocationStatus;
+      readonly shape?: PlannedShape;
+      /** the source's trust, narrowed by this budget's own N_opt interval */
+      readonly trust: LawTrust;
+    }
   | { readonly ok: false; readonly message: string };
 
 /** The shape the workers would build for `params`; undefined outside what they can build. */
@@ -141,7 +155,12 @@ export function safeShape(params: number, model: ScalingLawSpec['model']): Plann
 const tuple = (interval: Interval | null): [number, number] | undefined => (interval ? [interval.lower, interval.upper] : undefined);
 
 /** The estimate as ComputeBudget status (what `kubectl get` prints is rounded; N and D stay exact). */
-function toAllocationStatus(estimate: AllocationEstimate, source: AllocationSource, shape: PlannedShape | undefined): AllocationStatus {
+function toAllocationStatus(
+  estimate: AllocationEstimate,
+  source: AllocationSource,
+  trust: LawTrust,
+  shape: PlannedShape | undefined,
+): AllocationStatus {
   const { intervals, dataConstrained, inference } = estimate;
   const loss = estimate.loss;
   return {
@@ -160,7 +179,7 @@ function toAllocationStatus(estimate: AllocationEstimate, source: AllocationSour
     ...(intervals.loss ? { predictedLossInterval: tuple(intervals.loss) } : {}),
     intervalKind: estimate.intervalBasis.kind,
     intervalNote: estimate.intervalNote,
-    provisional: !source.trust.trusted,
+    provisional: !trust.trusted,
     ...(shape ? { shape: shape.shape } : {}),
     law: source.lawName,
     method: source.method,
@@ -219,7 +238,26 @@ export function resolveAllocation(
     throw error;
   }
   const shape = safeShape(estimate.params, model);
-  return { ok: true, estimate, allocation: toAllocationStatus(estimate, source, shape), ...(shape ? { shape } : {}) };
+  const trust = trustAtBudget(source, estimate);
+  return { ok: true, estimate, allocation: toAllocationStatus(estimate, source, trust, shape), trust, ...(shape ? { shape } : {}) };
+}
+
+/**
+ * A law's verdict checks N_opt's interval at the budgets that used it when it was last fitted. A budget added
+ * since (or at a budget far from the sweep) is checked here with the same threshold, so it is never Ready on an
+ * interval the verdict would have refused. Presets carry their source's published interval and are not narrowed.
+ */
+function trustAtBudget(source: AllocationSource, estimate: AllocationEstimate): LawTrust {
+  const interval = estimate.intervals.params;
+  if (!source.trust.trusted || source.kind === 'preset' || !interval) return source.trust;
+  const ratio = interval.upper / interval.lower;
+  const limit = DEFAULT_TRUST_THRESHOLDS.maxNOptIntervalRatio;
+  if (ratio <= limit) return source.trust;
+  return {
+    trusted: false,
+    reason: ConditionReason.IntervalTooWide,
+    message: `N_opt's interval at this budget spans ${ratio.toFixed(1)}× (at most ${limit}×): the law's runs do not pin the allocation here; add a sweep target at this budget (spec.sweep.target.atFlops) for more runs`,
+  };
 }
 
 /** One sentence on an allocation for the Ready condition. */

@@ -279,6 +279,32 @@ describe('decideComputeBudget', () => {
       expect(o.status.allocation?.provisional).toBe(false);
       expect(ready(o)).toMatchObject({ status: 'True', reason: 'AllocationResolved' });
     });
+    it('a trusted law whose N_opt interval at this budget is too wide: provisional, Ready=False IntervalTooWide, Degraded, no final run', () => {
+      // Replicates spread α widely: the law's verdict (checked at the budgets it knew) passed, but far out the
+      // interval at a budget created after the last refit is wider than the verdict's limit.
+      const wide = [0.3, 0.32, 0.34, 0.36, 0.38].map((alpha) => ({
+        kind: 'loss-law' as const,
+        law: { ...chinchillaLaw, paramExponent: alpha },
+      }));
+      const method = fit.methods[0]!;
+      const wideFit: StudyFitState = { ...fit, methods: [{ ...method, fitted: { ...method.fitted, samples: wide } }] };
+      const o = decideComputeBudget(
+        observe(budget({ flops: 1e25, scalingLaw: 'study', train: true }), { law: study('Ready'), lawFit: wideFit }),
+      );
+      const interval = o.status.allocation?.paramsInterval;
+      expect(interval![1] / interval![0]).toBeGreaterThan(4);
+      expect(o.status.allocation?.provisional).toBe(true);
+      expect(ready(o)).toMatchObject({ status: 'False', reason: 'IntervalTooWide' });
+      expect(ready(o)?.message).toMatch(/N_opt's interval at this budget spans [\d.]+× \(at most 4×\)/);
+      expect(degradedCondition(o)).toMatchObject({ status: 'True', reason: 'IntervalTooWide' });
+      expect(o.status.phase).toBe('Degraded');
+      expect(o.startFinalRun).toBeUndefined();
+      // The same law at a budget where its interval is narrow enough is Ready.
+      const near = decideComputeBudget(observe(budget({ flops: 1e12, scalingLaw: 'study' }), { law: study('Ready'), lawFit: wideFit }));
+      const nearInterval = near.status.allocation!.paramsInterval!;
+      expect(nearInterval[1] / nearInterval[0]).toBeLessThanOrEqual(4);
+      expect(ready(near)).toMatchObject({ status: 'True' });
+    });
   });
 
   it('starts the final run once the law is Ready, with one id per generation', () => {

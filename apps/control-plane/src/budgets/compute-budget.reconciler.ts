@@ -1,6 +1,8 @@
 import {
+  ComputeBudgetPhase,
   ConditionReason,
   ConditionType,
+  ResourceKind,
   RUNS_FINALIZER,
   RunKind,
   RunPriority,
@@ -58,7 +60,7 @@ const DEFAULT_MODEL = modelSpecSchema.parse({});
 export const finalRunId = (generation: number): string => `final-g${generation}`;
 
 function finalRunStatus(run: RunRecord, predictedLoss: number | undefined): FinalRunStatus {
-  const state = run.state === RunState.Planned ? 'queued' : run.state;
+  const state = run.state === RunState.Planned ? RunState.Queued : run.state;
   const latestLoss = run.progress?.point?.evalLoss ?? run.progress?.point?.trainLoss;
   const finalLoss = run.outcome?.finalLoss;
   const tokensDone = run.outcome?.tokens ?? run.progress?.tokens ?? 0;
@@ -95,11 +97,15 @@ export function decideComputeBudget(observed: ObservedComputeBudget): ComputeBud
   const degraded = (
     reason: (typeof ConditionReason)[keyof typeof ConditionReason],
     message: string,
-    options: { phase?: 'Pending' | 'Degraded'; clearAllocation?: boolean; flops?: number } = {},
+    options: {
+      phase?: typeof ComputeBudgetPhase.Pending | typeof ComputeBudgetPhase.Degraded;
+      clearAllocation?: boolean;
+      flops?: number;
+    } = {},
   ): ComputeBudgetOutcome => {
-    const phase = options.phase ?? 'Degraded';
+    const phase = options.phase ?? ComputeBudgetPhase.Degraded;
     set(condition(ConditionType.Ready, false, reason, message, now, generation));
-    set(condition(ConditionType.Degraded, phase === 'Degraded', reason, message, now, generation));
+    set(condition(ConditionType.Degraded, phase === ComputeBudgetPhase.Degraded, reason, message, now, generation));
     const allocation = options.clearAllocation ? undefined : previous.allocation;
     return {
       addFinalizer,
@@ -126,7 +132,7 @@ export function decideComputeBudget(observed: ObservedComputeBudget): ComputeBud
         generation,
       ),
     );
-    return { addFinalizer: false, finalize: true, status: { ...previous, phase: 'Deleting', conditions } };
+    return { addFinalizer: false, finalize: true, status: { ...previous, phase: ComputeBudgetPhase.Deleting, conditions } };
   }
   const addFinalizer = !(budget.metadata.finalizers ?? []).includes(RUNS_FINALIZER);
   const lawLabel = budget.spec.preset ? `preset:${budget.spec.preset}` : `${budget.metadata.namespace}/${budget.spec.scalingLaw}`;
@@ -149,7 +155,7 @@ export function decideComputeBudget(observed: ObservedComputeBudget): ComputeBud
   });
   if (!lookup.ok) {
     return degraded(lookup.reason, lookup.message, {
-      phase: lookup.awaiting ? 'Pending' : 'Degraded',
+      phase: lookup.awaiting ? ComputeBudgetPhase.Pending : ComputeBudgetPhase.Degraded,
       clearAllocation: lookup.clearAllocation,
       ...(lookup.reason === ConditionReason.AwaitingFit ? { flops: statusFlops } : {}),
     });
@@ -159,6 +165,7 @@ export function decideComputeBudget(observed: ObservedComputeBudget): ComputeBud
   const finalRun = observed.finalRun;
   let allocation: AllocationStatus;
   let shape: PlannedShape | undefined;
+  let trust = source.trust;
   if (finalRun && previous.allocation) {
     allocation = previous.allocation;
   } else {
@@ -170,14 +177,15 @@ export function decideComputeBudget(observed: ObservedComputeBudget): ComputeBud
     if (!resolved.ok) return degraded(ConditionReason.InvalidBudget, resolved.message, { clearAllocation: true });
     allocation = resolved.allocation;
     shape = resolved.shape;
+    trust = resolved.trust;
   }
   const allocationMessage = describeAllocation(allocation);
   const status: ComputeBudgetStatus = { ...base, flops: statusFlops, lawName: allocation.law, allocation, conditions };
 
-  if (!finalRun && !source.trust.trusted) {
-    // Shown, not trusted: Ready=False until the law passes its verdict; Degraded once the law stopped without passing it.
-    const trust = source.trust;
-    const stopped = trust.reason === ConditionReason.LawNotTrusted;
+  if (!finalRun && !trust.trusted) {
+    // Shown, not trusted: Ready=False until the law passes its verdict; Degraded once the law stopped without
+    // passing it, or passed it with an interval too wide at this budget.
+    const stopped = trust.reason !== ConditionReason.LawMeasuring;
     const message = `${allocationMessage}; provisional: ${trust.message}`;
     set(condition(ConditionType.Ready, false, trust.reason, message, now, generation));
     set(
@@ -190,7 +198,11 @@ export function decideComputeBudget(observed: ObservedComputeBudget): ComputeBud
         generation,
       ),
     );
-    return { addFinalizer, finalize: false, status: { ...status, phase: stopped ? 'Degraded' : 'Pending', conditions } };
+    return {
+      addFinalizer,
+      finalize: false,
+      status: { ...status, phase: stopped ? ComputeBudgetPhase.Degraded : ComputeBudgetPhase.Pending, conditions },
+    };
   }
 
   let startFinalRun: RunRecord | undefined;
@@ -201,7 +213,7 @@ export function decideComputeBudget(observed: ObservedComputeBudget): ComputeBud
     startFinalRun = {
       runId: finalRunId(generation),
       owner: { namespace: budget.metadata.namespace, name: budget.metadata.name },
-      ownerKind: 'ComputeBudget',
+      ownerKind: ResourceKind.ComputeBudget,
       kind: RunKind.Final,
       budgetFlops: flops,
       params: planned.params,
@@ -219,13 +231,13 @@ export function decideComputeBudget(observed: ObservedComputeBudget): ComputeBud
   set(condition(ConditionType.Degraded, false, ConditionReason.Reconciled, 'The budget resolved', now, generation));
   if (!run) {
     set(condition(ConditionType.Ready, true, ConditionReason.AllocationResolved, allocationMessage, now, generation));
-    return { addFinalizer, finalize: false, status: { ...status, phase: 'Resolved', conditions } };
+    return { addFinalizer, finalize: false, status: { ...status, phase: ComputeBudgetPhase.Resolved, conditions } };
   }
   const finalStatus = finalRunStatus(startFinalRun ? { ...run, state: RunState.Queued } : run, allocation.predictedLoss);
-  let phase: NonNullable<ComputeBudgetStatus['phase']> = 'Training';
+  let phase: ComputeBudgetPhase = ComputeBudgetPhase.Training;
   switch (run.state) {
     case RunState.Succeeded: {
-      phase = 'Succeeded';
+      phase = ComputeBudgetPhase.Succeeded;
       const delta = finalStatus.lossDelta;
       set(
         condition(
@@ -241,7 +253,7 @@ export function decideComputeBudget(observed: ObservedComputeBudget): ComputeBud
     }
     case RunState.Failed:
     case RunState.Diverged:
-      phase = 'Degraded';
+      phase = ComputeBudgetPhase.Degraded;
       set(
         condition(
           ConditionType.Ready,
@@ -306,7 +318,7 @@ export class ComputeBudgetReconciler {
     if (!budget) return;
     const law = budget.spec.scalingLaw ? await laws.get({ namespace: ref.namespace, name: budget.spec.scalingLaw }) : undefined;
     const presetName = budget.spec.preset ?? law?.spec.preset;
-    const finalRuns = await runs.list('ComputeBudget', ref);
+    const finalRuns = await runs.list(ResourceKind.ComputeBudget, ref);
     const generation = budget.metadata.generation ?? 1;
     const observed: ObservedComputeBudget = {
       budget,
@@ -324,8 +336,8 @@ export class ComputeBudgetReconciler {
         live.map((r) => trainingJobId(r.owner, r.runId)),
         `ComputeBudget ${refKey(ref)} was deleted`,
       );
-      if (!this.deps.retainResults) await runs.deleteOwner('ComputeBudget', ref);
-      else runs.forget('ComputeBudget', ref);
+      if (!this.deps.retainResults) await runs.deleteOwner(ResourceKind.ComputeBudget, ref);
+      else runs.forget(ResourceKind.ComputeBudget, ref);
       log.info({ computeBudget: refKey(ref) }, 'Cancelled ComputeBudget final run');
       await budgets.removeFinalizer(ref, RUNS_FINALIZER);
       return;
@@ -336,7 +348,7 @@ export class ComputeBudgetReconciler {
       await queue.enqueue([
         { data: toTrainRun(run, law?.spec.model ?? modelSpecSchema.parse({}), law?.spec.sweep?.simulate), priority: RunPriority.Final },
       ]);
-      await runs.putMany('ComputeBudget', ref, [{ ...run, state: RunState.Queued, queuedAt: observed.now }]);
+      await runs.putMany(ResourceKind.ComputeBudget, ref, [{ ...run, state: RunState.Queued, queuedAt: observed.now }]);
       log.info({ computeBudget: refKey(ref), runId: run.runId, params: run.params, tokens: run.tokens }, 'Queued ComputeBudget final run');
     }
     if (budget.status?.phase !== outcome.status.phase) {

@@ -125,7 +125,7 @@ export class AllocationsController {
         : {}),
       ...allocation.allocation,
       intervals: allocation.estimate.intervals,
-      ...(source.trust.trusted ? {} : { provisionalReason: source.trust.message }),
+      ...(allocation.trust.trusted ? {} : { provisionalReason: allocation.trust.message }),
     };
   }
 
