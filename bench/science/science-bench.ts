@@ -44,11 +44,14 @@ export interface ScienceConfig extends SciencePlanOptions {
 
 export const CONFIGS: Record<'full' | 'quick', ScienceConfig> = {
   full: {
-    budgets: [2e11, 4e11, 8e11],
+    // Three budgets a factor 2 apart and the held-out one at 1.6e12: the held-out runs dominate the cost
+    // (each about as long as a whole sweep budget's five runs), and 1.6e12 keeps the whole benchmark near an
+    // hour on 2 cores (8e11 at the top put it near two).
+    budgets: [1e11, 2e11, 4e11],
     sizesPerBudget: 5,
     spanFactor: 8,
-    // Measured here: at C = 2e11 the loss still falls towards N_total = 30K (D/N = 37), so byte-level models
-    // at this scale want far more tokens per parameter than Chinchilla's 20.
+    // Measured here: at C = 2e11 the minimum lies near N_total = 14K (D/N ≈ 160), so byte-level models at this
+    // scale want far more tokens per parameter than Chinchilla's 20; 60 centres the sizes with room both ways.
     priorTokensPerParam: 60,
     sweepSeeds: [0],
     heldOutFactor: 4,
@@ -171,11 +174,18 @@ async function main(args: string[]): Promise<number> {
   const resamples = Number(option(args, 'resamples') ?? 400);
   if (!Number.isInteger(workers) || workers < 1) throw new Error(`--workers must be a positive integer, got ${option(args, 'workers')}`);
   const store = new RunStore(out);
-  // Stored runs are only reusable under the same recipe and configuration.
-  const identity = { recipeVersion: TRAINING_RECIPE_VERSION, corpus: CORPUS, config };
+  // A stored run is reusable when what decides its result beyond its id (role, budget, size, seed) is the same:
+  // the recipe, the corpus and the evaluation. Changing the budgets list reuses the runs both lists share.
+  const identity = {
+    recipeVersion: TRAINING_RECIPE_VERSION,
+    corpus: CORPUS,
+    sequenceLength: config.sequenceLength,
+    vocabSize: config.vocabSize,
+    finalEvalSequences: config.finalEvalSequences,
+  };
   const storedIdentity = store.readValue<typeof identity>('identity');
   if (storedIdentity && JSON.stringify(storedIdentity) !== JSON.stringify(identity)) {
-    throw new Error(`${out} holds runs of another recipe or configuration (${JSON.stringify(storedIdentity)}); remove it or pass --out`);
+    throw new Error(`${out} holds runs of another recipe or evaluation (${JSON.stringify(storedIdentity)}); remove it or pass --out`);
   }
   store.writeValue('identity', identity);
   const train = trainInChild(join(out, 'checkpoints'), config.finalEvalSequences);
@@ -197,12 +207,13 @@ async function main(args: string[]): Promise<number> {
   const heldOutFlops = config.heldOutFactor * Math.max(...config.budgets);
   const fit = fitSweep(sweep, heldOutFlops, resamples);
   printFit(fit);
-  // The allocation is stored, so a rerun after an interruption trains the same held-out models.
-  const allocation = store.readValue<{ flops: number; params: number }>('allocation') ?? {
+  // The allocation is stored per held-out budget, so a rerun after an interruption trains the same held-out models.
+  const allocationKey = `allocation-${heldOutFlops.toExponential(2).replace('+', '')}`;
+  const allocation = store.readValue<{ flops: number; params: number }>(allocationKey) ?? {
     flops: heldOutFlops,
     params: fit.heldOut.params,
   };
-  store.writeValue('allocation', allocation);
+  store.writeValue(allocationKey, allocation);
   const heldOutPlan = heldOutRuns(allocation.flops, allocation.params, config.heldOutSeeds, config);
   const heldOut = await executeRuns(heldOutPlan, store, train, { concurrency: workers, onFinished: progress });
 
