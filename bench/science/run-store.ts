@@ -13,7 +13,6 @@ export interface FinishedRun extends PlannedRun {
   readonly finalLoss?: number;
   readonly finalLossStdError?: number;
   readonly evalTokens?: number;
-  readonly shape: { layers: number; modelDim: number; heads: number; headDim: number; ffDim: number };
   readonly nonEmbeddingExact: number;
   readonly tokensPerSecond: number;
   readonly wallSeconds: number;

@@ -42,7 +42,7 @@ const simulated = (seedNoise = 0): TrainOne & { calls: string[] } => {
       ...run,
       status: 'completed',
       finalLoss: predictLoss(law, run.params, run.tokens) + (run.seed % 2 === 0 ? seedNoise : -seedNoise),
-      shape: { layers: 2, modelDim: 64, heads: 2, headDim: 32, ffDim: 256 },
+      shape: run.shape,
       nonEmbeddingExact: run.nonEmbeddingParams,
       tokensPerSecond: 1,
       wallSeconds: 0,

@@ -82,6 +82,7 @@ async function trainInThisProcess(run: PlannedRun, checkpointRoot: string, final
   const result = await new Trainer({ backend: 'wasm', checkpointDir: checkpointDirFor(checkpointRoot, run.id), finalEvalSequences }).train({
     runId: run.id,
     params: run.nonEmbeddingParams,
+    shape: run.shape,
     tokens: run.tokens,
     seed: run.seed,
     corpus: CORPUS,

@@ -7,6 +7,7 @@
  * and the tied output head included, Pearce & Song 2024) and C = 6·N·D.
  */
 import { solveShapeForTotalParams } from '@scaleplan/language-model/shapes';
+import type { TransformerShape } from '@scaleplan/scaling-laws';
 
 export const RunRole = { Sweep: 'sweep', Allocated: 'allocated', Smaller: 'half', Larger: 'double' } as const;
 export type RunRole = (typeof RunRole)[keyof typeof RunRole];
@@ -18,8 +19,10 @@ export interface PlannedRun {
   readonly budgetFlops: number;
   /** Total parameters N of the solved shape (exact). */
   readonly params: number;
-  /** Non-embedding target handed to the trainer (it solves the same shape again). */
+  /** Non-embedding count of the solved shape. */
   readonly nonEmbeddingParams: number;
+  /** The solved shape, trained as is (solving again from the non-embedding count can land on a neighbouring width). */
+  readonly shape: TransformerShape;
   readonly tokens: number;
   readonly seed: number;
 }
@@ -54,7 +57,16 @@ export function planRun(
   const solved = solveShapeForTotalParams(targetTotal, { sequenceLength: options.sequenceLength, vocabSize: options.vocabSize });
   const params = solved.paramsTotal;
   const tokens = Math.round(budgetFlops / (6 * params));
-  return { id: runId(role, budgetFlops, params, seed), role, budgetFlops, params, nonEmbeddingParams: solved.params, tokens, seed };
+  return {
+    id: runId(role, budgetFlops, params, seed),
+    role,
+    budgetFlops,
+    params,
+    nonEmbeddingParams: solved.params,
+    shape: solved.shape,
+    tokens,
+    seed,
+  };
 }
 
 /** The IsoFLOP sweep: `sizesPerBudget` log-spaced sizes per budget, centred on the prior optimum, every seed. */

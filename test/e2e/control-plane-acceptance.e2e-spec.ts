@@ -3,15 +3,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { RunningControlPlane } from '../../apps/control-plane/src/bootstrap.js';
 import {
   deletePrefix,
+  REDIS_URL,
   simulatedStudy,
   startTestControlPlane,
   TEST_LAW,
   TEST_TOKEN,
   uniquePrefix,
   waitFor,
-} from '../../apps/control-plane/src/testing/e2e-harness.js';
-
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+} from '../support/e2e-harness.js';
 
 /**
  * Acceptance (issue 4): a simulated study with known parameters and 200 runs recovers them within the
@@ -47,7 +46,11 @@ describe('acceptance: a 200-run simulated study recovers its hidden law', () => 
     const status = await waitFor(
       'the study to be fitted on every run',
       async () => {
-        const body = (await request(cp!.url).get('/api/v1/namespaces/default/scalinglaws/hidden')).body;
+        const body = (
+          await request(cp!.url)
+            .get('/api/v1/namespaces/default/scalinglaws/hidden')
+            .set({ Authorization: `Bearer ${TEST_TOKEN}` })
+        ).body;
         return body.status?.phase === 'Ready' ? body.status : undefined;
       },
       180_000,

@@ -6,15 +6,13 @@ import type { RunningControlPlane } from '../../apps/control-plane/src/bootstrap
 import type { LocalWorkerDispatcher } from '../../apps/control-plane/src/dispatch/local-worker-dispatcher.js';
 import {
   deletePrefix,
+  REDIS_URL,
   simulatedStudy,
   startTestControlPlane,
-  TEST_TOKEN,
+  TEST_AUTH as auth,
   uniquePrefix,
   waitFor,
-} from '../../apps/control-plane/src/testing/e2e-harness.js';
-
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const auth = { Authorization: `Bearer ${TEST_TOKEN}` };
+} from '../support/e2e-harness.js';
 
 describe('control plane REST API (real Redis, no workers)', () => {
   const prefix = uniquePrefix('api');
@@ -131,9 +129,9 @@ describe('control plane REST API (real Redis, no workers)', () => {
       .set('Content-Type', 'application/yaml')
       .send(yaml)
       .expect(409);
-    await request(cp.url).get('/api/v1/namespaces/default/computebudgets/nope').expect(404);
+    await request(cp.url).get('/api/v1/namespaces/default/computebudgets/nope').set(auth).expect(404);
     const resolved = await waitFor('the budget to resolve', async () => {
-      const body = (await request(cp.url).get('/api/v1/namespaces/default/computebudgets/yaml-budget')).body;
+      const body = (await request(cp.url).get('/api/v1/namespaces/default/computebudgets/yaml-budget').set(auth)).body;
       return body.status?.phase === 'Resolved' ? body : undefined;
     });
     expect(resolved.status.flops).toBeCloseTo(5000 * 3600 * 989.5e12 * 0.4, -10);
@@ -145,7 +143,7 @@ describe('control plane REST API (real Redis, no workers)', () => {
       .expect((r) => expect([200, 202]).toContain(r.status));
     await waitFor(
       'the budget to be gone',
-      async () => (await request(cp.url).get('/api/v1/namespaces/default/computebudgets/yaml-budget')).status === 404,
+      async () => (await request(cp.url).get('/api/v1/namespaces/default/computebudgets/yaml-budget').set(auth)).status === 404,
     );
   });
 
@@ -162,7 +160,7 @@ describe('control plane REST API (real Redis, no workers)', () => {
       .expect(201);
     const budgetPath = '/api/v1/namespaces/default/computebudgets/on-published-law';
     const resolved = await waitFor('the budget to resolve from the law', async () => {
-      const body = (await request(cp.url).get(budgetPath)).body;
+      const body = (await request(cp.url).get(budgetPath).set(auth)).body;
       return body.status?.phase === 'Resolved' ? body : undefined;
     });
     expect(resolved.status.allocation.paramsColumn).toMatch(/\[/); // epoch-2024's published interval
@@ -171,7 +169,7 @@ describe('control plane REST API (real Redis, no workers)', () => {
       .set(auth)
       .expect((r) => expect([200, 202]).toContain(r.status));
     const cleared = await waitFor('the allocation to be cleared', async () => {
-      const body = (await request(cp.url).get(budgetPath)).body;
+      const body = (await request(cp.url).get(budgetPath).set(auth)).body;
       return body.status && body.status.allocation === undefined ? body : undefined;
     });
     expect(cleared.status.conditions.find((c: { type: string }) => c.type === 'Ready')).toMatchObject({
@@ -185,50 +183,60 @@ describe('control plane REST API (real Redis, no workers)', () => {
   });
 
   it('computes allocations on the spot (FLOPs or accelerator-hours) and validates the query', async () => {
-    const chinchilla = (await request(cp.url).get('/api/v1/allocations').query({ flops: 5.76e23, law: 'chinchilla-2022' }).expect(200))
-      .body;
+    const chinchilla = (
+      await request(cp.url).get('/api/v1/allocations').set(auth).query({ flops: 5.76e23, law: 'chinchilla-2022' }).expect(200)
+    ).body;
     expect(chinchilla.params / 1e9).toBeGreaterThan(35);
     expect(chinchilla.params / 1e9).toBeLessThan(45);
     expect(chinchilla.predictedLoss).toBeGreaterThan(1.69);
     const hours = (
-      await request(cp.url).get('/api/v1/allocations').query({ acceleratorHours: 1000, accelerator: 'h100', law: 'epoch-2024' }).expect(200)
+      await request(cp.url)
+        .get('/api/v1/allocations')
+        .set(auth)
+        .query({ acceleratorHours: 1000, accelerator: 'h100', law: 'epoch-2024' })
+        .expect(200)
     ).body;
     expect(hours.flops).toBeCloseTo(1000 * 3600 * 989.5e12 * 0.4, -10);
-    const bad = (await request(cp.url).get('/api/v1/allocations').query({ flops: -5, law: 'chinchilla-2022' }).expect(400)).body;
+    const bad = (await request(cp.url).get('/api/v1/allocations').set(auth).query({ flops: -5, law: 'chinchilla-2022' }).expect(400)).body;
     expect(bad.fields[0].field).toBe('flops');
-    expect((await request(cp.url).get('/api/v1/allocations').query({ flops: 1e20, law: 'nope' }).expect(400)).body.fields[0].field).toBe(
-      'law',
-    );
     expect(
-      (await request(cp.url).get('/api/v1/allocations').query({ flops: 1e24, law: 'epoch-2024', uniqueTokens: -1 }).expect(400)).body
-        .fields[0].field,
+      (await request(cp.url).get('/api/v1/allocations').set(auth).query({ flops: 1e20, law: 'nope' }).expect(400)).body.fields[0].field,
+    ).toBe('law');
+    expect(
+      (await request(cp.url).get('/api/v1/allocations').set(auth).query({ flops: 1e24, law: 'epoch-2024', uniqueTokens: -1 }).expect(400))
+        .body.fields[0].field,
     ).toBe('uniqueTokens');
     expect(
-      (await request(cp.url).get('/api/v1/allocations').query({ flops: 1e24, law: 'epoch-2024', inferenceTokens: 'Infinity' }).expect(400))
-        .body.fields[0].field,
+      (
+        await request(cp.url)
+          .get('/api/v1/allocations')
+          .set(auth)
+          .query({ flops: 1e24, law: 'epoch-2024', inferenceTokens: 'Infinity' })
+          .expect(400)
+      ).body.fields[0].field,
     ).toBe('inferenceTokens');
     const constrained = (
-      await request(cp.url).get('/api/v1/allocations').query({ flops: 1e24, law: 'epoch-2024', uniqueTokens: 1e11 }).expect(200)
+      await request(cp.url).get('/api/v1/allocations').set(auth).query({ flops: 1e24, law: 'epoch-2024', uniqueTokens: 1e11 }).expect(200)
     ).body;
     expect(Math.abs(constrained.params / 59.8e9 - 1)).toBeLessThan(0.03);
   });
 
   it('serves OpenAPI, health, readiness and Prometheus metrics', async () => {
-    await request(cp.url).get('/docs').expect(200);
-    const openapi = (await request(cp.url).get('/docs-json').expect(200)).body;
+    await request(cp.url).get('/docs').set(auth).expect(200);
+    const openapi = (await request(cp.url).get('/docs-json').set(auth).expect(200)).body;
     expect(Object.keys(openapi.paths)).toEqual(
       expect.arrayContaining(['/api/v1/namespaces/{namespace}/scalinglaws', '/api/v1/allocations']),
     );
     await request(cp.url).get('/healthz').expect(200);
     expect((await request(cp.url).get('/readyz').expect(200)).body.redis).toBe('up');
-    const metrics = (await request(cp.url).get('/metrics').expect(200)).text;
+    const metrics = (await request(cp.url).get('/metrics').set(auth).expect(200)).text;
     expect(metrics).toMatch(/scaleplan_queue_jobs\{state="waiting"\}/);
     expect(metrics).toMatch(/scaleplan_refit_duration_seconds_bucket/);
   });
 
   it('streams resource changes as server-sent events', async () => {
     const received = new Promise<string>((resolve, reject) => {
-      const req = get(`${cp.url}/api/v1/events`, (res) => {
+      const req = get(`${cp.url}/api/v1/events`, { headers: auth }, (res) => {
         let buffer = '';
         res.on('data', (chunk: Buffer) => {
           buffer += chunk.toString();
@@ -252,12 +260,12 @@ describe('control plane REST API (real Redis, no workers)', () => {
       .send(simulatedStudy('queued-study', {}, { maxConcurrentRuns: 3 }))
       .expect(201);
     const status = await waitFor('the sweep to be queued', async () => {
-      const body = (await request(cp.url).get('/api/v1/namespaces/default/scalinglaws/queued-study')).body;
+      const body = (await request(cp.url).get('/api/v1/namespaces/default/scalinglaws/queued-study').set(auth)).body;
       return body.status?.runs?.queued === 3 ? body.status : undefined;
     });
     expect(status.runs.planned).toBe(12);
     expect(status.phase).toBe('Running');
-    const runs = (await request(cp.url).get('/api/v1/namespaces/default/scalinglaws/queued-study/runs').expect(200)).body.items;
+    const runs = (await request(cp.url).get('/api/v1/namespaces/default/scalinglaws/queued-study/runs').set(auth).expect(200)).body.items;
     expect(runs).toHaveLength(15);
     const studyJobs = async (): Promise<number> =>
       (await cp.core.deps.queue.queue.getJobs(['prioritized', 'waiting'])).filter((job) => job.id?.startsWith('default/queued-study/'))
@@ -270,7 +278,7 @@ describe('control plane REST API (real Redis, no workers)', () => {
     await request(cp.url).delete('/api/v1/namespaces/default/scalinglaws/queued-study').set(auth).expect(202);
     await waitFor(
       'the study to be gone',
-      async () => (await request(cp.url).get('/api/v1/namespaces/default/scalinglaws/queued-study')).status === 404,
+      async () => (await request(cp.url).get('/api/v1/namespaces/default/scalinglaws/queued-study').set(auth)).status === 404,
     );
     expect(await studyJobs()).toBe(0);
     expect(await redis.exists(`${prefix}:cp:runs:ScalingLaw:default/queued-study`)).toBe(0);

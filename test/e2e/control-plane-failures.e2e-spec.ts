@@ -8,15 +8,14 @@ import { freePort, redisReachable } from '../../apps/control-plane/src/demo/priv
 import type { LocalWorkerDispatcher } from '../../apps/control-plane/src/dispatch/local-worker-dispatcher.js';
 import {
   deletePrefix,
+  REDIS_URL,
   simulatedStudy,
   startTestControlPlane,
-  TEST_TOKEN,
+  TEST_AUTH as auth,
+  TEST_LAW,
   uniquePrefix,
   waitFor,
-} from '../../apps/control-plane/src/testing/e2e-harness.js';
-
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const auth = { Authorization: `Bearer ${TEST_TOKEN}` };
+} from '../support/e2e-harness.js';
 
 interface Status {
   phase?: string;
@@ -24,9 +23,22 @@ interface Status {
   primaryFit?: { runs: number };
 }
 const status = async (url: string, name = 'study'): Promise<Status> =>
-  (await request(url).get(`/api/v1/namespaces/default/scalinglaws/${name}`)).body.status ?? {};
+  (await request(url).get(`/api/v1/namespaces/default/scalinglaws/${name}`).set(auth)).body.status ?? {};
 const runsOf = async (url: string): Promise<{ runId: string; state: string; attempts: number }[]> =>
-  (await request(url).get('/api/v1/namespaces/default/scalinglaws/study/runs')).body.items;
+  (await request(url).get('/api/v1/namespaces/default/scalinglaws/study/runs').set(auth)).body.items;
+
+/** Submits `study`: 2 budgets × `sizesPerBudget` simulated runs of `durationMs` each, `maxConcurrentRuns` at a time. */
+const submitSlowStudy = async (
+  url: string,
+  { sizesPerBudget, durationMs, maxConcurrentRuns }: { sizesPerBudget: number; durationMs: number; maxConcurrentRuns: number },
+): Promise<void> => {
+  const sweep = { budgets: [1e17, 1e18], sizesPerBudget, simulate: { law: TEST_LAW, noise: 0.005, durationMs } };
+  await request(url)
+    .post('/api/v1/namespaces/default/scalinglaws')
+    .set(auth)
+    .send(simulatedStudy('study', sweep, { maxConcurrentRuns }))
+    .expect(201);
+};
 
 /** A private redis-server with an append-only file, so it can be killed and restarted with its data. */
 function startRedis(port: number, dir: string): ChildProcess {
@@ -54,25 +66,7 @@ describe('control plane failure modes (real Redis, real worker processes, simula
       () => cp.close(),
     );
     const dispatcher = cp.core.deps.dispatcher as LocalWorkerDispatcher;
-    await request(cp.url)
-      .post('/api/v1/namespaces/default/scalinglaws')
-      .set(auth)
-      .send(
-        simulatedStudy(
-          'study',
-          {
-            budgets: [1e17, 1e18],
-            sizesPerBudget: 3,
-            simulate: {
-              law: { irreducibleLoss: 1.69, paramCoeff: 406.4, dataCoeff: 410.7, paramExponent: 0.34, dataExponent: 0.28 },
-              noise: 0.005,
-              durationMs: 1500,
-            },
-          },
-          { maxConcurrentRuns: 1 },
-        ),
-      )
-      .expect(201);
+    await submitSlowStudy(cp.url, { sizesPerBudget: 3, durationMs: 1500, maxConcurrentRuns: 1 });
     const victim = await waitFor('a run to be training', async () => (await runsOf(cp.url)).find((r) => r.state === 'running'), 30_000, 50);
     const [pid] = await waitFor('a worker process', () => (dispatcher.pids().length > 0 ? dispatcher.pids() : undefined));
     process.kill(pid!, 'SIGKILL');
@@ -83,7 +77,7 @@ describe('control plane failure modes (real Redis, real worker processes, simula
     expect(runs.every((r) => r.state === 'succeeded')).toBe(true);
     expect(runs.find((r) => r.runId === victim.runId)!.attempts).toBeGreaterThanOrEqual(2);
     expect(dispatcher.pids()).not.toContain(pid);
-    expect((await request(cp.url).get('/metrics')).text).toMatch(/scaleplan_runs_finished_total\{outcome="succeeded"\} 6\b/);
+    expect((await request(cp.url).get('/metrics').set(auth)).text).toMatch(/scaleplan_runs_finished_total\{outcome="succeeded"\} 6\b/);
     expect((await status(cp.url)).primaryFit?.runs).toBe(6);
   });
 
@@ -95,25 +89,7 @@ describe('control plane failure modes (real Redis, real worker processes, simula
     cleanups.push(async () => {
       if (!firstClosed) await first.close();
     });
-    await request(first.url)
-      .post('/api/v1/namespaces/default/scalinglaws')
-      .set(auth)
-      .send(
-        simulatedStudy(
-          'study',
-          {
-            budgets: [1e17, 1e18],
-            sizesPerBudget: 5,
-            simulate: {
-              law: { irreducibleLoss: 1.69, paramCoeff: 406.4, dataCoeff: 410.7, paramExponent: 0.34, dataExponent: 0.28 },
-              noise: 0.005,
-              durationMs: 300,
-            },
-          },
-          { maxConcurrentRuns: 2 },
-        ),
-      )
-      .expect(201);
+    await submitSlowStudy(first.url, { sizesPerBudget: 5, durationMs: 300, maxConcurrentRuns: 2 });
     await waitFor('some runs to finish', async () => ((await status(first.url)).runs?.succeeded ?? 0) >= 3, 30_000, 50);
     await first.close();
     firstClosed = true;
@@ -159,31 +135,13 @@ describe('control plane failure modes (real Redis, real worker processes, simula
     const prefix = uniquePrefix('redis-loss');
     const cp = await startTestControlPlane({ prefix, redisUrl: url });
     cleanups.push(() => cp.close());
-    await request(cp.url)
-      .post('/api/v1/namespaces/default/scalinglaws')
-      .set(auth)
-      .send(
-        simulatedStudy(
-          'study',
-          {
-            budgets: [1e17, 1e18],
-            sizesPerBudget: 4,
-            simulate: {
-              law: { irreducibleLoss: 1.69, paramCoeff: 406.4, dataCoeff: 410.7, paramExponent: 0.34, dataExponent: 0.28 },
-              noise: 0.005,
-              durationMs: 400,
-            },
-          },
-          { maxConcurrentRuns: 2 },
-        ),
-      )
-      .expect(201);
+    await submitSlowStudy(cp.url, { sizesPerBudget: 4, durationMs: 400, maxConcurrentRuns: 2 });
     await waitFor('some runs to finish', async () => ((await status(cp.url)).runs?.succeeded ?? 0) >= 2, 30_000, 50);
 
     redis.kill('SIGKILL');
     await waitFor('/readyz to fail', async () => (await request(cp.url).get('/readyz')).status === 503, 10_000);
     await request(cp.url).get('/healthz').expect(200);
-    expect((await request(cp.url).get('/api/v1/namespaces/default/scalinglaws/study')).status).toBe(503);
+    expect((await request(cp.url).get('/api/v1/namespaces/default/scalinglaws/study').set(auth)).status).toBe(503);
     await new Promise((resolve) => setTimeout(resolve, 2000));
     await request(cp.url).get('/healthz').expect(200);
 

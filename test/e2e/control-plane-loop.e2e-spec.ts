@@ -6,15 +6,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningControlPlane } from '../../apps/control-plane/src/bootstrap.js';
 import {
   deletePrefix,
+  REDIS_URL,
   simulatedStudy,
   startTestControlPlane,
-  TEST_TOKEN,
+  TEST_AUTH as auth,
   uniquePrefix,
   waitFor,
-} from '../../apps/control-plane/src/testing/e2e-harness.js';
-
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const auth = { Authorization: `Bearer ${TEST_TOKEN}` };
+} from '../support/e2e-harness.js';
 
 describe('control plane loop (real Redis, simulated runs)', () => {
   let cp: RunningControlPlane | undefined;
@@ -41,13 +39,13 @@ describe('control plane loop (real Redis, simulated runs)', () => {
     const budget = await waitFor(
       'the final run to finish',
       async () => {
-        const body = (await request(url).get('/api/v1/namespaces/default/computebudgets/target')).body;
+        const body = (await request(url).get('/api/v1/namespaces/default/computebudgets/target').set(auth)).body;
         return body.status?.phase === 'Succeeded' ? body : undefined;
       },
       90_000,
       250,
     );
-    const law = (await request(url).get('/api/v1/namespaces/default/scalinglaws/study')).body;
+    const law = (await request(url).get('/api/v1/namespaces/default/scalinglaws/study').set(auth)).body;
     expect(law.status.phase).toBe('Ready');
     expect(law.status.runs).toMatchObject({ succeeded: 15, failed: 0, planned: 0, queued: 0, running: 0 });
     expect(law.status.simulated).toBe(true);
@@ -57,10 +55,10 @@ describe('control plane loop (real Redis, simulated runs)', () => {
     expect(budget.status.finalRun.simulated).toBe(true);
     expect(budget.status.finalRun.lossDelta).toEqual(expect.any(Number));
     expect(Math.abs(budget.status.finalRun.lossDelta)).toBeLessThan(0.1);
-    const runs = (await request(url).get('/api/v1/namespaces/default/scalinglaws/study/runs')).body.items;
+    const runs = (await request(url).get('/api/v1/namespaces/default/scalinglaws/study/runs').set(auth)).body.items;
     expect(runs).toHaveLength(15);
     expect(runs.every((r: { curve: unknown[]; state: string }) => r.state === 'succeeded' && r.curve.length > 1)).toBe(true);
-    const metrics = (await request(url).get('/metrics')).text;
+    const metrics = (await request(url).get('/metrics').set(auth)).text;
     expect(metrics).toMatch(/scaleplan_runs_finished_total\{outcome="succeeded"\} 16/);
     expect(metrics).toMatch(/scaleplan_allocation_params\{namespace="default",name="target"\}/);
   });
@@ -93,7 +91,7 @@ describe('control plane loop (real Redis, simulated runs)', () => {
     const law = await waitFor(
       'the study to be fitted',
       async () => {
-        const body = (await request(cp!.url).get('/api/v1/namespaces/default/scalinglaws/study')).body;
+        const body = (await request(cp!.url).get('/api/v1/namespaces/default/scalinglaws/study').set(auth)).body;
         return body.status?.phase === 'Ready' ? body : undefined;
       },
       60_000,

@@ -10,10 +10,12 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 /** Where screenshots go (git-ignored). */
 export const ARTIFACTS_DIR = join(process.cwd(), 'test-artifacts', 'dashboard');
 
-/** The browser, its throwaway profile directory, and the console errors of every page opened. */
+/** The browser, its throwaway profile directory, and the console errors and warnings of every page opened. */
 export interface DashboardBrowser {
   readonly context: BrowserContext;
   readonly errors: string[];
+  /** Console warnings (Vega logs every spec problem it works around as one). */
+  readonly warnings: string[];
   newPage(): Promise<Page>;
   close(): Promise<void>;
 }
@@ -39,13 +41,16 @@ export async function launchChromium(): Promise<DashboardBrowser> {
     ],
   });
   const errors: string[] = [];
+  const warnings: string[] = [];
   return {
     context,
     errors,
+    warnings,
     async newPage() {
       const page = await context.newPage();
       page.on('console', (message) => {
         if (message.type() === 'error') errors.push(`${page.url()}: console.error: ${message.text()}`);
+        if (message.type() === 'warning') warnings.push(`${page.url()}: console.warn: ${message.text()}`);
       });
       page.on('pageerror', (error) => errors.push(`${page.url()}: uncaught: ${error.message}`));
       page.on('requestfailed', (request) => {
@@ -75,6 +80,19 @@ export async function waitForDashboard(page: Page): Promise<void> {
   await page.waitForSelector('main[data-ready]', { timeout: 30_000 });
   const state = await page.getAttribute('main', 'data-ready');
   if (state !== 'true') throw new Error(`Dashboard page ${page.url()} failed: ${await page.textContent('main')}`);
+}
+
+/**
+ * How far the page, or any table, card or chart in `<main>`, is wider than its box: 0 when nothing
+ * scrolls sideways. Names the offenders so a failure says where.
+ */
+export async function horizontalOverflow(page: Page): Promise<{ page: number; offenders: string[] }> {
+  return page.evaluate(() => {
+    const offenders = [...document.querySelectorAll<HTMLElement>('main .table-wrap, main .card, main figure, main section, main dl')]
+      .filter((el) => el.scrollWidth > el.clientWidth + 1)
+      .map((el) => `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}.${el.className} (${el.scrollWidth} > ${el.clientWidth})`);
+    return { page: document.documentElement.scrollWidth - window.innerWidth, offenders };
+  });
 }
 
 /** Saves a full-page screenshot under test-artifacts/dashboard/. */

@@ -15,7 +15,7 @@ import { startControlPlane, type RunningControlPlane } from '../../apps/control-
 import { DashboardModule } from '../../apps/control-plane/src/dashboard/dashboard.module.js';
 import { loadWorkerConfig } from '../../apps/worker/src/config/worker.config.js';
 import { TrainingProcessor } from '../../apps/worker/src/training/training.processor.js';
-import { launchChromium, logIn, screenshot, waitForDashboard, type DashboardBrowser } from './dashboard-browser.js';
+import { horizontalOverflow, launchChromium, logIn, screenshot, waitForDashboard, type DashboardBrowser } from './dashboard-browser.js';
 
 const TOKEN = 'e2e-dashboard-token-0123456789';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -23,6 +23,7 @@ const PREFIX = `sp-dash-${process.pid}-${Date.now().toString(36)}`;
 const NS = 'default';
 const STUDY = 'sim-study';
 const BUDGET = 'sim-budget';
+const SCARCE_BUDGET = 'scarce-data';
 const BUDGETS = [1e13, 1e14, 1e15];
 // Five sizes at three budgets: the 10 runs a trusted Approach 3 fit needs, plus margin. Only a trusted law
 // releases a budget's final-training run (an untrusted allocation stays provisional), which this file watches.
@@ -97,11 +98,14 @@ describe('dashboard in a real browser against the control plane', () => {
 
   const api = () => request(plane.url);
   const getStudy = async (): Promise<ScalingLaw> =>
-    (await api().get(`/api/v1/namespaces/${NS}/scalinglaws/${STUDY}`).expect(200)).body as ScalingLaw;
+    (await api().get(`/api/v1/namespaces/${NS}/scalinglaws/${STUDY}`).set('Authorization', `Bearer ${TOKEN}`).expect(200))
+      .body as ScalingLaw;
   const getRuns = async (): Promise<RunRecord[]> =>
-    (await api().get(`/api/v1/namespaces/${NS}/scalinglaws/${STUDY}/runs`).expect(200)).body.items as RunRecord[];
+    (await api().get(`/api/v1/namespaces/${NS}/scalinglaws/${STUDY}/runs`).set('Authorization', `Bearer ${TOKEN}`).expect(200)).body
+      .items as RunRecord[];
   const getBudget = async (): Promise<ComputeBudget> =>
-    (await api().get(`/api/v1/namespaces/${NS}/computebudgets/${BUDGET}`).expect(200)).body as ComputeBudget;
+    (await api().get(`/api/v1/namespaces/${NS}/computebudgets/${BUDGET}`).set('Authorization', `Bearer ${TOKEN}`).expect(200))
+      .body as ComputeBudget;
 
   beforeAll(async () => {
     plane = await startControlPlane({
@@ -135,6 +139,17 @@ describe('dashboard in a real browser against the control plane', () => {
         kind: 'ComputeBudget',
         metadata: { name: BUDGET, namespace: NS },
         spec: { flops: 1e17, scalingLaw: STUDY, train: true },
+      })
+      .expect(201);
+    // A published law on scarce data: its allocation repeats the data ~28 times, which the page must warn about.
+    await api()
+      .post(`/api/v1/namespaces/${NS}/computebudgets`)
+      .set('Authorization', `Bearer ${TOKEN}`)
+      .send({
+        apiVersion: 'scaleplan.dev/v1alpha1',
+        kind: 'ComputeBudget',
+        metadata: { name: SCARCE_BUDGET, namespace: NS },
+        spec: { flops: 1e24, preset: 'epoch-2024', uniqueTokens: 1e11 },
       })
       .expect(201);
     totalRuns = await eventually('the sweep plan', async () => {
@@ -244,10 +259,23 @@ describe('dashboard in a real browser against the control plane', () => {
       check: async (page) => expect(await page.locator(`[data-budget="${NS}/${BUDGET}"]`).count()).toBe(1),
     },
     { name: 'budget', path: `/budgets/${NS}/${BUDGET}`, check: async (page) => void (await page.waitForSelector('#allocation')) },
+    {
+      name: 'budget-scarce-data',
+      path: `/budgets/${NS}/${SCARCE_BUDGET}`,
+      check: async (page) => {
+        // The repetition warnings stand above the numbers, with the method, and why there is no interval here.
+        expect(await page.textContent('#allocation-warnings')).toMatch(/27\.9 epochs/);
+        const facts = await page.textContent('#allocation');
+        expect(facts).toMatch(/Data repetition\s*27\.9 epochs over 100B unique tokens/);
+        expect(facts).toMatch(/preset:epoch-2024, Approach 3 \(parametric\)/);
+        expect(facts).toMatch(/no interval: the published interval covers the unconstrained allocation only/);
+      },
+    },
   ];
 
-  it('renders every page without console errors, at 1280×800 and at phone width', async () => {
+  it('renders every page without console errors or Vega warnings, and without sideways scrolling at 1280×800 and at phone width', async () => {
     const errorsFrom = chrome.errors.length;
+    const warningsFrom = chrome.warnings.length;
     const page = await chrome.newPage();
     await logIn(page, plane.url, TOKEN, '/studies');
     for (const viewport of [
@@ -263,20 +291,82 @@ describe('dashboard in a real browser against the control plane', () => {
           [...document.querySelectorAll('.chart-body')].every((el) => el.hasAttribute('data-rendered') || el.querySelector('.empty')),
         );
         await screenshot(page, `${name}-${viewport.label}`);
-        if (viewport.label === 'phone') {
-          const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-          expect(overflow, `${name} scrolls sideways at phone width`).toBeLessThanOrEqual(1);
-        }
+        // Neither the page nor any table, card or chart in it scrolls sideways, at either width.
+        const overflow = await horizontalOverflow(page);
+        expect(overflow.page, `${name} scrolls sideways at ${viewport.label} width`).toBeLessThanOrEqual(1);
+        expect(overflow.offenders, `${name} at ${viewport.label} width`).toEqual([]);
       }
       await page.goto(`${plane.url}/queues`);
       await page.getByText('runs', { exact: true }).first().waitFor();
+      // A visible way back to the dashboard from bull-board.
+      expect(await page.locator('a#scaleplan-back').getAttribute('href')).toBe('/studies');
+      expect(await page.locator('a#scaleplan-back').isVisible()).toBe(true);
       await screenshot(page, `queues-${viewport.label}`);
+      if (viewport.label === 'desktop') {
+        // Collected runs stay on the board as completed jobs (the last 100).
+        await page.goto(`${plane.url}/queues/queue/${QueueName.Runs}?status=completed`);
+        await page.getByText(`${NS}/${STUDY}/c`, { exact: false }).first().waitFor();
+        await screenshot(page, 'queues-completed');
+      }
     }
     // The security headers apply to the whole server: the API docs must still work under them.
     await page.goto(`${plane.url}/docs`);
     await page.waitForSelector('.swagger-ui .opblock');
     const errors = chrome.errors.slice(errorsFrom);
     expect(errors, errors.join('\n')).toEqual([]);
+    // Vega warns on the console when it has to work around a spec (an unsorted discrete field, a dropped property).
+    // The dashboard's own pages only: bull-board and the API docs are third-party pages (bull-board's preload hints
+    // warn when the machine is slow).
+    const ours = (warning: string) => !new URL(warning.slice(0, warning.indexOf(': console.warn'))).pathname.match(/^\/(queues|docs)/);
+    const warnings = chrome.warnings.slice(warningsFrom).filter(ours);
+    expect(warnings, warnings.join('\n')).toEqual([]);
+    await page.close();
+  });
+
+  it('draws the plots as their captions say: fixed colours, filled or hollow minima, dashed presets in the legend, the true law, verdicts', async () => {
+    const page = await chrome.newPage();
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await logIn(page, plane.url, TOKEN, `/studies/${NS}/${STUDY}`);
+    await waitForDashboard(page);
+    await page.waitForSelector('#chart-frontier-params-body[data-rendered]');
+    await page.waitForSelector('#chart-profiles-body[data-rendered]');
+    await page.waitForSelector('#chart-contours-body[data-rendered]');
+    // Frontier legend: each series in its fixed colour, the published laws dashed, the true law dotted.
+    const legend = await page.evaluate(() => {
+      const svg = document.querySelector('#chart-frontier-params-body svg')!;
+      const group = [...svg.querySelectorAll('g.role-legend')].find((g) => g.textContent?.includes('(published)'))!;
+      const labels = [...group.querySelectorAll('g.role-legend-label text')].map((t) => t.textContent);
+      const symbols = [...group.querySelectorAll('g.role-legend-symbol path')].map((p) => ({
+        stroke: p.getAttribute('stroke'),
+        dash: p.getAttribute('stroke-dasharray'),
+      }));
+      return labels.map((label, i) => ({ label, ...symbols[i] }));
+    });
+    const entry = (label: string) => legend.find((l) => l.label === label);
+    expect(entry('Approach 3 (parametric)')).toMatchObject({ stroke: '#0072B2' });
+    expect(entry('Approach 2 (IsoFLOP)')).toMatchObject({ stroke: '#009E73' });
+    expect(entry('chinchilla-2022 (published)')).toMatchObject({ stroke: '#CC79A7', dash: '7,4' });
+    expect(entry('epoch-2024 (published)')).toMatchObject({ stroke: '#E69F00', dash: '7,4' });
+    expect(entry('true law (simulated)')).toMatchObject({ stroke: '#111111', dash: '2,3' });
+    expect(entry('Approach 3 (parametric)')?.dash ?? '').toMatch(/^(|0|none)$/);
+    // IsoFLOP minima: filled when bracketed, hollow when extrapolated, exactly as the plot data says.
+    const plots = (await (await page.request.get(`${plane.url}/dashboard/api/studies/${NS}/${STUDY}/plots`)).json()) as {
+      profiles: { parabola?: { bracketed: boolean; minimum?: unknown } }[];
+    };
+    const expectedFills = plots.profiles.filter((p) => p.parabola?.minimum).map((p) => (p.parabola!.bracketed ? '#111111' : '#ffffff'));
+    const fills = await page.evaluate(() =>
+      Array.from([...document.querySelectorAll('#chart-profiles-body svg g.mark-symbol.role-mark')][1]!.querySelectorAll('path'), (p) =>
+        p.getAttribute('fill'),
+      ),
+    );
+    expect(fills).toEqual(expectedFills);
+    // Iso-loss levels are labelled on the contours.
+    expect(await page.locator('#chart-contours-body svg g.mark-text.role-mark text').count()).toBeGreaterThanOrEqual(3);
+    // Verdicts and diagnostics of every fit, and the simulated study's true law under the fits.
+    expect(await page.locator('#fits-heading ~ .table-wrap tr[data-method="3"] .badge[class*="verdict-"]').count()).toBe(1);
+    expect(await page.locator('#fit-diagnostics details.fit-diagnostics').count()).toBe(2);
+    expect(await page.locator('#fits-heading ~ .table-wrap tr[data-method="truth"]').count()).toBe(1);
+    await screenshot(page, 'study-plots');
     await page.close();
   });
 
@@ -362,6 +452,10 @@ describe('dashboard in a real browser against the control plane', () => {
         .count(),
     ).toBeGreaterThanOrEqual(1);
     expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+    // After success the latest loss is the final one, not a dash, and the end of training is drawn against the band.
+    expect(await page.textContent('#final-run')).not.toMatch(/Latest loss—/);
+    await page.waitForSelector('#chart-final-run-end-body[data-rendered]');
+    expect(await page.locator('#chart-final-run-end-body svg g.mark-rect.role-mark path').count()).toBe(1);
     await screenshot(page, 'budget-final-run');
     const errors = chrome.errors.slice(errorsFrom);
     expect(errors, errors.join('\n')).toEqual([]);

@@ -9,15 +9,14 @@ import { parseAllDocuments } from 'yaml';
 import type { RunningControlPlane } from '../../apps/control-plane/src/bootstrap.js';
 import {
   deletePrefix,
+  REDIS_URL,
   startTestControlPlane,
+  TEST_AUTH as auth,
   TEST_LAW,
-  TEST_TOKEN,
   uniquePrefix,
   waitFor,
-} from '../../apps/control-plane/src/testing/e2e-harness.js';
+} from '../support/e2e-harness.js';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const auth = { Authorization: `Bearer ${TEST_TOKEN}` };
 const samplesDir = join(import.meta.dirname, '..', '..', 'k8s', 'samples');
 
 interface Resource {
@@ -77,7 +76,7 @@ describe('k8s/samples: every sample reaches Ready, or Degraded with a reason', (
         const body = await waitFor(
           `${resource.kind}/${resource.metadata.name} to reach a terminal state`,
           async () => {
-            const current = (await request(cp!.url).get(path)).body;
+            const current = (await request(cp!.url).get(path).set(auth)).body;
             const ready = conditionOf(current, 'Ready');
             const degraded = conditionOf(current, 'Degraded');
             return ready?.status === 'True' || degraded?.status === 'True' ? current : undefined;

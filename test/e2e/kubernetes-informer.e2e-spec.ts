@@ -12,7 +12,7 @@ import request from 'supertest';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startControlPlane } from '../../apps/control-plane/src/bootstrap.js';
 import { createKubeClients, loadKubeConfig } from '../../apps/control-plane/src/kube/kube-client.js';
-import { deletePrefix, nullStream, uniquePrefix, waitFor } from '../../apps/control-plane/src/testing/e2e-harness.js';
+import { deletePrefix, nullStream, uniquePrefix, waitFor } from '../support/e2e-harness.js';
 import { KubeResourceStore } from '../../apps/control-plane/src/kube/kube-resource-store.js';
 
 const KUBECTL = '/usr/lib/google-cloud-sdk/bin/kubectl.1.32';

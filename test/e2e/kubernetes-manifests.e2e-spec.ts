@@ -23,6 +23,7 @@ const parseDocs = (text: string): Manifest[] =>
 
 const CONTROL_PLANE_ENV = [
   'PORT',
+  'SCALEPLAN_BIND',
   'REDIS_URL',
   'SCALEPLAN_QUEUE_PREFIX',
   'SCALEPLAN_DISPATCH',
@@ -34,6 +35,9 @@ const CONTROL_PLANE_ENV = [
   'SCALEPLAN_WORKER_IMAGE',
   'SCALEPLAN_RESULT_RETENTION',
   'LOG_LEVEL',
+  'SCALEPLAN_LEADER_LEASE_SECONDS',
+  'SCALEPLAN_POD_NAME',
+  'SCALEPLAN_POD_NAMESPACE',
 ];
 const WORKER_ENV = [
   'REDIS_URL',
@@ -97,11 +101,15 @@ describe('k8s/ manifests', () => {
     expect(verbsOf('computebudgets')).toEqual(['create', 'delete', 'get', 'list', 'patch', 'update', 'watch']);
     expect(verbsOf('computebudgets/status')).toEqual(['get', 'patch', 'update']);
     expect(verbsOf('events')).toEqual(['create', 'patch']);
+    expect(verbsOf('tokenreviews')).toEqual(['create']);
+    expect(verbsOf('subjectaccessreviews')).toEqual(['create']);
     expect(role.rules.flatMap((r: any) => r.resources)).not.toContain('secrets');
     expect(role.rules.flatMap((r: any) => r.verbs)).not.toContain('*');
     const scale = find('Role', 'scaleplan-control-plane');
     expect(scale.rules).toEqual([
       { apiGroups: ['apps'], resources: ['deployments/scale'], resourceNames: ['scaleplan-worker'], verbs: ['get', 'patch', 'update'] },
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
+      { apiGroups: [''], resources: ['pods'], verbs: ['list', 'patch'] },
     ]);
 
     expect(find('ServiceAccount', 'scaleplan-worker').automountServiceAccountToken).toBe(false);
@@ -125,6 +133,17 @@ describe('k8s/ manifests', () => {
     expect(workerEnv.sort()).toEqual([...WORKER_ENV].sort());
   });
 
+  it('runs two control planes behind a leader-routed Service and a PDB that lets one drain; the scaler owns worker replicas', () => {
+    const controlPlane = find('Deployment', 'scaleplan-control-plane');
+    expect(controlPlane.spec.replicas).toBe(2);
+    expect(controlPlane.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
+    const env = Object.fromEntries(controlPlane.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
+    expect(env.SCALEPLAN_POD_NAME).toEqual({ fieldRef: { fieldPath: 'metadata.name' } });
+    expect(find('Service', 'scaleplan-control-plane').spec.selector).toMatchObject({ 'scaleplan.dev/leader': 'true' });
+    expect(find('PodDisruptionBudget', 'scaleplan-control-plane').spec).toMatchObject({ maxUnavailable: 1 });
+    expect('replicas' in find('Deployment', 'scaleplan-worker').spec).toBe(false);
+  });
+
   const sampleDir = join(repoRoot, 'k8s', 'samples');
   it.each(readdirSync(sampleDir).filter((f) => f.endsWith('.yaml')))('sample %s is a valid resource', (file) => {
     const docs = parseDocs(readFileSync(join(sampleDir, file), 'utf8'));
@@ -137,5 +156,41 @@ describe('k8s/ manifests', () => {
       // The control plane's own checks too: every sweep budget is large enough for the smallest model.
       if (doc.kind === 'ScalingLaw') expect(() => validateScalingLaw(doc, 'default')).not.toThrow();
     }
+  });
+});
+
+describe('k8s-overlays/jobs (dispatch mode jobs)', () => {
+  const rendered = parseDocs(
+    execFileSync(KUBECTL, ['kustomize', join(repoRoot, 'k8s-overlays', 'jobs')], {
+      encoding: 'utf8',
+      env: { ...process.env, HOME: mkdtempSync(join(tmpdir(), 'kubectl-home-')) },
+    }),
+  );
+  const find = (kind: string, name: string) => rendered.find((m) => m.kind === kind && m.metadata.name === name) as any;
+
+  it('turns on mode jobs with a report URL and the final-run PriorityClass it installs', () => {
+    const container = find('Deployment', 'scaleplan-control-plane').spec.template.spec.containers[0];
+    const env = Object.fromEntries(container.env.map((e: any) => [e.name, e.value]));
+    expect(env).toMatchObject({
+      SCALEPLAN_DISPATCH: 'kubernetes',
+      SCALEPLAN_KUBE_DISPATCH: 'jobs',
+      SCALEPLAN_REPORT_URL: 'http://scaleplan-control-plane.scaleplan.svc',
+      SCALEPLAN_FINAL_RUN_PRIORITY_CLASS: 'scaleplan-final-run',
+      SCALEPLAN_WORKER_DEPLOYMENT: '',
+    });
+    expect(find('PriorityClass', 'scaleplan-final-run')).toMatchObject({ value: 1000, globalDefault: false });
+  });
+
+  it('adds only the rights the Job dispatcher uses: no reading Secrets, no wildcard', () => {
+    const role = find('ClusterRole', 'scaleplan-control-plane-run-jobs');
+    expect(role.rules).toEqual([
+      { apiGroups: ['batch'], resources: ['jobs'], verbs: ['create', 'list', 'patch', 'delete'] },
+      { apiGroups: [''], resources: ['configmaps', 'secrets'], verbs: ['create'] },
+      { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
+      { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
+    ]);
+    expect(find('ClusterRoleBinding', 'scaleplan-control-plane-run-jobs').subjects).toEqual([
+      { kind: 'ServiceAccount', name: 'scaleplan-control-plane', namespace: 'scaleplan' },
+    ]);
   });
 });

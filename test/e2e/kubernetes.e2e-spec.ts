@@ -358,10 +358,11 @@ describe('kubernetes mode with kubectl', () => {
 
   it('kubectl delete cancels and removes the runs of a study, then the finalizer lets it go', async () => {
     const runsUrl = `${controlPlane!.url}/api/v1/namespaces/default/scalinglaws/simulated-sweep/runs`;
-    expect((await fetch(runsUrl)).status).toBe(200);
+    const auth = { headers: { authorization: `Bearer ${TOKEN}` } };
+    expect((await fetch(runsUrl, auth)).status).toBe(200);
     await kubectlOk(['delete', 'sl', 'simulated-sweep', '--timeout=60s']);
     expect((await kubectl(['get', 'sl', 'simulated-sweep'])).stderr).toContain('NotFound');
-    expect((await fetch(runsUrl)).status).toBe(404);
+    expect((await fetch(runsUrl, auth)).status).toBe(404);
     const leftovers = await redis.keys(`${prefix}:*simulated-sweep*`);
     expect(leftovers).toEqual([]);
   });
@@ -381,12 +382,13 @@ describe('kubernetes mode with kubectl', () => {
     await eventually('the REST-created budget to resolve in kubectl', async () =>
       /from-rest\s+1e\+20\s.*Resolved/.test(await kubectlOk(['get', 'cb'])),
     );
-    const list = await fetch(`${controlPlane!.url}/api/v1/namespaces/default/computebudgets`);
+    const auth = { headers: { authorization: `Bearer ${TOKEN}` } };
+    const list = await fetch(`${controlPlane!.url}/api/v1/namespaces/default/computebudgets`, auth);
     expect(list.status).toBe(200);
     const body = (await list.json()) as { items?: { metadata: { name: string } }[] } | { metadata: { name: string } }[];
     const items = Array.isArray(body) ? body : (body.items ?? []);
     expect(items.map((b) => b.metadata.name)).toContain('from-rest');
-    const metrics = await fetch(`${controlPlane!.url}/metrics`);
+    const metrics = await fetch(`${controlPlane!.url}/metrics`, auth);
     expect(metrics.status).toBe(200);
     const text = await metrics.text();
     expect(text).toContain('scaleplan_kube_informer_healthy{kind="ComputeBudget"} 1');

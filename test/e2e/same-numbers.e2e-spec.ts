@@ -4,40 +4,20 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
 import { allocate } from '@scaleplan/scaling-laws';
 import request from 'supertest';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { registerFitCommand } from '../../apps/cli/src/commands/fit.command.js';
-import type { FitDocument } from '../../apps/cli/src/fit-report.js';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { RunningControlPlane } from '../../apps/control-plane/src/bootstrap.js';
 import {
   deletePrefix,
+  REDIS_URL,
   simulatedStudy,
   startTestControlPlane,
-  TEST_TOKEN,
+  TEST_AUTH as auth,
   uniquePrefix,
   waitFor,
-} from '../../apps/control-plane/src/testing/e2e-harness.js';
-
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const auth = { Authorization: `Bearer ${TEST_TOKEN}` };
-
-async function cliFit(args: string[]): Promise<FitDocument> {
-  const program = new Command('scaleplan').exitOverride();
-  registerFitCommand(program);
-  let printed = '';
-  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    printed += String(chunk);
-    return true;
-  });
-  try {
-    await program.parseAsync(['node', 'scaleplan', 'fit', ...args]);
-  } finally {
-    write.mockRestore();
-  }
-  return JSON.parse(printed) as FitDocument;
-}
+} from '../support/e2e-harness.js';
+import { scaleplanFitJson as cliFit } from '../../apps/cli/src/__tests__/run-in-process.js';
 
 describe('same numbers everywhere (REST status and scaleplan fit on the exported runs)', () => {
   let cp: RunningControlPlane | undefined;
@@ -56,7 +36,7 @@ describe('same numbers everywhere (REST status and scaleplan fit on the exported
     const law = await waitFor(
       'the study to finish fitting',
       async () => {
-        const body = (await request(cp!.url).get('/api/v1/namespaces/default/scalinglaws/numbers')).body;
+        const body = (await request(cp!.url).get('/api/v1/namespaces/default/scalinglaws/numbers').set(auth)).body;
         return body.status?.phase === 'Ready' || body.status?.phase === 'Degraded' ? body : undefined;
       },
       120_000,
@@ -65,7 +45,7 @@ describe('same numbers everywhere (REST status and scaleplan fit on the exported
     const csv = await request(cp.url).get('/dashboard/api/studies/default/numbers/runs.csv').set(auth).expect(200);
     const file = join(dir, 'runs.csv');
     writeFileSync(file, csv.text);
-    const document = await cliFit([file, '--json', '--method', '2,3', '--bootstrap', '25', '--seed', '5', '--budgets', '1e21']);
+    const document = await cliFit(file, '--method', '2,3', '--bootstrap', '25', '--seed', '5', '--budgets', '1e21');
     expect(document.source.runs).toBe(15);
 
     for (const method of [2, 3] as const) {

@@ -21,17 +21,17 @@ import {
 import { RunQueue } from '../../apps/control-plane/src/scheduling/run-queue.js';
 import {
   deletePrefix,
+  REDIS_URL,
   simulatedStudy,
   startTestControlPlane,
   TEST_LAW,
   TEST_TOKEN,
   uniquePrefix,
   waitFor,
-} from '../../apps/control-plane/src/testing/e2e-harness.js';
+} from '../support/e2e-harness.js';
 
 const ROOT = process.cwd();
 const WORKER_MAIN = join(ROOT, 'dist/apps/worker/src/main.js');
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const owner = { namespace: 'e2e', name: 'cancel' };
 
 /** Rebuilds dist/ when the worker's compiled cancellation code is older than its sources (a direct `vitest run`). */
@@ -165,7 +165,7 @@ describe('deleting a study stops its running run (control plane, local worker pr
         'a run to be training',
         async () =>
           (
-            (await request(cp.url).get('/api/v1/namespaces/default/scalinglaws/doomed/runs')).body.items as
+            (await request(cp.url).get('/api/v1/namespaces/default/scalinglaws/doomed/runs').set(auth)).body.items as
               { runId: string; state: string }[] | undefined
           )?.find((r) => r.state === 'running'),
         60_000,
@@ -196,7 +196,7 @@ describe('deleting a study stops its running run (control plane, local worker pr
         10_000,
         100,
       );
-      await request(cp.url).get('/api/v1/namespaces/default/scalinglaws/doomed').expect(404);
+      await request(cp.url).get('/api/v1/namespaces/default/scalinglaws/doomed').set(auth).expect(404);
     } finally {
       await cp.close();
       await deletePrefix(REDIS_URL, prefix);

@@ -117,7 +117,12 @@ describe('worker process (real Redis)', () => {
     const bad: Array<[TrainRunInput, RegExp]> = [
       [run('negative-n', { params: -5 }), /params/],
       [run('tiny-d', { tokens: 100 }), /tokens 100 is smaller than one batch/],
-      [run('unknown-corpus', { corpus: 'no-such-corpus' }), /unknown corpus "no-such-corpus"/],
+      // A corpus outside the data directory fails the payload check; a file of a data directory the worker lacks fails before anything is opened.
+      [run('absolute-corpus', { corpus: '/etc/passwd' }), /corpus "\/etc\/passwd" is an absolute path/],
+      [
+        run('unknown-corpus', { corpus: 'no-such-corpus' }),
+        /corpus "no-such-corpus" is a file of the data directory, but this worker has none/,
+      ],
     ];
     for (const [data, reason] of bad) {
       const job = await add(data);

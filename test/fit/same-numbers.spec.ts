@@ -3,19 +3,20 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
 import { RunKind, RunState, scalingLawSchema, type RunRecord } from '@scaleplan/contracts';
 import { syntheticIsoFlopSweep, type LossLaw } from '@scaleplan/scaling-laws';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { registerFitCommand } from '../../apps/cli/src/commands/fit.command.js';
-import type { FitDocument } from '../../apps/cli/src/fit-report.js';
+import { afterAll, describe, expect, it } from 'vitest';
 import { readRunsCsv } from '../../apps/cli/src/runs-csv.js';
 import { runsCsv as dashboardRunsCsv } from '../../apps/control-plane/src/dashboard/study-exports.js';
 import { runsCsv as demoRunsCsv } from '../../apps/control-plane/src/demo/study-report.js';
 import { decideScalingLaw } from '../../apps/control-plane/src/scaling-laws/scaling-law.reconciler.js';
 import { fitRowsOf, LibraryLawFitter } from '../../apps/control-plane/src/planning/scaling-laws.adapter.js';
+import { scaleplanFitJson as cliFit } from '../../apps/cli/src/__tests__/run-in-process.js';
 
-/** A demo-sized study: 3 budgets × 5 sizes of a tiny-model law, 1% noise, plus a failed run and a budget's final run. */
+/**
+ * A demo-sized study: 3 budgets × 5 sizes of a tiny-model law, 1% noise, plus a failed run and a budget's final run.
+ * The law's N is total parameters (what the fits read); the non-embedding count is 16,384 less.
+ */
 const TINY: LossLaw = { irreducibleLoss: 1.2, paramCoeff: 60, dataCoeff: 400, paramExponent: 0.34, dataExponent: 0.36 };
 const shape = { layers: 2, modelDim: 64, heads: 2, headDim: 32, ffDim: 256, vocabSize: 256, sequenceLength: 64 };
 const sweep = syntheticIsoFlopSweep(TINY, { budgets: [1e13, 3e13, 1e14], sizesPerBudget: 5, span: 16, noise: 0.01, seed: 4 });
@@ -25,7 +26,8 @@ const record = (o: (typeof sweep)[number], i: number, extra: Partial<RunRecord> 
   ownerKind: 'ScalingLaw',
   kind: RunKind.Sweep,
   budgetFlops: o.budgetFlops!,
-  params: o.params,
+  params: o.params - 16384,
+  paramsTotal: o.params,
   tokens: Math.round(o.tokens),
   shape,
   seed: i,
@@ -34,8 +36,8 @@ const record = (o: (typeof sweep)[number], i: number, extra: Partial<RunRecord> 
   outcome: {
     runId: o.runId!,
     status: 'completed',
-    params: o.params,
-    paramsTotal: o.params + 16384,
+    params: o.params - 16384,
+    paramsTotal: o.params,
     tokens: o.tokens,
     flops: 6 * o.params * o.tokens,
     finalLoss: o.loss,
@@ -66,23 +68,6 @@ const study = scalingLawSchema.parse({
 
 const dir = mkdtempSync(join(tmpdir(), 'scaleplan-same-numbers-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** `scaleplan fit FILE --json …` in-process; returns the document it printed. */
-async function cliFit(file: string, ...args: string[]): Promise<FitDocument> {
-  const program = new Command('scaleplan').exitOverride();
-  registerFitCommand(program);
-  let printed = '';
-  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    printed += String(chunk);
-    return true;
-  });
-  try {
-    await program.parseAsync(['node', 'scaleplan', 'fit', file, '--json', ...args]);
-  } finally {
-    write.mockRestore();
-  }
-  return JSON.parse(printed) as FitDocument;
-}
 
 describe('runs.csv round trip: what the demo and the dashboard export, scaleplan fit reads', () => {
   const expected = fitRowsOf(records).map((r) => r.observation);

@@ -76,7 +76,10 @@ describe('helm/scaleplan renders', () => {
         expect(matches(w.spec.selector.matchLabels, w.spec.template.metadata.labels), `${scenario}: ${w.metadata.name}`).toBe(true);
       }
       for (const service of find(result, 'Service')) {
-        const targets = podSpecs(result).filter((p) => matches(service.spec.selector, p.labels));
+        // The leader label is set at run time by the control plane that holds the Lease (kube/leader-pod-label.ts).
+        const { 'scaleplan.dev/leader': leader, ...selector } = service.spec.selector as Record<string, string>;
+        if (leader !== undefined) expect(leader, `${scenario}: Service ${service.metadata.name} leader label`).toBe('true');
+        const targets = podSpecs(result).filter((p) => matches(selector, p.labels));
         expect(targets.length, `${scenario}: Service ${service.metadata.name} selects a workload`).toBe(1);
       }
     }
@@ -334,7 +337,7 @@ describe('helm/scaleplan renders', () => {
       { apiGroups: ['apps'], resources: ['deployments/scale'], resourceNames: [worker.metadata.name], verbs: ['get', 'patch', 'update'] },
     ]);
     // Watching all namespaces: the CR rules become a ClusterRole bound to the control plane's ServiceAccount.
-    const clusterRole = one(result, 'ClusterRole');
+    const clusterRole = find(result, 'ClusterRole').find((r) => !r.metadata.name.endsWith('-access-review'))!;
     expect(clusterRole.rules.map((r: { resources: string[] }) => r.resources).flat()).toEqual(
       expect.arrayContaining([
         'computebudgets',
@@ -346,13 +349,14 @@ describe('helm/scaleplan renders', () => {
         'pods',
       ]),
     );
-    const binding = one(result, 'ClusterRoleBinding');
+    const binding = find(result, 'ClusterRoleBinding').find((b) => b.metadata.name === clusterRole.metadata.name)!;
     expect(binding.subjects).toEqual([
       { kind: 'ServiceAccount', name: one(result, 'ServiceAccount').metadata.name, namespace: 'scaleplan' },
     ]);
     // Default (one namespace, no autoscaling): a namespaced Role and no write access to Deployments at all.
     const plain = await renderChart();
-    expect(find(plain, 'ClusterRole')).toHaveLength(0);
+    // Only the cluster-scoped reviews (TokenReview, SubjectAccessReview) need a ClusterRole then.
+    expect(find(plain, 'ClusterRole').map((r) => r.metadata.name)).toEqual(['sp-scaleplan-access-review']);
     const rules = find(plain, 'Role').flatMap((r) => r.rules as { apiGroups: string[]; resources: string[]; verbs: string[] }[]);
     expect(rules.some((r) => r.apiGroups.includes('apps'))).toBe(false);
     expect(rules.flatMap((r) => r.verbs)).not.toContain('*');
@@ -391,7 +395,14 @@ describe('helm/scaleplan renders', () => {
     expect(redisPolicy.spec.ingress[0].from).toContainEqual({
       namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'keda' } },
     });
-    expect(one(result, 'ServiceMonitor').spec.endpoints).toEqual([{ port: 'http', path: '/metrics', interval: '30s' }]);
+    expect(one(result, 'ServiceMonitor').spec.endpoints).toEqual([
+      {
+        port: 'http',
+        path: '/metrics',
+        interval: '30s',
+        authorization: { type: 'Bearer', credentials: { name: 'sp-scaleplan-dashboard-token', key: 'token' } },
+      },
+    ]);
 
     const external = await renderChart({ valuesYaml: [scenarios['autoscaling-keda-external-redis-values.yaml']!] });
     const externalScaled = one(external, 'ScaledObject');
@@ -448,7 +459,7 @@ describe('helm/scaleplan renders', () => {
   it('fails with a clear message on values the templates cannot honour', async () => {
     await expect(renderChart({ valuesYaml: ['redis: {enabled: false}'] })).rejects.toThrow(
       new HelmRenderError(
-        'execution error at (scaleplan/templates/control-plane/deployment.yaml:55:16): redis.external.url is required when redis.enabled=false (e.g. redis://my-redis.example:6379/0)',
+        'execution error at (scaleplan/templates/control-plane/deployment.yaml:58:16): redis.external.url is required when redis.enabled=false (e.g. redis://my-redis.example:6379/0)',
       ),
     );
     await expect(renderChart({ valuesYaml: ['worker: {autoscaling: {enabled: true, minReplicas: 5, maxReplicas: 2}}'] })).rejects.toThrow(
@@ -459,5 +470,25 @@ describe('helm/scaleplan renders', () => {
         valuesYaml: ['redis: {enabled: false, external: {url: "redis://r:6379"}}\nworker: {autoscaling: {enabled: true, mode: keda}}'],
       }),
     ).rejects.toThrow(/worker.autoscaling.keda.redisAddress \(host:port\) is required for KEDA with external Redis/);
+  });
+});
+
+describe('helm/scaleplan high availability', () => {
+  it('runs two control planes that elect a leader on a Lease, routes the Service to the leader, and lets a drain take one', async () => {
+    const result = await renderChart();
+    const deployment = one(result, 'Deployment', 'control-plane');
+    expect(deployment.spec.replicas).toBe(2);
+    expect(deployment.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
+    const cp = env(deployment.spec.template.spec.containers[0]);
+    expect(cp.get('SCALEPLAN_LEADER_LEASE_SECONDS')?.value).toBe('12');
+    expect(cp.get('SCALEPLAN_POD_NAME')?.valueFrom).toEqual({ fieldRef: { fieldPath: 'metadata.name' } });
+    expect(cp.get('SCALEPLAN_POD_NAMESPACE')?.valueFrom).toEqual({ fieldRef: { fieldPath: 'metadata.namespace' } });
+    expect(one(result, 'Service', 'control-plane').spec.selector['scaleplan.dev/leader']).toBe('true');
+    expect(one(result, 'PodDisruptionBudget', 'control-plane').spec.maxUnavailable).toBe(1);
+    const election = result.manifests.find((m) => m.kind === 'Role' && m.metadata.name.endsWith('-leader-election'));
+    expect(election?.rules).toEqual([
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
+      { apiGroups: [''], resources: ['pods'], verbs: ['list', 'patch'] },
+    ]);
   });
 });

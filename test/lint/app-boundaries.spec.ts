@@ -57,6 +57,12 @@ describe('app-boundary lint rules', () => {
     const code = "export { needsSharedData } from '../../../../test/support/shared-data.js';\n";
     expect(await boundaryErrors('apps/cli/src/commands/x.ts', code)).toEqual([expect.stringMatching(/is test support/)]);
     expect(await boundaryErrors('apps/cli/src/commands/x.spec.ts', code)).toEqual([]);
+    // The e2e harness and the fixtures under __tests__/ are test support too.
+    const harness = "export { waitFor } from '../../../test/support/e2e-harness.js';\n";
+    expect(await boundaryErrors('apps/control-plane/src/x.ts', harness)).toEqual([expect.stringMatching(/is test support/)]);
+    const fixtures = "export { NOW } from './__tests__/target-sweep.fixtures.js';\n";
+    expect(await boundaryErrors('apps/control-plane/src/planning/x.ts', fixtures)).toEqual([expect.stringMatching(/is test support/)]);
+    expect(await boundaryErrors('apps/control-plane/src/planning/x.spec.ts', fixtures)).toEqual([]);
   });
 
   it('still rejects a forbidden library by its alias', async () => {

@@ -5,11 +5,18 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { WorkerEnv, type ScalingLaw } from '@scaleplan/contracts';
 import { Redis } from 'ioredis';
-import { startControlPlane, type ControlPlaneOverrides, type RunningControlPlane } from '../bootstrap.js';
-import { deleteKeysWithPrefix } from '../redis/redis-connection.js';
+import { startControlPlane, type ControlPlaneOverrides, type RunningControlPlane } from '../../apps/control-plane/src/bootstrap.js';
+import { deleteKeysWithPrefix } from '../../apps/control-plane/src/redis/redis-connection.js';
+
+// The e2e harness: control planes started for tests, with unique Redis prefixes and fast timings.
+
+/** The Redis the e2e tests use. */
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /** Bearer token every test control plane uses. */
 export const TEST_TOKEN = 'e2e-token';
+/** The Authorization header of mutating calls to a test control plane. */
+export const TEST_AUTH = { Authorization: `Bearer ${TEST_TOKEN}` };
 
 /** A unique key prefix per test (BullMQ queues, stores, runs). */
 export const uniquePrefix = (label: string): string => `e2e-${label}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;

@@ -3,9 +3,13 @@ import { parse } from 'csv-parse/sync';
 import type { LossObservation } from '@scaleplan/scaling-laws';
 import { CliUsageError } from './cli-errors.js';
 
-/** Accepted header names per quantity (case-insensitive), including those of Epoch's svg_extracted_data.csv. */
+/**
+ * Accepted header names per quantity (case-insensitive), including those of Epoch's svg_extracted_data.csv;
+ * where a file has several, the first name listed wins. `paramsTotal` comes first: the control plane's exports
+ * also carry `paramsNonEmbedding`, and its fits count total parameters.
+ */
 export const RUN_COLUMNS = {
-  params: ['n', 'params', 'parameters', 'model size'],
+  params: ['paramstotal', 'n', 'params', 'parameters', 'model size'],
   tokens: ['d', 'tokens', 'training tokens'],
   flops: ['c', 'flops', 'training flop', 'training flops'],
   loss: ['loss', 'l', 'final loss', 'finalloss'],
@@ -60,7 +64,8 @@ export function readRunsCsv(path: string): RunsFile {
   }
   const [header, ...rows] = records;
   if (!header || rows.length === 0) throw new CliUsageError(`${path}: needs a header line and at least one run`);
-  const find = (names: readonly string[]) => header.findIndex((h) => names.includes(h.toLowerCase()));
+  const lowerHeader = header.map((h) => h.toLowerCase());
+  const find = (names: readonly string[]) => names.map((name) => lowerHeader.indexOf(name)).find((i) => i >= 0) ?? -1;
   const index = Object.fromEntries(Object.entries(RUN_COLUMNS).map(([key, names]) => [key, find(names)])) as Record<
     keyof typeof RUN_COLUMNS,
     number

@@ -2,6 +2,8 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { isIPv6 } from 'node:net';
+import { REQUEST_LIMITS } from '@scaleplan/contracts';
 import express from 'express';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -9,7 +11,11 @@ import { loadControlPlaneConfig, type ControlPlaneConfig, type ControlPlaneTunin
 import { ControlPlaneCore } from './control-plane.core.js';
 import { ControlPlaneModule, type ControlPlaneExtensions } from './control-plane.module.js';
 import { CONTROL_PLANE_CORE } from './control-plane.tokens.js';
+import { createBearerAuthMiddleware, DashboardAuthService } from './auth/index.js';
 import { ControlPlaneExceptionFilter, requestBodyErrorResponse } from './http/control-plane-exception.filter.js';
+import { ObjectPathPipe } from './http/object-path.pipe.js';
+import { LEADER_GUARD, type LeaderGuard } from './leader/leader-guard.js';
+import { createStandbyGate } from './leader/standby-gate.js';
 import { createRootLogger } from './logging/logger.js';
 import { extensionsForDispatch } from './kube/kubernetes.module.js';
 import { connectOrFail, createRedis } from './redis/redis-connection.js';
@@ -23,6 +29,11 @@ export interface ControlPlaneOverrides extends Partial<Omit<ControlPlaneConfig, 
   readonly extensions?: ControlPlaneExtensions;
   /** Where logs go. @default stdout */
   readonly logDestination?: NodeJS.WritableStream;
+  /**
+   * Called when another control plane took the single-writer role from this one (the control loops have
+   * stopped; the process should exit so that a supervisor restarts it). @default logs it
+   */
+  readonly onLostLeadership?: (reason: string) => void;
 }
 
 /** A running control plane. */
@@ -39,6 +50,12 @@ export interface RunningControlPlane {
 
 const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml'];
 
+/** Host a local client uses to reach a server bound to `bind` (the wildcard addresses answer on loopback). */
+const reachableHost = (bind: string): string => {
+  if (bind === '0.0.0.0' || bind === '::' || bind === 'localhost') return '127.0.0.1';
+  return isIPv6(bind) ? `[${bind}]` : bind;
+};
+
 /**
  * Starts the control plane: validates the environment, connects to Redis (a clear error when it is
  * unreachable), builds the module for the configured dispatch mode, serves REST, /docs, /healthz,
@@ -46,7 +63,7 @@ const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text
  * and the e2e tests.
  */
 export async function startControlPlane(overrides: ControlPlaneOverrides = {}): Promise<RunningControlPlane> {
-  const { env, extensions, logDestination, ...configOverrides } = overrides;
+  const { env, extensions, logDestination, onLostLeadership, ...configOverrides } = overrides;
   const config = loadControlPlaneConfig(env ?? process.env, configOverrides);
   const log = createRootLogger(config.logLevel, logDestination);
   const redis: Redis = createRedis(config.redisUrl);
@@ -59,8 +76,13 @@ export async function startControlPlane(overrides: ControlPlaneOverrides = {}): 
       logger: false,
       bodyParser: false,
     });
-    app.use(express.json({ limit: '5mb' }));
-    app.use(express.text({ type: YAML_TYPES, limit: '5mb' }));
+    const leader = app.get<LeaderGuard>(LEADER_GUARD);
+    app.use(createStandbyGate(leader, config.leaderLeaseSeconds));
+    // Swagger's routes are plain Express routes that Nest's guard never sees.
+    app.use(['/docs', '/docs-json', '/docs-yaml'], createBearerAuthMiddleware(app.get(DashboardAuthService)));
+    // The admission contract's body limits (libs/contracts admission-limits.ts): YAML costs more to parse than JSON.
+    app.use(express.json({ limit: REQUEST_LIMITS.maxJsonBodyBytes }));
+    app.use(express.text({ type: YAML_TYPES, limit: REQUEST_LIMITS.maxYamlBytes }));
     // Body-parser errors (malformed JSON, too large) happen before Nest's filters: answer them in the same shape.
     app.use((error: unknown, _request: express.Request, response: express.Response, next: express.NextFunction) => {
       const bodyError = requestBodyErrorResponse(error);
@@ -68,6 +90,7 @@ export async function startControlPlane(overrides: ControlPlaneOverrides = {}): 
       response.status(bodyError.status).json(bodyError.body);
     });
     app.useGlobalFilters(new ControlPlaneExceptionFilter(log.child({ context: 'ControlPlaneExceptionFilter' })));
+    app.useGlobalPipes(new ObjectPathPipe());
     const document = SwaggerModule.createDocument(
       app,
       new DocumentBuilder()
@@ -82,11 +105,22 @@ export async function startControlPlane(overrides: ControlPlaneOverrides = {}): 
     SwaggerModule.setup('docs', app, document);
     await app.init();
     const core = app.get<ControlPlaneCore>(CONTROL_PLANE_CORE);
-    core.start();
+    // The control loops run only in the one process that holds the prefix's single-writer role.
+    await leader.start({
+      onStartedLeading: () => core.start(),
+      onStoppedLeading: (reason) => {
+        void core
+          .stop()
+          .finally(() => (onLostLeadership ?? ((why: string) => log.error({ reason: why }, 'Stopped the control loops')))(reason));
+      },
+    });
     await app.listen(config.port, config.host);
     const address = app.getHttpServer().address() as { port: number };
-    const url = `http://127.0.0.1:${address.port}`;
-    log.info({ url, dispatch: config.dispatch, prefix: config.queuePrefix }, 'Started control plane');
+    const url = `http://${reachableHost(config.host)}:${address.port}`;
+    log.info(
+      { url, bind: config.host, dispatch: config.dispatch, prefix: config.queuePrefix, leadership: leader.status().state },
+      'Started control plane',
+    );
     if (config.dashboardTokenGenerated)
       log.info({ token: config.dashboardToken }, 'Generated a dashboard token (set SCALEPLAN_DASHBOARD_TOKEN to choose one)');
     let closing: Promise<void> | undefined;
@@ -99,6 +133,7 @@ export async function startControlPlane(overrides: ControlPlaneOverrides = {}): 
       close: () => {
         closing ??= (async () => {
           await core.stop();
+          await leader.stop();
           await app?.close();
           await (app?.get(CONTROL_PLANE_CORE) as ControlPlaneCore).deps.queue.close();
           redis.disconnect();

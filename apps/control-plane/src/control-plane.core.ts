@@ -1,4 +1,4 @@
-import type { ComputeBudget, ObjectRef, ScalingLaw } from '@scaleplan/contracts';
+import { ResourceKind, type ComputeBudget, type ObjectRef, type ScalingLaw } from '@scaleplan/contracts';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { ComputeBudgetReconciler } from './budgets/compute-budget.reconciler.js';
@@ -58,7 +58,7 @@ export class ControlPlaneCore {
       queue,
       this.runs,
       (kind, owner) => {
-        if (kind === 'ScalingLaw') this.loop.triggerLaw(owner);
+        if (kind === ResourceKind.ScalingLaw) this.loop.triggerLaw(owner);
         else this.loop.triggerBudget(owner);
         this.dispatch.kick();
       },
@@ -128,8 +128,8 @@ export class ControlPlaneCore {
     if (!law || law.spec.preset || law.metadata.deletionTimestamp) return;
     // Approach 1 needs the loss curves (stored apart from the records); the others only final losses.
     const records = law.spec.fit.methods.includes(1)
-      ? await this.runs.listWithCurves('ScalingLaw', ref)
-      : await this.runs.list('ScalingLaw', ref);
+      ? await this.runs.listWithCurves(ResourceKind.ScalingLaw, ref)
+      : await this.runs.list(ResourceKind.ScalingLaw, ref);
     const previous = await this.fits.get(ref);
     // The budgets that allocate from this law: the verdict checks N_opt's interval where it is used.
     const budgetFlops = (await this.deps.budgets.list(ref.namespace))

@@ -3,7 +3,7 @@ import type { ComputeBudget, ScalingLaw } from '@scaleplan/contracts';
 import { COMPUTE_BUDGET_GVR, ResourceKind, SCALING_LAW_GVR } from '@scaleplan/contracts';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { AuthModule } from './auth/index.js';
+import { AuthModule, RedisSessionStore } from './auth/index.js';
 import { DashboardModule } from './dashboard/dashboard.module.js';
 import { CONTROL_PLANE_CONFIG, type ControlPlaneConfig } from './config/control-plane.config.js';
 import { ControlPlaneCore } from './control-plane.core.js';
@@ -24,6 +24,8 @@ import { ControlPlaneMetrics } from './http/control-plane.metrics.js';
 import { OperationsController } from './http/operations.controller.js';
 import { READINESS_CHECKS, type ReadinessCheck } from './http/readiness.js';
 import { ComputeBudgetsController, ScalingLawsController } from './http/resources.controller.js';
+import { LEADER_GUARD } from './leader/leader-guard.js';
+import { RedisLeaseLeaderGuard } from './leader/redis-lease-leader-guard.js';
 import { ROOT_LOGGER } from './logging/logger.js';
 import type { BudgetFlopsResolver } from './planning/budget-flops.js';
 import type { LawFitter } from './planning/law-fitter.js';
@@ -86,6 +88,15 @@ export class ControlPlaneModule {
           new LocalWorkerDispatcher(localWorkerOptions(config), log.child({ context: 'LocalWorkerDispatcher' })),
       },
       { provide: READINESS_CHECKS, useValue: [] satisfies ReadinessCheck[] },
+      {
+        provide: LEADER_GUARD,
+        useFactory: () =>
+          new RedisLeaseLeaderGuard(
+            redis,
+            { key: `${config.queuePrefix}:cp:leader`, leaseMs: config.leaderLeaseSeconds * 1000 },
+            log.child({ context: 'RedisLeaseLeaderGuard' }),
+          ),
+      },
       { provide: PRESET_CATALOG, useFactory: () => createPresetCatalog() },
       { provide: LAW_FITTER, useFactory: () => createLawFitter() },
       { provide: BUDGET_FLOPS_RESOLVER, useFactory: () => createBudgetFlopsResolverFromLibrary() },
@@ -141,7 +152,17 @@ export class ControlPlaneModule {
     ];
     return {
       module: ControlPlaneModule,
-      imports: [AuthModule.forRoot({ token: config.dashboardToken }), DashboardModule.forRoot(), ...(extensions.imports ?? [])],
+      imports: [
+        // Every route needs the token (or a login session) except the probes, the login form and static assets.
+        AuthModule.forRoot({
+          token: config.dashboardToken,
+          sessions: new RedisSessionStore(redis, config.queuePrefix),
+          failureLimits: { failures: config.tuning.authFailuresPerWindow, windowSeconds: config.tuning.authFailureWindowSeconds },
+          protectAllRoutes: true,
+        }),
+        DashboardModule.forRoot(),
+        ...(extensions.imports ?? []),
+      ],
       controllers: [
         ScalingLawsController,
         ComputeBudgetsController,
@@ -162,6 +183,7 @@ export class ControlPlaneModule {
         CONTROL_PLANE_CORE,
         CONTROL_PLANE_METRICS,
         READINESS_CHECKS,
+        LEADER_GUARD,
         PRESET_CATALOG,
         BUDGET_FLOPS_RESOLVER,
       ],

@@ -1,3 +1,4 @@
+export * from './admission/index.js';
 export * from './job-catalog.js';
 export * from './resources/api-group.js';
 export * from './resources/conditions.js';
@@ -9,3 +10,4 @@ export * from './run-cancellation.js';
 export * from './resources/display-precision.js';
 export * from './environment.js';
 export * from './worker-launch.js';
+export * from './trainer-contract.js';

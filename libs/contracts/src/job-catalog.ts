@@ -1,4 +1,8 @@
 import { z } from 'zod';
+import { ADMISSION_LIMITS } from './admission/admission-limits.js';
+import { budgetFlopsSchema } from './admission/bounded-numbers.js';
+import { corpusReferenceSchema } from './admission/corpus-reference.js';
+import { dnsLabelSchema } from './admission/object-names.js';
 
 /**
  * The producer/worker protocol in one place: queue names, job names, payload and result schemas.
@@ -25,13 +29,28 @@ export type ObjectRef = z.infer<typeof objectRefSchema>;
 export const RunKind = { Sweep: 'sweep', Final: 'final' } as const;
 export type RunKind = (typeof RunKind)[keyof typeof RunKind];
 
-/** L(N, D) = E + A/N^α + B/D^β with named fields (used to drive simulated runs). */
+const lawCoefficient = z
+  .number()
+  .positive()
+  .max(
+    ADMISSION_LIMITS.maxLawCoefficient,
+    `must be at most ${ADMISSION_LIMITS.maxLawCoefficient.toExponential(0)} (published fits are 400–2,100)`,
+  );
+const lawExponent = z
+  .number()
+  .positive()
+  .max(ADMISSION_LIMITS.maxLawExponent, `must be at most ${ADMISSION_LIMITS.maxLawExponent} (published fits are 0.07–0.8)`);
+
+/** L(N, D) = E + A/N^α + B/D^β with named fields (used to drive simulated runs), bounded so losses and fits stay finite. */
 export const lossLawSchema = z.object({
-  irreducibleLoss: z.number().finite().nonnegative(),
-  paramCoeff: z.number().finite().positive(),
-  dataCoeff: z.number().finite().positive(),
-  paramExponent: z.number().finite().positive(),
-  dataExponent: z.number().finite().positive(),
+  irreducibleLoss: z
+    .number()
+    .nonnegative()
+    .max(ADMISSION_LIMITS.maxIrreducibleLoss, `must be at most ${ADMISSION_LIMITS.maxIrreducibleLoss} nats/token`),
+  paramCoeff: lawCoefficient,
+  dataCoeff: lawCoefficient,
+  paramExponent: lawExponent,
+  dataExponent: lawExponent,
 });
 
 /**
@@ -48,6 +67,17 @@ export const simulationSchema = z.object({
 
 export const TokenizerKind = { Byte: 'byte', Char: 'char' } as const;
 
+export const modelShapeSchema = z.object({
+  layers: z.number().int().positive(),
+  modelDim: z.number().int().positive(),
+  heads: z.number().int().positive(),
+  headDim: z.number().int().positive(),
+  ffDim: z.number().int().positive(),
+  vocabSize: z.number().int().positive(),
+  sequenceLength: z.number().int().positive(),
+});
+export type ModelShape = z.infer<typeof modelShapeSchema>;
+
 /**
  * Payload of a `TrainRun` job: train one model of ~`params` non-embedding parameters on exactly `tokens` tokens.
  * The training recipe (shape rule, learning rate, warm-up, AdamW settings, evaluation) does not travel here: it
@@ -55,23 +85,44 @@ export const TokenizerKind = { Byte: 'byte', Char: 'char' } as const;
  * outcome's `recipeVersion` (docs/worker.md, "Training recipe").
  */
 export const trainRunSchema = z.object({
-  /** Owner of the run (a ScalingLaw for sweep runs, a ComputeBudget for final runs). */
-  owner: objectRefSchema,
+  /** Owner of the run (a ScalingLaw for sweep runs, a ComputeBudget for final runs): the admission contract's names. */
+  owner: z.object({ namespace: dnsLabelSchema, name: dnsLabelSchema }),
   /** Unique within the owner; with the owner it makes the deterministic job id. */
-  runId: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, 'runId must be lower-case alphanumerics, dots and dashes'),
+  runId: z
+    .string()
+    .max(ADMISSION_LIMITS.maxRunIdLength)
+    .regex(/^[a-z0-9][a-z0-9.-]*$/, 'runId must be lower-case alphanumerics, dots and dashes'),
   kind: z.enum([RunKind.Sweep, RunKind.Final]),
   /** Target non-embedding parameter count N. */
-  params: z.number().finite().positive(),
+  params: z
+    .number()
+    .positive()
+    .max(
+      ADMISSION_LIMITS.maxRunParams,
+      `must be at most ${ADMISSION_LIMITS.maxRunParams.toExponential(0)}: larger than any model the worker can shape`,
+    ),
   /** Exact number of training tokens D to consume. */
-  tokens: z.number().int().positive(),
-  seed: z.number().int().nonnegative().default(0),
-  /** `moby-dick`, `sotu`, or an absolute path to a text file or directory. */
-  corpus: z.string().min(1).default('moby-dick'),
+  tokens: z
+    .number()
+    .int()
+    .positive()
+    .max(
+      ADMISSION_LIMITS.maxRunTokens,
+      `must be at most ${ADMISSION_LIMITS.maxRunTokens} (2^53 − 1), the largest count a double holds exactly`,
+    ),
+  seed: z.number().int().nonnegative().max(ADMISSION_LIMITS.maxRunSeed).default(0),
+  /** `moby-dick`, `sotu`, or a path relative to the worker's data directory (checked again on disk before it is opened). */
+  corpus: corpusReferenceSchema.default('moby-dick'),
   tokenizer: z.enum([TokenizerKind.Byte, TokenizerKind.Char]).default(TokenizerKind.Byte),
   sequenceLength: z.number().int().min(8).max(4096).default(64),
   /** The IsoFLOP budget this sweep run belongs to (FLOPs), for bookkeeping and plots. */
-  budgetFlops: z.number().finite().positive().optional(),
+  budgetFlops: budgetFlopsSchema.optional(),
   simulate: simulationSchema.optional(),
+  /**
+   * The planned shape, trained as it is (with the corpus's vocabulary): its total N is what D was sized for,
+   * and re-solving `params` need not give it back. Trainers other than the built-in one get it through the trainer contract.
+   */
+  shape: modelShapeSchema.optional(),
 });
 export type TrainRunInput = z.input<typeof trainRunSchema>;
 
@@ -85,17 +136,6 @@ export const lossPointSchema = z.object({
 });
 export type LossPoint = z.infer<typeof lossPointSchema>;
 
-export const modelShapeSchema = z.object({
-  layers: z.number().int().positive(),
-  modelDim: z.number().int().positive(),
-  heads: z.number().int().positive(),
-  headDim: z.number().int().positive(),
-  ffDim: z.number().int().positive(),
-  vocabSize: z.number().int().positive(),
-  sequenceLength: z.number().int().positive(),
-});
-export type ModelShape = z.infer<typeof modelShapeSchema>;
-
 export const RunOutcomeStatus = { Completed: 'completed', Diverged: 'diverged' } as const;
 
 /** What a worker returns for a `TrainRun` job. */
@@ -104,11 +144,11 @@ export const trainingOutcomeSchema = z.object({
   status: z.enum([RunOutcomeStatus.Completed, RunOutcomeStatus.Diverged]),
   /** Exact non-embedding parameter count of the model that was trained. */
   params: z.number(),
-  /** Exact total parameter count (embeddings included). */
+  /** Exact total parameter count (embeddings and output head included): the N sweeps and fits count. */
   paramsTotal: z.number(),
   /** Training tokens actually consumed. */
   tokens: z.number(),
-  /** Training FLOPs spent (exact per-token count × tokens). */
+  /** Training FLOPs spent, as budgets count them: 6 · paramsTotal · tokens. */
   flops: z.number(),
   /** Final held-out loss in nats/token; absent when the run diverged. */
   finalLoss: z.number().optional(),
@@ -124,8 +164,8 @@ export const trainingOutcomeSchema = z.object({
   simulated: z.boolean(),
   wallSeconds: z.number(),
   tokensPerSecond: z.number(),
-  /** D / unique training tokens of the corpus (> 1 means passes over a small corpus). */
-  repetitionFactor: z.number(),
+  /** D / unique training tokens of the corpus (> 1 means passes over a small corpus); absent when a trainer doesn't say. */
+  repetitionFactor: z.number().optional(),
   /** The worker's training recipe (`TRAINING_RECIPE_VERSION`); absent for simulated runs and older workers. */
   recipeVersion: z.number().int().positive().optional(),
   /** Step the run resumed from after a restart, if it did. */

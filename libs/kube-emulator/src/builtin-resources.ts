@@ -337,5 +337,30 @@ export const BUILTIN_RESOURCES: readonly ResourceType[] = [
     shortNames: ['ing'],
     statusSubresource: true,
   }),
+  builtin({
+    group: 'scheduling.k8s.io',
+    version: 'v1',
+    plural: 'priorityclasses',
+    kind: 'PriorityClass',
+    namespaced: false,
+    shortNames: ['pc'],
+  }),
+  // Reviews: create-only, answered at once and never stored (http-server.ts).
+  builtin({ group: 'authentication.k8s.io', version: 'v1', plural: 'tokenreviews', kind: 'TokenReview', namespaced: false }),
+  builtin({ group: 'authorization.k8s.io', version: 'v1', plural: 'subjectaccessreviews', kind: 'SubjectAccessReview', namespaced: false }),
+  builtin({
+    group: 'authorization.k8s.io',
+    version: 'v1',
+    plural: 'selfsubjectaccessreviews',
+    kind: 'SelfSubjectAccessReview',
+    namespaced: false,
+  }),
+  builtin({
+    group: 'authorization.k8s.io',
+    version: 'v1',
+    plural: 'localsubjectaccessreviews',
+    kind: 'LocalSubjectAccessReview',
+    namespaced: true,
+  }),
   CRD_RESOURCE,
 ];

@@ -9,6 +9,9 @@ import { writeKubeconfig } from './kubeconfig.js';
 import { ObjectStore } from './object-store.js';
 import { rfc3339 } from './object-metadata.js';
 import { ResourceRegistry } from './resource-registry.js';
+import { ServiceProxy } from './service-proxy.js';
+import { ServiceAccountTokens } from './service-account-tokens.js';
+import { TokenAuthenticator, type EmulatorUser } from './access-review.js';
 
 /** Options of `startKubeEmulator`. */
 export interface KubeEmulatorOptions {
@@ -24,6 +27,11 @@ export interface KubeEmulatorOptions {
   readonly bookmarkIntervalMs?: number;
   /** Watch length when the client gives no timeoutSeconds. @default 1800 */
   readonly defaultWatchTimeoutSeconds?: number;
+  /**
+   * Users known by static bearer tokens, for TokenReview (and SelfSubjectAccessReview). Service-account tokens
+   * the kubelet mounts are known too. Requests without a token act as the cluster admin.
+   */
+  readonly users?: readonly EmulatorUser[];
 }
 
 /** A running emulator. */
@@ -35,6 +43,8 @@ export interface KubeEmulator {
   readonly kubeconfigPath: string;
   /** In-process access to the API semantics (for tests that want to seed or inspect state without HTTP). */
   readonly api: KubeApi;
+  /** Issues service-account tokens this emulator accepts (tests: a caller with a service account's identity). */
+  readonly tokens: ServiceAccountTokens;
   /** Ends every open watch stream (tests of informer recovery); returns how many were open. */
   dropWatches(): number;
   /** Forgets the watch event log, so any watch from an older resourceVersion gets 410 Gone. */
@@ -62,11 +72,14 @@ export async function startKubeEmulator(options: KubeEmulatorOptions = {}): Prom
     );
   }
   const kubeletOptions = options.kubelet === true ? {} : options.kubelet === false ? undefined : options.kubelet;
-  const kubelet = kubeletOptions ? new Kubelet(api, kubeletOptions) : undefined;
+  const tokens = kubeletOptions?.tokens ?? new ServiceAccountTokens();
+  // The kubelet needs the server's URL (for pods' kubeconfigs), the server needs the kubelet (for logs).
+  const node: { kubelet?: Kubelet } = {};
   const handler = new KubeHttpHandler(
     api,
     { bookmarkIntervalMs: options.bookmarkIntervalMs ?? 15_000, defaultTimeoutSeconds: options.defaultWatchTimeoutSeconds ?? 1800 },
-    kubelet ? (ns, name, container) => kubelet.logs(ns, name, container) : undefined,
+    kubeletOptions ? (ns, name, container) => node.kubelet?.logs(ns, name, container) : undefined,
+    new TokenAuthenticator(tokens, options.users ?? []),
   );
   const server: Server = createServer(handler.listener);
   server.keepAliveTimeout = 5_000;
@@ -77,22 +90,29 @@ export async function startKubeEmulator(options: KubeEmulatorOptions = {}): Prom
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   const url = `http://127.0.0.1:${port}`;
+  // Built once the URL is known: pods with an automounted service-account token get a kubeconfig pointing here.
+  const kubelet = kubeletOptions ? new Kubelet(api, { apiServerUrl: url, ...kubeletOptions, tokens }) : undefined;
+  node.kubelet = kubelet;
+  const proxy = kubelet ? new ServiceProxy(api) : undefined;
   handler.serverAddress = `127.0.0.1:${port}`;
   const kubeconfigPath = options.kubeconfigPath ?? join(mkdtempSync(join(tmpdir(), 'kube-emulator-')), 'kubeconfig');
   writeKubeconfig(kubeconfigPath, url);
   kubelet?.start();
+  proxy?.start();
   let stopped = false;
   return {
     url,
     port,
     kubeconfigPath,
     api,
+    tokens,
     dropWatches: () => handler.dropWatches(),
     compactEventLog: () => store.compact(),
     async stop() {
       if (stopped) return;
       stopped = true;
       await kubelet?.stop();
+      await proxy?.stop();
       handler.dropWatches();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseYaml } from 'yaml';
+import { ADMIN_USER, attributesOf, authorize, type TokenAuthenticator, type UserInfo } from './access-review.js';
 import { aggregatedDiscovery, legacyCoreVersions, legacyGroup, legacyGroupList, legacyResourceList } from './discovery.js';
 import { KubeApiError } from './errors.js';
 import type { DeleteOptions, FieldValidation, KubeApi, PatchType, WriteContext } from './kube-api.js';
@@ -119,6 +120,13 @@ function writeContext(query: URLSearchParams, req: IncomingMessage): WriteContex
   };
 }
 
+const REVIEW_KINDS = new Set([
+  'authentication.k8s.io/TokenReview',
+  'authorization.k8s.io/SubjectAccessReview',
+  'authorization.k8s.io/SelfSubjectAccessReview',
+  'authorization.k8s.io/LocalSubjectAccessReview',
+]);
+
 /** Routes Kubernetes API HTTP requests onto a `KubeApi`, including discovery, OpenAPI, Tables and watches. */
 export class KubeHttpHandler {
   private readonly watches = new Set<OpenWatch>();
@@ -129,7 +137,76 @@ export class KubeHttpHandler {
     private readonly api: KubeApi,
     private readonly settings: WatchSettings,
     private readonly podLogs?: PodLogSource,
+    /** Answers TokenReviews and identifies the requester of a SelfSubjectAccessReview. */
+    private readonly authenticator?: TokenAuthenticator,
   ) {}
+
+  /**
+   * TokenReview and the SubjectAccessReview kinds: answered from the authenticator and the stored RBAC objects,
+   * never stored. The emulator authorizes nothing itself: these only answer what a real API server would decide.
+   */
+  private async review(
+    req: IncomingMessage,
+    res: ServerResponse,
+    method: string,
+    type: ResourceType,
+    namespace: string | undefined,
+  ): Promise<void> {
+    if (method !== 'POST') throw new KubeApiError('MethodNotAllowed', `${type.plural}.${type.group} only supports create`);
+    const contentType = String(req.headers['content-type'] ?? 'application/json')
+      .split(';')[0]!
+      .trim();
+    const body = (parseBody(await readBody(req), contentType) ?? {}) as Record<string, unknown>;
+    const spec = (body.spec !== null && typeof body.spec === 'object' && !Array.isArray(body.spec) ? body.spec : {}) as Record<
+      string,
+      unknown
+    >;
+    let status: Record<string, unknown>;
+    if (type.kind === 'TokenReview') {
+      const result = typeof spec.token === 'string' ? this.authenticator?.authenticate(spec.token) : undefined;
+      const wanted = Array.isArray(spec.audiences) ? (spec.audiences as string[]) : [];
+      const audiences = result ? (wanted.length ? wanted.filter((a) => result.audiences.includes(a)) : [...result.audiences]) : [];
+      status =
+        result && (wanted.length === 0 || audiences.length > 0)
+          ? { authenticated: true, user: result.user, audiences }
+          : {
+              authenticated: false,
+              error: result ? '[invalid bearer token, token audiences is invalid for the target audiences]' : '[invalid bearer token]',
+            };
+    } else {
+      const attributes = attributesOf(
+        type.kind === 'LocalSubjectAccessReview'
+          ? { ...spec, resourceAttributes: { ...(spec.resourceAttributes as object), namespace } }
+          : spec,
+      );
+      if (!attributes)
+        throw new KubeApiError(
+          'Invalid',
+          `${type.kind}.${type.group} "" is invalid: spec.resourceAttributes: Required value: exactly one of nonResourceAttributes or resourceAttributes must be specified`,
+        );
+      let user: UserInfo;
+      if (type.kind === 'SelfSubjectAccessReview') {
+        const token = /^Bearer\s+(\S+)$/i.exec(String(req.headers.authorization ?? ''))?.[1];
+        user = token
+          ? (this.authenticator?.authenticate(token)?.user ?? { username: 'system:anonymous', groups: ['system:unauthenticated'] })
+          : ADMIN_USER;
+        // `kubectl --as/--as-group`: the admin may impersonate anyone (kubectl sends no bearer token over plain http).
+        const impersonated = req.headers['impersonate-user'];
+        if (user === ADMIN_USER && typeof impersonated === 'string') {
+          const groups = req.headersDistinct['impersonate-group'] ?? [];
+          user = { username: impersonated, groups: [...groups, 'system:authenticated'] };
+        }
+      } else {
+        user = {
+          username: String(spec.user ?? ''),
+          groups: Array.isArray(spec.groups) ? (spec.groups as string[]) : [],
+          ...(spec.uid ? { uid: String(spec.uid) } : {}),
+        };
+      }
+      status = authorize(this.api, user, attributes);
+    }
+    send(res, 201, { apiVersion: `${type.group}/${type.version}`, kind: type.kind, metadata: { creationTimestamp: null }, spec, status });
+  }
 
   /** Ends every open watch stream (clients see a clean end of stream and re-watch). */
   dropWatches(): number {
@@ -241,6 +318,7 @@ export class KubeHttpHandler {
       throw new KubeApiError('NotFound', 'the server could not find the requested resource');
     }
     if (!type.namespaced) namespace = undefined;
+    if (REVIEW_KINDS.has(`${type.group}/${type.kind}`)) return this.review(req, res, method, type, namespace);
     const wantsTable = /as=Table/.test(accept);
 
     if (!name) return this.collection(req, res, method, type, namespace, query, wantsTable);

@@ -1,4 +1,5 @@
 export { startKubeEmulator, type KubeEmulator, type KubeEmulatorOptions } from './emulator.js';
+export type { EmulatorUser, UserInfo } from './access-review.js';
 export { Kubelet, type KubeletOptions, type ContainerSpec, type ImageEntrypoint } from './kubelet.js';
 export {
   KubeApi,

@@ -210,6 +210,28 @@ export class KubeApi {
     return result.value as KubeObject;
   }
 
+  /**
+   * Gives a new Service a cluster IP from 127.1.0.0/16 (loopback: the emulator's service proxy listens there),
+   * unless it is headless (`None`) or names one.
+   */
+  private allocateClusterIP(service: KubeObject): void {
+    const spec = isPlainObject(service.spec) ? service.spec : (service.spec = {});
+    if (spec.clusterIP) return;
+    const used = new Set(
+      this.list(this.registry.find('', 'v1', 'services')!, undefined).items.map(
+        (s) => (s.spec as { clusterIP?: string } | undefined)?.clusterIP,
+      ),
+    );
+    for (let n = 1; n < 65_534; n += 1) {
+      const ip = `127.1.${Math.floor(n / 256)}.${n % 256}`;
+      if (n % 256 === 0 || n % 256 === 255 || used.has(ip)) continue;
+      spec.clusterIP = ip;
+      spec.clusterIPs = [ip];
+      return;
+    }
+    throw new KubeApiError('InternalError', 'no cluster IPs left in 127.1.0.0/16');
+  }
+
   private ensureNamespace(type: ResourceType, namespace: string | undefined): void {
     if (!type.namespaced) return;
     if (!namespace) throw new KubeApiError('BadRequest', 'a namespace is required for namespaced resources');
@@ -269,6 +291,7 @@ export class KubeApi {
       object.status = crdStatus(object, undefined, nameConflict(object, this.registry), rfc3339(now));
     }
     applyBuiltinDefaults(type, object);
+    if (type.kind === 'Service' && !type.group) this.allocateClusterIP(object);
     if (type.kind === 'Namespace' && !type.group) {
       object.spec = { finalizers: ['kubernetes'], ...(object.spec as object | undefined) };
       object.status = { phase: 'Active' };
@@ -317,6 +340,11 @@ export class KubeApi {
     }
     next = this.withTypeMeta(type, next);
     next = this.validate(type, next, ctx);
+    // A Service keeps the cluster IP it was given (immutable in the real API; a manifest never carries it).
+    if (type.kind === 'Service' && !type.group && isPlainObject(next.spec) && isPlainObject(live.spec) && !next.spec.clusterIP) {
+      next.spec.clusterIP = live.spec.clusterIP;
+      next.spec.clusterIPs = live.spec.clusterIPs;
+    }
     const now = this.clock();
     if (type.kind === 'CustomResourceDefinition' && type.group === 'apiextensions.k8s.io') {
       assertValidCrd(next);

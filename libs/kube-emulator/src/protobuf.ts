@@ -110,6 +110,37 @@ export function decodeProtobufObject(body: Buffer): KubeObject {
     }
     case 'v1/ServiceAccount':
       return base;
+    case 'authorization.k8s.io/v1/SelfSubjectAccessReview': {
+      // `kubectl auth can-i`: spec (2) holds resourceAttributes (1) or nonResourceAttributes (2).
+      const spec = fields(first(raw, 2)?.bytes ?? Buffer.alloc(0));
+      const resource = first(spec, 1)?.bytes;
+      const nonResource = first(spec, 2)?.bytes;
+      const pick = (buf: Buffer, names: Record<number, string>) => {
+        const fs = fields(buf);
+        return Object.fromEntries(
+          Object.entries(names).flatMap(([n, key]) => (str(first(fs, Number(n))) ? [[key, str(first(fs, Number(n)))]] : [])),
+        );
+      };
+      return {
+        ...base,
+        spec: {
+          ...(resource
+            ? {
+                resourceAttributes: pick(resource, {
+                  1: 'namespace',
+                  2: 'verb',
+                  3: 'group',
+                  4: 'version',
+                  5: 'resource',
+                  6: 'subresource',
+                  7: 'name',
+                }),
+              }
+            : {}),
+          ...(nonResource ? { nonResourceAttributes: pick(nonResource, { 1: 'path', 2: 'verb' }) } : {}),
+        },
+      };
+    }
     default:
       throw new KubeApiError(
         'UnsupportedMediaType',

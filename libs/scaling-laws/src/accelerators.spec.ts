@@ -24,6 +24,12 @@ describe('flopsFromAcceleratorHours', () => {
     );
   });
 
+  it.each(['constructor', 'toString', '__proto__', 'hasOwnProperty'])('treats the prototype name %s as unknown', (name) => {
+    expect(() => flopsFromAcceleratorHours({ hours: 1, accelerator: name, utilisation: 0.5 })).toThrow(
+      expect.objectContaining({ code: 'UnknownAccelerator' }),
+    );
+  });
+
   it('names the precisions a chip has when asked for one it lacks', () => {
     expect(() => flopsFromAcceleratorHours({ hours: 1, accelerator: 'v100', precision: 'bf16', utilisation: 0.5 })).toThrow(
       expect.objectContaining({ code: 'UnknownPrecision', message: expect.stringMatching(/fp64, fp32, fp16/) }),

@@ -101,7 +101,9 @@ export const ACCELERATOR_NAMES: readonly string[] = [...Object.keys(ACCELERATORS
 /** The table entry for a name or alias (case-insensitive); throws `UnknownAccelerator` listing the known ones. */
 export function getAccelerator(name: string): AcceleratorSpec {
   const key = name.trim().toLowerCase();
-  const resolved = (key in ACCELERATORS ? key : ALIASES[key]) as AcceleratorName | undefined;
+  // Own keys only: `in` and plain indexing would also find 'constructor', 'toString', … on the prototype.
+  const resolved = (Object.hasOwn(ACCELERATORS, key) ? key : Object.hasOwn(ALIASES, key) ? ALIASES[key] : undefined) as
+    AcceleratorName | undefined;
   if (!resolved) throw new ScalingLawError('UnknownAccelerator', `unknown accelerator "${name}"; known: ${ACCELERATOR_NAMES.join(', ')}`);
   return ACCELERATORS[resolved];
 }

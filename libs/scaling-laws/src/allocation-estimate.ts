@@ -111,6 +111,10 @@ function intervalOf(values: readonly number[], [low, high]: readonly [number, nu
   return { lower: percentile(sorted, low), median: percentile(sorted, 50), upper: percentile(sorted, high) };
 }
 
+/** The interval of one quantity over the bootstrap replicates. */
+const spreadOf = <T>(replicates: readonly T[], percentiles: readonly [number, number], value: (replicate: T) => number): Interval | null =>
+  intervalOf(replicates.map(value), percentiles);
+
 function checkOptions(flops: number, options: AllocationEstimateOptions): void {
   checkPositive(flops, 'flops');
   if (options.uniqueTokens !== undefined) checkPositive(options.uniqueTokens, 'uniqueTokens');
@@ -175,14 +179,8 @@ function inferencePart(
     params: aware.params,
     tokens: aware.tokens,
     tokensPerParam: aware.tokensPerParam,
-    paramsInterval: intervalOf(
-      replicates.map((r) => r.params),
-      percentiles,
-    ),
-    tokensInterval: intervalOf(
-      replicates.map((r) => r.tokens),
-      percentiles,
-    ),
+    paramsInterval: spreadOf(replicates, percentiles, (r) => r.params),
+    tokensInterval: spreadOf(replicates, percentiles, (r) => r.tokens),
     loss: aware.loss,
     trainingFlops: aware.trainingFlops,
     inferenceFlops: aware.inferenceFlops,
@@ -222,18 +220,9 @@ export function estimateAllocation(fitted: FittedMapping, flops: number, options
   if (replicates.length >= 2) {
     const losses = replicates.flatMap((r) => (r.loss === null ? [] : [r.loss]));
     intervals = {
-      params: intervalOf(
-        replicates.map((r) => r.params),
-        percentiles,
-      ),
-      tokens: intervalOf(
-        replicates.map((r) => r.tokens),
-        percentiles,
-      ),
-      tokensPerParam: intervalOf(
-        replicates.map((r) => r.tokensPerParam),
-        percentiles,
-      ),
+      params: spreadOf(replicates, percentiles, (r) => r.params),
+      tokens: spreadOf(replicates, percentiles, (r) => r.tokens),
+      tokensPerParam: spreadOf(replicates, percentiles, (r) => r.tokensPerParam),
       loss: point.loss === null ? null : intervalOf(losses, percentiles),
     };
     const resamples = Math.max(fitted.resamples ?? fitted.samples.length, replicates.length);

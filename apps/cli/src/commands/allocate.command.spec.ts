@@ -7,6 +7,7 @@ import { computeOptimalAllocation, type AllocationMapping, type FittedMapping } 
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { registerAllocateCommand } from './allocate.command.js';
 import { registerFitCommand } from './fit.command.js';
+import { runInProcess } from '../__tests__/run-in-process.js';
 
 // Runs the built CLI as a user would (`npm run build` first; `npm test` does it).
 const runCli = (...args: string[]) => {
@@ -76,21 +77,7 @@ describe('scaleplan allocate refusals', () => {
 });
 
 // In-process runs of the same action (no process start): output captured from process.stdout.
-const runInProcess = async (args: string[]): Promise<string> => {
-  const chunks: string[] = [];
-  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    chunks.push(String(chunk));
-    return true;
-  });
-  try {
-    const program = new Command('scaleplan').exitOverride();
-    registerAllocateCommand(program);
-    await program.parseAsync(['node', 'scaleplan', 'allocate', ...args]);
-  } finally {
-    write.mockRestore();
-  }
-  return chunks.join('');
-};
+const runAllocate = (args: string[]): Promise<string> => runInProcess(registerAllocateCommand, ['allocate', ...args]);
 
 const EPOCH_LAW = { irreducibleLoss: 1.8172, paramCoeff: 482.01, dataCoeff: 2085.43, paramExponent: 0.3478, dataExponent: 0.3658 };
 const dir = mkdtempSync(join(tmpdir(), 'scaleplan-allocate-'));
@@ -135,28 +122,28 @@ describe('scaleplan allocate: intervals, law files, data and inference', () => {
   afterEach(() => vi.restoreAllMocks());
 
   it('prints every preset allocation with its interval or says there is none', async () => {
-    const epoch = await runInProcess(['--flops', '1e24']);
+    const epoch = await runAllocate(['--flops', '1e24']);
     expect(epoch).toMatch(/N_opt\s+95\.\d+B parameters \[\d+\.\d+B–1\d\d\.\dB\]/);
     expect(epoch).toMatch(/interval\s+published interval: Besiroglu et al\. 2024.*derived from the published standard error/);
-    const chinchilla = await runInProcess(['--flops', '1e24', '--law', 'chinchilla-2022']);
+    const chinchilla = await runAllocate(['--flops', '1e24', '--law', 'chinchilla-2022']);
     expect(chinchilla).toMatch(/implausibly narrow/);
-    const json = JSON.parse(await runInProcess(['--flops', '1e24', '--json']));
+    const json = JSON.parse(await runAllocate(['--flops', '1e24', '--json']));
     expect(json.intervals.params.lower).toBeLessThan(json.params);
     expect(json.intervalBasis.kind).toBe('published');
   });
 
   it('allocates from a saved fit with its bootstrap (approach 3 by default, --method to pick)', async () => {
     const path = file('fit.json', savedFit());
-    const out = JSON.parse(await runInProcess(['--flops', '1e24', '--law-file', path, '--json']));
+    const out = JSON.parse(await runAllocate(['--flops', '1e24', '--law-file', path, '--json']));
     expect(out.params).toBeCloseTo(computeOptimalAllocation(EPOCH_LAW, 1e24).params, -3);
     expect(out.intervalNote).toBe('bootstrap, 7/8 replicates, 10th–90th percentile');
     expect(out.law).toBe(`${path}, approach 3`);
-    const text = await runInProcess(['--flops', '1e24', '--law-file', path]);
+    const text = await runAllocate(['--flops', '1e24', '--law-file', path]);
     expect(text).toMatch(/N_opt\s+[\d.]+B parameters \[[\d.]+B–[\d.]+B\]/);
-    const approach2 = JSON.parse(await runInProcess(['--flops', '1e24', '--law-file', path, '--method', '2', '--json']));
+    const approach2 = JSON.parse(await runAllocate(['--flops', '1e24', '--law-file', path, '--method', '2', '--json']));
     expect(approach2.params).toBeCloseTo(0.0385 * 1e24 ** 0.5175, -3);
     expect(approach2.intervalNote).toBe('no interval: the fit has no bootstrap replicates');
-    const untrusted = await runInProcess([
+    const untrusted = await runAllocate([
       '--flops',
       '1e24',
       '--law-file',
@@ -188,21 +175,10 @@ describe('scaleplan allocate: intervals, law files, data and inference', () => {
       }
     }
     const runs = file('grid.csv', rows.join('\n'));
-    const chunks: string[] = [];
-    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      chunks.push(String(chunk));
-      return true;
-    });
-    try {
-      const program = new Command('scaleplan').exitOverride();
-      registerFitCommand(program);
-      await program.parseAsync(['node', 'scaleplan', 'fit', runs, '--method', '3', '--bootstrap', '20', '--json']);
-    } finally {
-      write.mockRestore();
-    }
-    const saved = file('grid-fit.json', chunks.join(''));
-    const document = JSON.parse(chunks.join(''));
-    const out = JSON.parse(await runInProcess(['--flops', '1e24', '--law-file', saved, '--json']));
+    const printed = await runInProcess(registerFitCommand, ['fit', runs, '--method', '3', '--bootstrap', '20', '--json']);
+    const saved = file('grid-fit.json', printed);
+    const document = JSON.parse(printed);
+    const out = JSON.parse(await runAllocate(['--flops', '1e24', '--law-file', saved, '--json']));
     const fit3 = document.fits.find((f: { method: number }) => f.method === 3);
     expect(out.source).toEqual(fit3.fitted.source);
     expect(out.intervalBasis).toMatchObject({ kind: 'bootstrap', resamples: 20 });
@@ -213,21 +189,21 @@ describe('scaleplan allocate: intervals, law files, data and inference', () => {
   });
 
   it('--unique-tokens: the known answer (epoch-2024, 1e24, 1e11 unique → ≈ 59.8B, ≈ 27.9 epochs) with its warning', async () => {
-    const out = JSON.parse(await runInProcess(['--flops', '1e24', '--unique-tokens', '1e11', '--json']));
+    const out = JSON.parse(await runAllocate(['--flops', '1e24', '--unique-tokens', '1e11', '--json']));
     expect(Math.abs(out.params / 59.8e9 - 1)).toBeLessThan(0.03);
     expect(Math.abs(out.dataConstrained.epochs / 27.9 - 1)).toBeLessThan(0.03);
-    const text = await runInProcess(['--flops', '1e26', '--unique-tokens', '1e11']);
+    const text = await runAllocate(['--flops', '1e26', '--unique-tokens', '1e11']);
     expect(text).toMatch(/warning\s+\d+(\.\d+)? epochs over the unique data: beyond ~40 epochs more repetition is close to worthless/);
   });
 
   it('--inference-tokens: the smaller, longer-trained model, the FLOP split and the saving', async () => {
-    const out = JSON.parse(await runInProcess(['--flops', '1e23', '--inference-tokens', '1e14', '--json']));
+    const out = JSON.parse(await runAllocate(['--flops', '1e23', '--inference-tokens', '1e14', '--json']));
     expect(out.inference.params).toBeLessThan(out.params);
     expect(out.inference.saving).toBeGreaterThan(0);
     expect(out.inference.trainingFlops + out.inference.inferenceFlops).toBeCloseTo(out.inference.totalFlops, -10);
-    const zero = JSON.parse(await runInProcess(['--flops', '1e23', '--inference-tokens', '0', '--json']));
+    const zero = JSON.parse(await runAllocate(['--flops', '1e23', '--inference-tokens', '0', '--json']));
     expect(zero.inference.params).toBe(zero.params);
-    const text = await runInProcess(['--flops', '1e23', '--inference-tokens', '1e14']);
+    const text = await runAllocate(['--flops', '1e23', '--inference-tokens', '1e14']);
     expect(text).toMatch(/inference\s+100\.0T tokens over the model's life/);
     expect(text).toMatch(/% less than the compute-optimal model's/);
   });

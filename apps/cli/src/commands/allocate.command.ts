@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { acceleratorHoursCountSchema, budgetFlopsSchema, demandTokensSchema, tokenCountSchema } from '@scaleplan/contracts';
 import type { Command } from 'commander';
 import {
   ACCELERATOR_NAMES,
@@ -14,7 +15,7 @@ import {
   type Precision,
 } from '@scaleplan/scaling-laws';
 import { CliUsageError } from '../cli-errors.js';
-import { parsePositiveNumber } from '../cli-numbers.js';
+import { parsePositiveNumber, withinContract } from '../cli-numbers.js';
 
 interface AllocateOptions {
   flops?: string;
@@ -40,14 +41,21 @@ function resolveBudget(options: AllocateOptions): { flops: number; source: Recor
   }
   if (options.flops !== undefined) {
     if (options.accelerator !== undefined) throw new CliUsageError('--accelerator goes with --accelerator-hours, not with --flops');
-    return { flops: parsePositiveNumber('--flops', options.flops), source: { kind: 'flops' } };
+    return {
+      flops: withinContract('--flops', parsePositiveNumber('--flops', options.flops), budgetFlopsSchema),
+      source: { kind: 'flops' },
+    };
   }
   if (options.accelerator === undefined)
     throw new CliUsageError(`--accelerator-hours needs --accelerator <name> (one of ${ACCELERATOR_NAMES.join(', ')})`);
   if (!(PRECISIONS as readonly string[]).includes(options.precision)) {
     throw new CliUsageError(`--precision must be one of ${PRECISIONS.join(', ')}, got ${JSON.stringify(options.precision)}`);
   }
-  const hours = parsePositiveNumber('--accelerator-hours', options.acceleratorHours!);
+  const hours = withinContract(
+    '--accelerator-hours',
+    parsePositiveNumber('--accelerator-hours', options.acceleratorHours!),
+    acceleratorHoursCountSchema,
+  );
   const utilisation = parsePositiveNumber('--mfu', options.mfu);
   const precision = options.precision as Precision;
   const flops = flopsFromAcceleratorHours({ hours, accelerator: options.accelerator, precision, utilisation });
@@ -226,9 +234,14 @@ export function registerAllocateCommand(program: Command): void {
     .action((options: AllocateOptions) => {
       const { label, fitted, verdict } = resolveMapping(options);
       const { flops, source } = resolveBudget(options);
-      const uniqueTokens = options.uniqueTokens === undefined ? undefined : parsePositiveNumber('--unique-tokens', options.uniqueTokens);
+      const uniqueTokens =
+        options.uniqueTokens === undefined
+          ? undefined
+          : withinContract('--unique-tokens', parsePositiveNumber('--unique-tokens', options.uniqueTokens), tokenCountSchema);
       const inferenceTokens =
-        options.inferenceTokens === undefined ? undefined : parseNonNegativeNumber('--inference-tokens', options.inferenceTokens);
+        options.inferenceTokens === undefined
+          ? undefined
+          : withinContract('--inference-tokens', parseNonNegativeNumber('--inference-tokens', options.inferenceTokens), demandTokensSchema);
       const powerLaw = fitted.mapping.kind === 'power-law';
       if (uniqueTokens !== undefined && powerLaw) {
         throw new CliUsageError(

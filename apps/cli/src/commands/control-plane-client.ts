@@ -5,7 +5,7 @@ export function serverUrl(option: string | undefined): string {
   return (option ?? process.env.SCALEPLAN_SERVER ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
 }
 
-/** Bearer token for mutating calls: --token, else $SCALEPLAN_DASHBOARD_TOKEN. */
+/** Bearer token (every call but the probes needs it): --token, else $SCALEPLAN_DASHBOARD_TOKEN. */
 export function bearerToken(option: string | undefined): string | undefined {
   return option ?? process.env.SCALEPLAN_DASHBOARD_TOKEN ?? undefined;
 }
@@ -42,4 +42,17 @@ export async function callApi<T>(server: string, path: string, init: { method?: 
   const body = text ? (JSON.parse(text) as unknown) : undefined;
   if (!response.ok) throw new ApiCallError(response.status, (body ?? {}) as ApiCallError['body']);
   return body as T;
+}
+
+/** Items of a list endpoint, read page by page (`limit`/`continue`) so no single answer is large. */
+export async function listAll<T>(server: string, path: string, token: string | undefined, pageSize = 500): Promise<T[]> {
+  const items: T[] = [];
+  let next: string | undefined;
+  do {
+    const query = new URLSearchParams({ limit: String(pageSize), ...(next ? { continue: next } : {}) });
+    const page = await callApi<{ items: T[]; metadata?: { continue?: string } }>(server, `${path}?${query}`, { token });
+    items.push(...page.items);
+    next = page.metadata?.continue;
+  } while (next);
+  return items;
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, describe, expect, it } from 'vitest';
 import { needsSharedData, sharedDataFile } from '../../../../test/support/shared-data.js';
+import { readRunsCsv } from '../runs-csv.js';
 import { dropTopLoss, registerFitCommand, runsAndCurves } from './fit.command.js';
 
 const SVG = sharedDataFile('svg_extracted_data.csv');
@@ -120,6 +121,14 @@ describe('scaleplan fit (built CLI)', () => {
     expect(stderr).toBe('scaleplan: --method must be 1, 2, 3, a comma-separated list of them or all, got "4"\n');
   });
 
+  it('reads N from paramsTotal when a file has both counts (the control plane fits total parameters)', () => {
+    const path = csv('both.csv', 'runId,paramsNonEmbedding,params,paramsTotal,tokens,finalLoss\nr1,900,900,1000,2000,3.5\n');
+    const file = readRunsCsv(path);
+    expect(file.columns.params).toBe('paramsTotal');
+    expect(file.observations[0]).toMatchObject({ params: 1000, tokens: 2000, loss: 3.5 });
+    expect(readRunsCsv(csv('n.csv', 'n,params,d,loss\n5,7,2000,3.5\n')).columns.params).toBe('n');
+  });
+
   it('accepts N, D, loss columns and prints a text report', () => {
     const rows = ['N,D,loss'];
     for (const [n, d] of [
@@ -147,7 +156,7 @@ describe('scaleplan fit (built CLI)', () => {
     [
       'an unknown column set',
       () => csv('cols.csv', 'size,flop,value\n1,2,3\n'),
-      /cols\.csv: no column for N \(parameters\), loss, D \(tokens\) or C \(FLOPs\); found columns "size", "flop", "value"; accepted names: params: "n"/,
+      /cols\.csv: no column for N \(parameters\), loss, D \(tokens\) or C \(FLOPs\); found columns "size", "flop", "value"; accepted names: params: "paramstotal"\/"n"/,
     ],
     [
       'a non-number',

@@ -45,7 +45,10 @@ describe('scaleplan status', () => {
 
 describe('scaleplan submit', () => {
   it('parses multi-document YAML and names the document of an error', () => {
-    const docs = parseResourceFile('kind: ScalingLaw\nmetadata: { name: a }\n---\nkind: ComputeBudget\nmetadata: { name: b }\n', 'f.yaml');
+    const docs = parseResourceFile(
+      'kind: ScalingLaw\nmetadata: { name: a }\nspec: { preset: epoch-2024 }\n---\nkind: ComputeBudget\nmetadata: { name: b }\nspec: { flops: 1e21, scalingLaw: a }\n',
+      'f.yaml',
+    );
     expect(docs.map((d) => d.kind)).toEqual(['ScalingLaw', 'ComputeBudget']);
     expect(() => parseResourceFile('kind: Pod\nmetadata: { name: a }\n', 'f.yaml')).toThrow(
       /f.yaml: document 1: kind must be ScalingLaw or ComputeBudget/,

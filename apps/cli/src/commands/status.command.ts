@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { ComputeBudget, ScalingLaw } from '@scaleplan/contracts';
 import { CliUsageError } from '../cli-errors.js';
-import { callApi, serverUrl } from './control-plane-client.js';
+import { bearerToken, callApi, listAll, serverUrl } from './control-plane-client.js';
 
 /** `█████░░░░░` for a fraction 0–1. */
 export function progressBar(fraction: number, width = 20): string {
@@ -107,18 +107,22 @@ export function registerStatusCommand(program: Command): void {
     .argument('[name]', 'one ScalingLaw or ComputeBudget (namespace/name or name in --namespace)')
     .option('--server <url>', 'control plane URL (default: $SCALEPLAN_SERVER or http://127.0.0.1:8080)')
     .option('-n, --namespace <namespace>', 'namespace', 'default')
-    .action(async (name: string | undefined, options: { server?: string; namespace: string }) => {
+    .option('--token <token>', 'bearer token (default: $SCALEPLAN_DASHBOARD_TOKEN)')
+    .action(async (name: string | undefined, options: { server?: string; namespace: string; token?: string }) => {
       const server = serverUrl(options.server);
+      const token = bearerToken(options.token);
       if (!name) {
-        const laws = await callApi<{ items: ScalingLaw[] }>(server, '/api/v1/scalinglaws');
-        const budgets = await callApi<{ items: ComputeBudget[] }>(server, '/api/v1/computebudgets');
-        process.stdout.write(`${renderStatusTable(laws.items, budgets.items)}\n`);
+        const laws = await listAll<ScalingLaw>(server, '/api/v1/scalinglaws', token);
+        const budgets = await listAll<ComputeBudget>(server, '/api/v1/computebudgets', token);
+        process.stdout.write(`${renderStatusTable(laws, budgets)}\n`);
         return;
       }
       const [namespace, objectName] = name.includes('/') ? (name.split('/', 2) as [string, string]) : [options.namespace, name];
       for (const plural of ['scalinglaws', 'computebudgets']) {
         try {
-          const resource = await callApi<ScalingLaw | ComputeBudget>(server, `/api/v1/namespaces/${namespace}/${plural}/${objectName}`);
+          const resource = await callApi<ScalingLaw | ComputeBudget>(server, `/api/v1/namespaces/${namespace}/${plural}/${objectName}`, {
+            token,
+          });
           process.stdout.write(
             `${renderStatusTable(resource.kind === 'ScalingLaw' ? [resource] : [], resource.kind === 'ComputeBudget' ? [resource] : [])}\n\n${renderDetails(resource)}\n`,
           );

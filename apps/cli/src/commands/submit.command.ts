@@ -1,31 +1,44 @@
 import { readFile } from 'node:fs/promises';
+import { computeBudgetSchema, findPrototypeKey, parseYamlDocuments, scalingLawSchema } from '@scaleplan/contracts';
 import type { Command } from 'commander';
-import { parseAllDocuments } from 'yaml';
 import { CliUsageError } from '../cli-errors.js';
 import { ApiCallError, bearerToken, callApi, serverUrl } from './control-plane-client.js';
 
 const PLURALS: Record<string, string> = { ScalingLaw: 'scalinglaws', ComputeBudget: 'computebudgets' };
+const SCHEMAS = { ScalingLaw: scalingLawSchema, ComputeBudget: computeBudgetSchema } as const;
 
 interface ResourceDocument {
   kind?: string;
   metadata?: { name?: string; namespace?: string };
 }
 
-/** Parses a multi-document YAML file of ScalingLaw / ComputeBudget objects, naming the file and document on errors. */
+/**
+ * Parses a multi-document YAML file of ScalingLaw / ComputeBudget objects and checks every document against the
+ * admission contract (the schemas the control plane uses) before anything is sent, so a bad document does not
+ * leave the file half-applied. Errors name the file, the document and the field.
+ */
 export function parseResourceFile(text: string, file: string): ResourceDocument[] {
-  const documents = parseAllDocuments(text);
-  const docs = Array.isArray(documents) ? documents : [documents];
+  const parsed = parseYamlDocuments(text);
+  if (!parsed.ok) throw new CliUsageError(`${file}: ${parsed.reason}`);
   const resources: ResourceDocument[] = [];
-  docs.forEach((doc, index) => {
-    if (doc.errors.length > 0) throw new CliUsageError(`${file}: document ${index + 1}: ${doc.errors[0]!.message.split('\n')[0]}`);
-    const value = doc.toJS() as unknown;
-    if (value === null || value === undefined) return;
-    if (typeof value !== 'object' || Array.isArray(value)) throw new CliUsageError(`${file}: document ${index + 1} is not an object`);
+  parsed.documents.forEach((value, index) => {
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      throw new CliUsageError(`${file}: document ${index + 1} is not an object`);
     const resource = value as ResourceDocument;
-    if (!resource.kind || !PLURALS[resource.kind]) {
+    if (!resource.kind || !Object.hasOwn(PLURALS, resource.kind)) {
       throw new CliUsageError(`${file}: document ${index + 1}: kind must be ScalingLaw or ComputeBudget, got ${String(resource.kind)}`);
     }
     if (!resource.metadata?.name) throw new CliUsageError(`${file}: document ${index + 1}: metadata.name is required`);
+    const prototypeKey = findPrototypeKey(value);
+    if (prototypeKey)
+      throw new CliUsageError(`${file}: document ${index + 1}: ${prototypeKey}: __proto__ is not a field name anywhere in a resource`);
+    const checked = SCHEMAS[resource.kind as keyof typeof SCHEMAS].safeParse(value);
+    if (!checked.success) {
+      const problems = checked.error.issues.map((issue) => `${issue.path.map(String).join('.') || '(document)'}: ${issue.message}`);
+      throw new CliUsageError(
+        `${file}: document ${index + 1} (${resource.kind} ${String(resource.metadata.name)}): ${problems.join('; ')}`,
+      );
+    }
     resources.push(resource);
   });
   if (resources.length === 0) throw new CliUsageError(`${file}: no ScalingLaw or ComputeBudget documents`);

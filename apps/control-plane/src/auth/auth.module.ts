@@ -38,7 +38,8 @@ export interface AuthModuleAsyncOptions extends AuthScope {
 @Module({})
 export class AuthModule {
   static forRoot(options: AuthOptions & AuthScope): DynamicModule {
-    return AuthModule.build({ provide: AUTH_OPTIONS, useValue: { token: options.token } }, options);
+    const { protectAllRoutes: _scope, ...authOptions } = options;
+    return AuthModule.build({ provide: AUTH_OPTIONS, useValue: authOptions satisfies AuthOptions }, options);
   }
 
   static forRootAsync(options: AuthModuleAsyncOptions): DynamicModule {

@@ -1,18 +1,35 @@
-import { CanActivate, ExecutionContext, Injectable, UnauthorizedException } from '@nestjs/common';
+import { CanActivate, ExecutionContext, HttpException, HttpStatus, Injectable, UnauthorizedException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { AUTH_REALM, IS_PUBLIC_KEY } from './auth.constants.js';
-import { DashboardAuthService, type AuthResult } from './dashboard-auth.service.js';
+import { DashboardAuthService, type AuthFailureReason } from './dashboard-auth.service.js';
+
+/** Reasons that answer 401 (a client past the failure limit gets 429 instead). */
+export type UnauthorizedReason = Exclude<AuthFailureReason, 'rate-limited'>;
 
 /** 401 raised by the bearer guard; `reason` says what was wrong with the credentials. */
 export class BearerUnauthorizedException extends UnauthorizedException {
-  constructor(readonly reason: Exclude<AuthResult, { ok: true }>['reason']) {
+  constructor(readonly reason: UnauthorizedReason) {
     super(unauthorizedMessage(reason));
   }
 }
 
+/** 429 for a client that made too many failed authentications; the guard sets `Retry-After`. */
+export class TooManyAuthFailuresException extends HttpException {
+  constructor(readonly retryAfterSeconds: number) {
+    super(
+      { statusCode: HttpStatus.TOO_MANY_REQUESTS, error: 'TooManyRequests', message: tooManyFailuresMessage(retryAfterSeconds) },
+      HttpStatus.TOO_MANY_REQUESTS,
+    );
+  }
+}
+
+/** Human message of a 429 after failed authentications. */
+export const tooManyFailuresMessage = (retryAfterSeconds: number): string =>
+  `Too many failed authentications from this address: try again in ${retryAfterSeconds} s`;
+
 /** Human message of a failed authentication. */
-export function unauthorizedMessage(reason: Exclude<AuthResult, { ok: true }>['reason']): string {
+export function unauthorizedMessage(reason: UnauthorizedReason): string {
   switch (reason) {
     case 'missing':
       return 'Authentication required: send "Authorization: Bearer <token>" or sign in at /login';
@@ -24,7 +41,7 @@ export function unauthorizedMessage(reason: Exclude<AuthResult, { ok: true }>['r
 }
 
 /** `WWW-Authenticate` value of a 401 (RFC 6750 §3). */
-export const wwwAuthenticate = (reason: Exclude<AuthResult, { ok: true }>['reason']): string =>
+export const wwwAuthenticate = (reason: UnauthorizedReason): string =>
   reason === 'missing' ? `Bearer realm="${AUTH_REALM}"` : `Bearer realm="${AUTH_REALM}", error="invalid_token"`;
 
 /**
@@ -39,14 +56,20 @@ export class BearerAuthGuard implements CanActivate {
     private readonly reflector: Reflector,
   ) {}
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
     const isPublic = this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC_KEY, [context.getHandler(), context.getClass()]);
     if (isPublic) return true;
     const http = context.switchToHttp();
-    const result = this.auth.authenticate(http.getRequest<Request>());
+    const result = await this.auth.authenticate(http.getRequest<Request>());
     if (result.ok) return true;
-    http.getResponse<Response>().setHeader('WWW-Authenticate', wwwAuthenticate(result.reason));
+    const response = http.getResponse<Response>();
+    if (result.reason === 'rate-limited') {
+      const seconds = result.retryAfterSeconds ?? 1;
+      response.setHeader('Retry-After', String(seconds));
+      throw new TooManyAuthFailuresException(seconds);
+    }
+    response.setHeader('WWW-Authenticate', wwwAuthenticate(result.reason));
     throw new BearerUnauthorizedException(result.reason);
   }
 }

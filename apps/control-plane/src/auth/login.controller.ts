@@ -1,6 +1,7 @@
 import { Controller, Get, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import { tooManyFailuresMessage } from './bearer-auth.guard.js';
 import { DashboardAuthService } from './dashboard-auth.service.js';
 import { renderLoginPage, safeNextPath } from './login-page.js';
 import { Public } from './public.decorator.js';
@@ -47,20 +48,31 @@ export class LoginController {
     const form = await readForm(request);
     const next = safeNextPath(form.next);
     response.setHeader('Cache-Control', 'no-store');
-    if (typeof form.token !== 'string' || !this.auth.isValidToken(form.token.trim())) {
+    const check = await this.auth.checkLoginToken(typeof form.token === 'string' ? form.token.trim() : '', request.ip);
+    if (check.retryAfterSeconds > 0) {
+      response
+        .status(429)
+        .setHeader('Retry-After', String(check.retryAfterSeconds))
+        .type('html')
+        .send(renderLoginPage({ next, error: tooManyFailuresMessage(check.retryAfterSeconds) }));
+      return;
+    }
+    if (!check.valid) {
       response
         .status(401)
         .type('html')
         .send(renderLoginPage({ next, error: 'That token is not valid.' }));
       return;
     }
-    response.setHeader('Set-Cookie', this.auth.sessionCookie(isHttps(request)));
+    response.setHeader('Set-Cookie', await this.auth.openSession(isHttps(request)));
     response.redirect(303, next);
   }
 
+  /** Ends the session server-side (a copy of the cookie stops working too), then clears the cookie. */
   @Post('logout')
   @HttpCode(303)
-  logOut(@Req() request: Request, @Res() response: Response): void {
+  async logOut(@Req() request: Request, @Res() response: Response): Promise<void> {
+    await this.auth.closeSession(request);
     response.setHeader('Set-Cookie', DashboardAuthService.clearedSessionCookie(isHttps(request)));
     response.redirect(303, '/login');
   }

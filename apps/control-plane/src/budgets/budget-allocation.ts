@@ -11,7 +11,7 @@ import {
 } from '@scaleplan/contracts';
 import { DEFAULT_TRUST_THRESHOLDS, ScalingLawError, type FittedMapping, type Interval } from '@scaleplan/scaling-laws';
 import { countWithInterval, estimateAllocation, humanCount, type AllocationEstimate } from '../planning/allocation.js';
-import { pickMethod, type StudyFitState } from '../planning/fit-state.js';
+import { pickMethod, type ScalingLawFitState } from '../planning/fit-state.js';
 import { planShape, type PlannedShape } from '../planning/model-shapes.js';
 import type { PresetLaw } from '../planning/presets.js';
 
@@ -80,7 +80,7 @@ export interface SourceQuery {
   readonly presetName?: string;
   readonly preset?: PresetLaw;
   readonly law?: ScalingLaw;
-  readonly lawFit?: StudyFitState;
+  readonly lawFit?: ScalingLawFitState;
   /** spec.method / ?method */
   readonly method?: number;
 }
@@ -143,10 +143,10 @@ type ResolvedAllocation =
     }
   | { readonly ok: false; readonly message: string };
 
-/** The shape the workers would build for `params`; undefined outside what they can build. */
-export function safeShape(params: number, model: ScalingLawSpec['model']): PlannedShape | undefined {
+/** The shape the workers would build for N_opt = `paramsTotal` (total parameters); undefined outside what they can build. */
+export function safeShape(paramsTotal: number, model: ScalingLawSpec['model']): PlannedShape | undefined {
   try {
-    return planShape(params, model);
+    return planShape(paramsTotal, model);
   } catch {
     return undefined;
   }

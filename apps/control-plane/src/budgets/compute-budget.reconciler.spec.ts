@@ -8,8 +8,9 @@ import {
   type ScalingLaw,
 } from '@scaleplan/contracts';
 import { describe, expect, it } from 'vitest';
-import type { StudyFitState } from '../planning/fit-state.js';
+import type { ScalingLawFitState } from '../planning/fit-state.js';
 import type { PresetLaw } from '../planning/presets.js';
+import { countParameters } from '@scaleplan/language-model/shapes';
 import { presetFittedMapping } from '@scaleplan/scaling-laws';
 import { decideComputeBudget, finalRunId, type ObservedComputeBudget } from './compute-budget.reconciler.js';
 
@@ -57,7 +58,7 @@ const replicates = [0.33, 0.335, 0.34, 0.345, 0.35].map((alpha) => ({
   kind: 'loss-law' as const,
   law: { ...chinchillaLaw, paramExponent: alpha },
 }));
-const fit: StudyFitState = {
+const fit: ScalingLawFitState = {
   fittedAt: NOW,
   runIds: [],
   methods: [
@@ -287,7 +288,7 @@ describe('decideComputeBudget', () => {
         law: { ...chinchillaLaw, paramExponent: alpha },
       }));
       const method = fit.methods[0]!;
-      const wideFit: StudyFitState = { ...fit, methods: [{ ...method, fitted: { ...method.fitted, samples: wide } }] };
+      const wideFit: ScalingLawFitState = { ...fit, methods: [{ ...method, fitted: { ...method.fitted, samples: wide } }] };
       const o = decideComputeBudget(
         observe(budget({ flops: 1e25, scalingLaw: 'study', train: true }), { law: study('Ready'), lawFit: wideFit }),
       );
@@ -312,6 +313,16 @@ describe('decideComputeBudget', () => {
     expect(o.startFinalRun?.runId).toBe(finalRunId(1));
     expect(o.startFinalRun?.kind).toBe('final');
     expect(o.status.phase).toBe('Training');
+  });
+
+  it('sizes the final run by total parameters: the shape nearest N_opt, and D = C / (6·N_total)', () => {
+    const o = decideComputeBudget(observe(budget({ flops: 1e12, scalingLaw: 'study', train: true }), { law: study('Ready'), lawFit: fit }));
+    const run = o.startFinalRun!;
+    const nOpt = o.status.allocation!.params;
+    expect(run.paramsTotal).toBe(countParameters(run.shape).total);
+    expect(run.params).toBe(countParameters(run.shape).nonEmbedding);
+    expect(Math.abs(run.paramsTotal! / nOpt - 1)).toBeLessThanOrEqual(0.02);
+    expect(run.tokens).toBe(Math.floor(1e12 / (6 * run.paramsTotal!)));
   });
 
   it('compares the final loss with the prediction when the final run ends', () => {

@@ -21,7 +21,7 @@ import {
 import { FLOPS_SIGNIFICANT_FIGURES, modelSpecSchema, roundSignificant } from '@scaleplan/contracts';
 import type { Logger } from 'pino';
 import { humanCount } from '../planning/allocation.js';
-import type { StudyFitState } from '../planning/fit-state.js';
+import type { ScalingLawFitState } from '../planning/fit-state.js';
 import type { PlannedShape } from '../planning/model-shapes.js';
 import type { PresetCatalog, PresetLaw } from '../planning/presets.js';
 import { budgetTooSmallReason } from '../planning/sweep-planner.js';
@@ -39,7 +39,7 @@ export interface ObservedComputeBudget {
   readonly flops: { ok: true; flops: number } | { ok: false; reason: string };
   /** The ScalingLaw named by spec.scalingLaw (undefined when missing or not asked for). */
   readonly law?: ScalingLaw;
-  readonly lawFit?: StudyFitState;
+  readonly lawFit?: ScalingLawFitState;
   /** The preset named by spec.preset or by the law's spec.preset. */
   readonly preset?: PresetLaw;
   readonly finalRun?: RunRecord;
@@ -217,6 +217,8 @@ export function decideComputeBudget(observed: ObservedComputeBudget): ComputeBud
       kind: RunKind.Final,
       budgetFlops: flops,
       params: planned.params,
+      paramsTotal: planned.paramsTotal,
+      // N_opt is total parameters and the shape is the one nearest to it: D = C / (6·N_total), at least one batch.
       tokens: Math.max(planned.minimumTokens, Math.floor(flops / planned.flopsPerToken)),
       shape: planned.shape,
       seed: budget.spec.seed,
@@ -299,7 +301,7 @@ export interface ComputeBudgetReconcilerDeps {
   readonly laws: ResourceStore<ScalingLaw>;
   readonly runs: RunStore;
   readonly queue: RunQueue;
-  readonly fits: { get(ref: ObjectRef): Promise<StudyFitState | undefined> };
+  readonly fits: { get(ref: ObjectRef): Promise<ScalingLawFitState | undefined> };
   readonly presets: PresetCatalog;
   /** Resolves spec.flops / spec.acceleratorHours to FLOPs. */
   readonly resolveFlops: (spec: ComputeBudget['spec']) => { ok: true; flops: number } | { ok: false; reason: string };
@@ -336,6 +338,7 @@ export class ComputeBudgetReconciler {
         live.map((r) => trainingJobId(r.owner, r.runId)),
         `ComputeBudget ${refKey(ref)} was deleted`,
       );
+      await queue.removeKept(finalRuns.map((r) => trainingJobId(r.owner, r.runId)));
       if (!this.deps.retainResults) await runs.deleteOwner(ResourceKind.ComputeBudget, ref);
       else runs.forget(ResourceKind.ComputeBudget, ref);
       log.info({ computeBudget: refKey(ref) }, 'Cancelled ComputeBudget final run');

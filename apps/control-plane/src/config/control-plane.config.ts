@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
-import { DEFAULT_QUEUE_PREFIX, EnvironmentReader, LOG_LEVELS } from '@scaleplan/contracts';
+import { DEFAULT_QUEUE_PREFIX, EnvironmentReader, LOG_LEVELS, WorkerEnv } from '@scaleplan/contracts';
 
 /** Where workers come from. */
 export type DispatchMode = 'local' | 'kubernetes';
@@ -10,7 +11,12 @@ export type DispatchMode = 'local' | 'kubernetes';
 export interface ControlPlaneConfig {
   /** HTTP port. @default 8080 (0 = any free port) */
   readonly port: number;
-  /** Interface the HTTP server binds. @default '0.0.0.0' */
+  /**
+   * Address the HTTP server binds (SCALEPLAN_BIND). @default '127.0.0.1' in local mode (nothing off this
+   * machine can reach it); '0.0.0.0' in kubernetes mode, where the kubelet's probes and the Service reach
+   * the pod on its own IP, and the network boundary is the Service (every route but /healthz and /readyz
+   * still needs the token).
+   */
   readonly host: string;
   /** @default 'redis://127.0.0.1:6379' */
   readonly redisUrl: string;
@@ -29,13 +35,48 @@ export interface ControlPlaneConfig {
   readonly workerDeployment: string;
   readonly workersMin: number;
   readonly workersMax: number;
+  /** Image of the worker Deployment, and of the built-in trainer in dispatch mode jobs (SCALEPLAN_WORKER_IMAGE). */
   readonly workerImage: string;
+  /** Kubernetes mode: how runs get workers (SCALEPLAN_KUBE_DISPATCH and the run-Job settings). */
+  readonly runJobs: RunJobsConfig;
   /** Keep or delete stored run results when a study is deleted. @default 'delete' */
   readonly resultRetention: 'delete' | 'keep';
   /** pino level. @default 'info' */
   readonly logLevel: string;
+  /** Most clients of the event stream (`GET /api/v1/events`) at once; more get 503. @default 100 */
+  readonly sseMaxClients: number;
+  /**
+   * Single-writer lease on the prefix (SCALEPLAN_LEADER_LEASE_SECONDS): a second control plane waits as
+   * standby, and replaces a crashed leader this long after its last renewal (renewed every third of it).
+   * @default 15
+   */
+  readonly leaderLeaseSeconds: number;
+  /**
+   * Kubernetes mode: this control plane's own pod (SCALEPLAN_POD_NAME, SCALEPLAN_POD_NAMESPACE from the downward
+   * API). The name is the Lease identity and the pod the leader labels for the Service; empty outside a pod.
+   */
+  readonly pod: { readonly name: string; readonly namespace: string };
   /** Tunables that are not environment variables (tests and the demo override them). */
   readonly tuning: ControlPlaneTuning;
+}
+
+/**
+ * Where runs train in kubernetes mode: `deployment` scales the worker Deployment (workers pull runs from
+ * BullMQ); `jobs` makes one batch/v1 Job per run (docs/kubernetes.md, "Dispatch mode jobs").
+ */
+export interface RunJobsConfig {
+  /** SCALEPLAN_KUBE_DISPATCH @default 'deployment' */
+  readonly mode: 'deployment' | 'jobs';
+  /** Base URL trainers POST reports to, e.g. http://scaleplan-control-plane.scaleplan.svc; '' = JSON lines only. SCALEPLAN_REPORT_URL */
+  readonly reportUrl: string;
+  /** PriorityClass of final-run pods. SCALEPLAN_FINAL_RUN_PRIORITY_CLASS @default '' */
+  readonly finalRunPriorityClass: string;
+  /** PriorityClass of sweep-run pods. SCALEPLAN_SWEEP_RUN_PRIORITY_CLASS @default '' */
+  readonly sweepRunPriorityClass: string;
+  /** How long a finished run Job is kept (ttlSecondsAfterFinished). SCALEPLAN_RUN_JOB_TTL_SECONDS @default 3600 */
+  readonly ttlSeconds: number;
+  /** A run's deadline unless its study's trainer sets timeoutSeconds. SCALEPLAN_RUN_TIMEOUT_SECONDS @default 86400 */
+  readonly timeoutSeconds: number;
 }
 
 /** Internal timings; not part of the environment contract. */
@@ -62,6 +103,10 @@ export interface ControlPlaneTuning {
   readonly disableDispatch: boolean;
   /** Kubernetes mode: how long an informer may fail before /readyz answers 503. @default 30000 */
   readonly informerReadinessGraceMs: number;
+  /** Failed authentications (wrong token or cookie) a client may make per window before it gets 429. @default 20 */
+  readonly authFailuresPerWindow: number;
+  /** Window of `authFailuresPerWindow`, and how long a client that passed it is refused. @default 60 */
+  readonly authFailureWindowSeconds: number;
 }
 
 export const DEFAULT_TUNING: ControlPlaneTuning = {
@@ -76,6 +121,8 @@ export const DEFAULT_TUNING: ControlPlaneTuning = {
   workerLogFile: null,
   disableDispatch: false,
   informerReadinessGraceMs: 30_000,
+  authFailuresPerWindow: 20,
+  authFailureWindowSeconds: 60,
 };
 
 /** DI token of the frozen `ControlPlaneConfig`. */
@@ -108,6 +155,22 @@ export function loadControlPlaneConfig(
   if (workersMin > workersMax) problems.push(`SCALEPLAN_WORKERS_MIN=${workersMin} exceeds SCALEPLAN_WORKERS_MAX=${workersMax}`);
   const resultRetention = read.oneOf('SCALEPLAN_RESULT_RETENTION', ['delete', 'keep'] as const, 'delete');
   const logLevel = read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info');
+  const host = read.text('SCALEPLAN_BIND', dispatch === 'kubernetes' ? '0.0.0.0' : '127.0.0.1');
+  if (isIP(host) === 0 && host !== 'localhost') problems.push(`SCALEPLAN_BIND=${host} is not an IP address (e.g. 127.0.0.1, 0.0.0.0, ::)`);
+  const sseMaxClients = read.integer('SCALEPLAN_SSE_MAX_CLIENTS', 100, 1, 100_000);
+  const runJobs: RunJobsConfig = {
+    mode: read.oneOf('SCALEPLAN_KUBE_DISPATCH', ['deployment', 'jobs'] as const, 'deployment'),
+    reportUrl: read.text('SCALEPLAN_REPORT_URL', ''),
+    finalRunPriorityClass: read.text('SCALEPLAN_FINAL_RUN_PRIORITY_CLASS', ''),
+    sweepRunPriorityClass: read.text('SCALEPLAN_SWEEP_RUN_PRIORITY_CLASS', ''),
+    ttlSeconds: read.integer('SCALEPLAN_RUN_JOB_TTL_SECONDS', 3600, 0, 30 * 86_400),
+    timeoutSeconds: read.integer('SCALEPLAN_RUN_TIMEOUT_SECONDS', 86_400, 10, 30 * 86_400),
+  };
+  if (runJobs.reportUrl && !/^https?:\/\/[^/]/.test(runJobs.reportUrl))
+    problems.push(`SCALEPLAN_REPORT_URL=${runJobs.reportUrl}: expected an http(s) URL`);
+  const leaderLeaseSeconds = read.integer('SCALEPLAN_LEADER_LEASE_SECONDS', 15, 1, 3600);
+  // The worker contract's variable, passed on to local workers: a killed worker's run is back after ~2× this.
+  const localWorkerLockMs = read.integer(WorkerEnv.LockDurationMs, DEFAULT_TUNING.localWorkerLockMs, 1000, 600_000);
 
   let dashboardToken = overrides.dashboardToken ?? env.SCALEPLAN_DASHBOARD_TOKEN ?? '';
   const tokenFile = env.SCALEPLAN_DASHBOARD_TOKEN_FILE;
@@ -132,7 +195,7 @@ export function loadControlPlaneConfig(
   const { tuning, ...rest } = overrides;
   return Object.freeze({
     port,
-    host: '0.0.0.0',
+    host,
     redisUrl,
     queuePrefix,
     dispatch,
@@ -146,7 +209,11 @@ export function loadControlPlaneConfig(
     workerImage: env.SCALEPLAN_WORKER_IMAGE ?? '',
     resultRetention,
     logLevel,
+    sseMaxClients,
+    leaderLeaseSeconds,
+    pod: Object.freeze({ name: read.text('SCALEPLAN_POD_NAME', ''), namespace: read.text('SCALEPLAN_POD_NAMESPACE', '') }),
+    runJobs: Object.freeze(runJobs),
     ...rest,
-    tuning: Object.freeze({ ...DEFAULT_TUNING, ...tuning }),
+    tuning: Object.freeze({ ...DEFAULT_TUNING, localWorkerLockMs, ...tuning }),
   });
 }

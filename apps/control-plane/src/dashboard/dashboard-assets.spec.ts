@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DashboardAssets } from './dashboard-assets.js';
-import { stripRemoteStylesheets } from './offline-express.adapter.js';
+import { addBackLink, stripRemoteStylesheets } from './offline-express.adapter.js';
 
 describe('DashboardAssets', () => {
   const assets = new DashboardAssets();
@@ -34,5 +34,15 @@ describe('stripRemoteStylesheets', () => {
     const stripped = stripRemoteStylesheets(template);
     expect(stripped).not.toContain('https://');
     expect(stripped).toMatch(/<link href="static\/css\/main\.[0-9a-f]+\.css" rel="stylesheet">/);
+  });
+});
+
+describe('addBackLink', () => {
+  it("puts a link back to the dashboard first in bull-board's page body", () => {
+    const require = createRequire(import.meta.url);
+    const template = readFileSync(join(dirname(require.resolve('@bull-board/ui/package.json')), 'dist', 'index.ejs'), 'utf8');
+    const page = addBackLink(template);
+    expect(page).toMatch(/<body[^>]*>\n<a id="scaleplan-back" href="\/studies"[^>]*>← ScalePlan dashboard<\/a>/);
+    expect(page.match(/scaleplan-back/g)).toHaveLength(1);
   });
 });

@@ -31,7 +31,8 @@ h1 { font-size: 1.5rem; margin: .25rem 0 .75rem; }
 h2 { font-size: 1.15rem; margin: 1.5rem 0 .5rem; }
 h3 { font-size: 1rem; margin: 1rem 0 .4rem; }
 .card { background: var(--card); border: 1px solid var(--border); border-radius: var(--radius); padding: .9rem 1rem; margin-bottom: 1rem; }
-.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(100%, 420px), 1fr)); gap: 1rem; }
+/* One study per row: a card holds a fits table, which needs the width. */
+.cards { display: grid; grid-template-columns: minmax(0, 1fr); gap: 1rem; }
 .cards .card { margin: 0; }
 .card h2 { margin-top: 0; }
 .muted { color: var(--muted); }
@@ -40,7 +41,8 @@ h3 { font-size: 1rem; margin: 1rem 0 .4rem; }
 .badge.phase-Ready, .badge.phase-Succeeded, .badge.state-succeeded, .badge.phase-Resolved { background: #dafbe1; color: #0f5323; border-color: #9bd8a9; }
 .badge.phase-Degraded, .badge.state-failed, .badge.state-diverged { background: #ffebe9; color: #8c1d18; border-color: #f1a9a3; }
 .badge.phase-Running, .badge.phase-Training, .badge.phase-Fitting, .badge.state-running { background: #ddf4ff; color: #0a3069; border-color: #8cc8f0; }
-.badge.agree { background: #dafbe1; color: #0f5323; }
+.badge.agree, .badge.verdict-trusted { background: #dafbe1; color: #0f5323; border-color: #9bd8a9; }
+.badge.verdict-untrusted, .badge.provisional, .badge.warned { background: #fff1e5; color: #7a3a00; border-color: #f0b37e; }
 .badge.disagree { background: #fff1e5; color: #7a3a00; }
 .sim-banner { background: var(--sim-bg); color: var(--sim-fg); border: 1px solid #e3c26b; border-radius: var(--radius); padding: .5rem .75rem; margin-bottom: 1rem; }
 .progress { display: flex; height: .8rem; border-radius: 999px; overflow: hidden; background: #e6e9ed; margin: .35rem 0; }
@@ -50,13 +52,21 @@ h3 { font-size: 1rem; margin: 1rem 0 .4rem; }
 .legend { display: flex; flex-wrap: wrap; gap: .25rem .9rem; font-size: .85rem; color: var(--muted); margin: 0; padding: 0; list-style: none; }
 .legend .swatch { display: inline-block; width: .7rem; height: .7rem; border-radius: 2px; margin-right: .3rem; vertical-align: -1px; }
 .swatch.succeeded { background: var(--ok); } .swatch.failed { background: var(--bad); } .swatch.diverged { background: #8e3fb0; } .swatch.running { background: var(--run); } .swatch.queued { background: #9fb4cc; } .swatch.planned { background: #e6e9ed; border: 1px solid #c5ccd4; }
-.table-wrap { overflow-x: auto; border: 1px solid var(--border); border-radius: var(--radius); background: var(--card); }
+.table-wrap { border: 1px solid var(--border); border-radius: var(--radius); background: var(--card); margin: .5rem 0; }
 table { border-collapse: collapse; width: 100%; font-size: .9rem; }
 caption { text-align: left; padding: .5rem .75rem; font-weight: 600; }
-th, td { padding: .4rem .65rem; border-bottom: 1px solid #e6e9ed; text-align: left; white-space: nowrap; }
+th, td { padding: .4rem .65rem; border-bottom: 1px solid #e6e9ed; text-align: left; vertical-align: top; }
+td { overflow-wrap: break-word; }
 th { background: #f0f2f5; font-weight: 600; }
-td.wrap { white-space: normal; min-width: 14rem; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; overflow-wrap: normal; }
+.estimate .interval { display: block; font-size: .8em; color: var(--muted); white-space: nowrap; }
+.edge-flag { color: var(--warn); font-weight: 700; margin-left: .2rem; cursor: help; }
+.law-terms { display: flex; flex-wrap: wrap; gap: .15rem .9rem; }
+.law-term { white-space: nowrap; font-variant-numeric: tabular-nums; }
+.law-term .estimate { display: inline-block; vertical-align: top; }
+.truth-label { font-weight: 600; }
+tr[data-method="truth"] { background: #fbfaf4; }
+.run-id { overflow-wrap: anywhere; }
 tbody tr:hover { background: #f8fafc; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .3rem 1rem; margin: 0; }
 dl.facts dt { color: var(--muted); }
@@ -72,6 +82,16 @@ figure.chart .chart-note { font-size: .82rem; color: var(--muted); margin: .35re
 .button, button.button { display: inline-block; background: var(--card); color: var(--accent); border: 1px solid var(--accent); border-radius: var(--radius); padding: .3rem .7rem; text-decoration: none; font-size: .9rem; cursor: pointer; }
 .button:hover { background: #e8f1fb; }
 details.curve summary { cursor: pointer; color: var(--accent); }
+.provisional-banner, .warning-box { background: #fff8e6; border: 1px solid #f0c36d; color: #5c3b00; border-radius: var(--radius); padding: .5rem .75rem; margin: 0 0 .75rem; }
+.warning-box ul { margin: .3rem 0 0; padding-left: 1.2rem; }
+.diagnostics h3 { margin-top: 1.25rem; }
+.verdict-line[data-trusted="false"] strong { color: var(--bad); }
+details.fit-diagnostics { border: 1px solid var(--border); border-radius: var(--radius); padding: .4rem .7rem; margin: .5rem 0; }
+details.fit-diagnostics summary { cursor: pointer; font-weight: 600; }
+details.fit-diagnostics summary .muted { font-weight: 400; }
+.facts-list { margin: .4rem 0 0; padding-left: 1.2rem; }
+.facts-list li { margin: .2rem 0; }
+.check.passed { color: var(--ok); } .check.failed { color: var(--bad); font-weight: 600; } .check.warned { color: var(--warn); font-weight: 600; }
 tr.curve-row td { white-space: normal; background: #fafbfc; }
 .run-error { color: var(--bad); font-size: .85rem; }
 .error-box { background: #ffebe9; border: 1px solid #f1a9a3; color: #8c1d18; padding: .6rem .8rem; border-radius: var(--radius); }
@@ -85,7 +105,19 @@ tr.curve-row td { white-space: normal; background: #fafbfc; }
 @media (max-width: 640px) {
   main { padding: .6rem; }
   h1 { font-size: 1.25rem; }
-  th, td { padding: .35rem .45rem; }
   .site-header .live { margin-left: 0; width: 100%; }
+  dl.facts { grid-template-columns: 1fr; gap: .1rem; }
+  dl.facts dd { margin-bottom: .4rem; }
+}
+/* Phone width: each table row becomes a card of label/value lines (labels from data-label), so no table scrolls sideways. */
+@media (max-width: 760px) {
+  .table-wrap table, .table-wrap tbody, .table-wrap tr, .table-wrap td, .table-wrap caption { display: block; width: 100%; }
+  .table-wrap thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+  .table-wrap tr { border-bottom: 1px solid var(--border); padding: .35rem 0; }
+  .table-wrap td { display: grid; grid-template-columns: minmax(5.5rem, 35%) minmax(0, 1fr); gap: .6rem; border: 0; padding: .15rem .6rem; text-align: left; white-space: normal; }
+  .table-wrap td::before { content: attr(data-label); font-weight: 600; color: var(--muted); }
+  .table-wrap td[colspan], .table-wrap td.empty { display: block; }
+  .table-wrap td[colspan]::before, .table-wrap td.empty::before { content: none; }
+  .estimate .interval { display: inline; margin-left: .35rem; }
 }
 `;

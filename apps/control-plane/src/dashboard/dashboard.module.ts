@@ -1,8 +1,11 @@
 import { Module, RequestMethod, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { BullBoardModule } from '@bull-board/nestjs';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { Redis } from 'ioredis';
 import { createBearerAuthMiddleware } from '../auth/bearer-auth.middleware.js';
 import { DashboardAuthService } from '../auth/dashboard-auth.service.js';
+import { createRedisAvailabilityMiddleware } from '../http/redis-availability.middleware.js';
+import { REDIS } from '../redis/redis-connection.js';
 import { DashboardAssets } from './dashboard-assets.js';
 import { DashboardAssetsController } from './dashboard-assets.controller.js';
 import { DashboardDataController } from './dashboard-data.controller.js';
@@ -40,8 +43,8 @@ export class DashboardModule implements NestModule {
       module: DashboardModule,
       imports: [
         BullBoardModule.forRootAsync({
-          inject: [DashboardAuthService],
-          useFactory: (auth: DashboardAuthService) => ({
+          inject: [DashboardAuthService, REDIS],
+          useFactory: (auth: DashboardAuthService, redis: Redis) => ({
             route: QUEUES_ROUTE,
             adapter: OfflineExpressAdapter,
             boardOptions: {
@@ -54,7 +57,11 @@ export class DashboardModule implements NestModule {
                 hideDocsLink: true,
               },
             },
-            middleware: chain(securityHeaders(), createBearerAuthMiddleware(auth)),
+            middleware: chain(
+              securityHeaders(),
+              createBearerAuthMiddleware(auth),
+              createRedisAvailabilityMiddleware(redis, 'the queue board'),
+            ),
           }),
         }),
       ],

@@ -104,10 +104,12 @@ describe('study exports', () => {
     ]);
     const [header, first, second] = csv.trimEnd().split('\r\n');
     expect(header).toBe(RUN_CSV_COLUMNS.join(','));
-    expect(first!.split(',').slice(0, 10)).toEqual([
+    // N twice: total (what the fits read; `scaleplan fit` takes this column) and non-embedding.
+    expect(first!.split(',').slice(0, 11)).toEqual([
       'a',
       'sweep',
       '1000000000000000',
+      '1100000',
       '1000000',
       '166',
       '1000000000000000',

@@ -1,4 +1,5 @@
 import type { FitSummary, RunRecord, ScalingLaw } from '@scaleplan/contracts';
+import { runParamsTotal } from '../planning/run-params.js';
 
 type Cell = string | number | boolean | undefined | null;
 
@@ -23,7 +24,8 @@ export const RUN_CSV_COLUMNS = [
   'runId',
   'kind',
   'budgetFlops',
-  'params',
+  'paramsTotal',
+  'paramsNonEmbedding',
   'tokens',
   'flops',
   'finalLoss',
@@ -54,6 +56,7 @@ export function runsCsv(runs: readonly RunRecord[]): string {
       run.runId,
       run.kind,
       run.budgetFlops,
+      runParamsTotal(run),
       run.outcome?.params ?? run.params,
       run.outcome?.tokens ?? run.tokens,
       run.outcome?.flops,

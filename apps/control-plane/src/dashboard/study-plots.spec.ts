@@ -8,8 +8,8 @@ import {
   type LossLaw,
 } from '@scaleplan/scaling-laws';
 import { describe, expect, it } from 'vitest';
-import type { StudyFitState } from '../planning/fit-state.js';
-import { buildContours, buildFrontier, buildProfiles, buildStudyPlots, mappingOfSummary } from './study-plots.js';
+import type { ScalingLawFitState } from '../planning/fit-state.js';
+import { buildContours, buildFrontier, buildProfiles, buildStudyPlots, buildTruth, mappingOfSummary } from './study-plots.js';
 
 const law: LossLaw = { irreducibleLoss: 1.69, paramCoeff: 406.4, dataCoeff: 410.7, paramExponent: 0.34, dataExponent: 0.28 };
 const owner = { namespace: 'default', name: 'study' };
@@ -116,7 +116,7 @@ describe('buildFrontier', () => {
   }));
   const fitted: FittedMapping = { source: { kind: 'fit', method: 3, runs: 10 }, mapping, samples, percentiles: [10, 90] };
   const unpublished: FittedMapping = { source: { kind: 'preset', name: 'epoch-2024' }, mapping, samples: [], percentiles: [10, 90] };
-  const fit: StudyFitState = {
+  const fit: ScalingLawFitState = {
     fittedAt: '2026-01-01T00:00:00Z',
     runIds: [],
     history: [],
@@ -161,8 +161,9 @@ describe('buildFrontier', () => {
       },
       [],
     );
-    expect(frontier.lines).toHaveLength(1);
-    expect(frontier.lines[0]!.points[0]!.params).toBeCloseTo(0.1 * frontier.lines[0]!.points[0]!.flops ** 0.5, 6);
+    const fits = frontier.lines.filter((l) => l.kind === 'fit');
+    expect(fits).toHaveLength(1);
+    expect(fits[0]!.points[0]!.params).toBeCloseTo(0.1 * fits[0]!.points[0]!.flops ** 0.5, 6);
   });
 
   it('maps a fit summary to its allocation mapping', () => {
@@ -178,7 +179,7 @@ describe('buildContours', () => {
   it('traces iso-loss curves whose left-most point lies on the efficient frontier', () => {
     const view = buildContours(law, 3, { study: study(), runs: [] });
     const levels = [...new Set(view.contours.map((p) => p.level))];
-    expect(levels.length).toBeGreaterThanOrEqual(5);
+    expect(levels.length).toBeGreaterThanOrEqual(4);
     for (const level of levels) {
       const points = view.contours.filter((p) => p.level === level);
       for (const p of points) expect(predictLoss(law, p.params, p.flops / (6 * p.params))).toBeCloseTo(level, 6);
@@ -189,7 +190,76 @@ describe('buildContours', () => {
   });
 });
 
+describe('buildFrontier on a simulated study', () => {
+  it('draws the true law as its own series, and each profile minimum with its ±1 s.e. interval', () => {
+    const profiles = buildProfiles(parabolaRuns(1e15, [1e6, 3e6, 1e7, 3e7, 1e8]));
+    const frontier = buildFrontier({ study: study(), runs: [] }, profiles);
+    const truth = frontier.lines.find((l) => l.id === 'truth');
+    expect(truth?.kind).toBe('truth');
+    for (const p of truth!.points) expect(p.params / computeOptimalAllocation(law, p.flops).params).toBeCloseTo(1, 9);
+    const [minimum] = frontier.minima;
+    expect(minimum!.paramsLow).toBeLessThanOrEqual(minimum!.params);
+    expect(minimum!.paramsHigh).toBeGreaterThanOrEqual(minimum!.params);
+    // D = C/6N: the smaller N bound gives the larger D bound.
+    expect(minimum!.tokensHigh).toBeCloseTo(1e15 / (6 * minimum!.paramsLow), 6);
+    expect(minimum!.tokensLow).toBeCloseTo(1e15 / (6 * minimum!.paramsHigh), 6);
+  });
+});
+
+describe('buildContours: branches reach the edges of the plot', () => {
+  it('ends every contour branch on the right or top edge, never in mid-air, and labels each level at its nose', () => {
+    const view = buildContours(law, 3, { study: study(), runs: [] });
+    const [cLow, cHigh] = view.domain.flops;
+    const nHigh = view.domain.params[1];
+    for (const label of view.labels) {
+      const points = view.contours.filter((p) => p.level === label.level);
+      const ends = [points[0]!, points.at(-1)!];
+      for (const end of ends) {
+        const onRight = Math.abs(end.flops / cHigh - 1) < 1e-6;
+        const onTop = Math.abs(end.params / nHigh - 1) < 1e-2;
+        expect(onRight || onTop, `level ${label.level} ends at C=${end.flops}, N=${end.params}`).toBe(true);
+      }
+      expect(points.every((p) => p.flops >= cLow && p.flops <= cHigh * (1 + 1e-9))).toBe(true);
+      expect(label.params).toBeCloseTo(computeOptimalAllocation(law, label.flops).params, 0);
+      // Half a decade inside the left edge, so the label drawn left of the nose stays on the plot.
+      expect(Math.log10(label.flops / cLow)).toBeGreaterThanOrEqual(0.5);
+    }
+  });
+});
+
+describe('buildTruth', () => {
+  it('passes through noiseless simulated runs, each trained on its own tokens', () => {
+    // Tokens below C/6N, as the exact shapes' FLOPs per token make them.
+    const runs = [1e6, 3e6, 1e7, 3e7].map((n, i) => {
+      const r = run(1e15, n, undefined);
+      const tokens = Math.round(1e15 / ((6.2 + 0.1 * i) * n));
+      return {
+        ...r,
+        tokens,
+        state: 'succeeded' as const,
+        outcome: { ...run(1e15, n, 1).outcome!, tokens, finalLoss: predictLoss(law, n, tokens) },
+      };
+    });
+    const truth = buildTruth(law, buildProfiles(runs));
+    const curve = truth.profiles[0]!.curve;
+    for (const r of runs) {
+      const x = Math.log(r.params);
+      const i = curve.findIndex((p) => Math.log(p.params) >= x);
+      const [a, b] = [curve[i - 1]!, curve[i]!];
+      const t = (x - Math.log(a.params)) / (Math.log(b.params) - Math.log(a.params));
+      expect((a.loss + t * (b.loss - a.loss)) / r.outcome.finalLoss).toBeCloseTo(1, 3);
+    }
+  });
+});
+
 describe('buildStudyPlots', () => {
+  it('fixes the budget legend from the plan before any run finishes', () => {
+    const plots = buildStudyPlots({ study: study(), runs: [] });
+    expect(plots.budgets).toEqual([1e15, 1e17]);
+    expect(plots.budgetRange).toEqual([1e15, 1e17]);
+    expect(plots.truth?.law).toEqual(law);
+  });
+
   it('adds contours only when a parametric fit exists and labels simulated studies', () => {
     const runs = parabolaRuns(1e15, [1e6, 3e6, 1e7]);
     expect(buildStudyPlots({ study: study(), runs }).contours).toBeUndefined();

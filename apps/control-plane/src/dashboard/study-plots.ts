@@ -9,7 +9,9 @@ import {
   type LossLaw,
 } from '@scaleplan/scaling-laws';
 import { estimateAllocation } from '../planning/allocation.js';
-import type { StudyFitState } from '../planning/fit-state.js';
+import type { ScalingLawFitState } from '../planning/fit-state.js';
+import { runParamsTotal } from '../planning/run-params.js';
+import { resolveBudgets } from '../planning/sweep-planner.js';
 
 /** A published law drawn for comparison on the frontier (with its published interval, where there is one). */
 export interface PresetLine {
@@ -22,8 +24,10 @@ export interface StudyPlotsInput {
   readonly study: ScalingLaw;
   readonly runs: readonly RunRecord[];
   /** The control plane's fit state with bootstrap replicates (bands); status fits are used without it. */
-  readonly fit?: StudyFitState | undefined;
+  readonly fit?: ScalingLawFitState | undefined;
   readonly presets?: readonly PresetLine[];
+  /** Budgets the frontier must also span (e.g. a compute budget allocated from this study). */
+  readonly extraFlops?: readonly number[];
 }
 
 /** One run on an IsoFLOP profile. */
@@ -60,18 +64,33 @@ export interface FrontierPoint {
   readonly tokensHigh?: number;
 }
 
-/** A fitted or published allocation mapping drawn as N_opt(C), D_opt(C). */
+/** A fitted or published allocation mapping, or a simulated study's true law, drawn as N_opt(C), D_opt(C). */
 export interface FrontierLine {
+  /** `method-<n>`, `preset-<name>` or `truth`: what fixes the line's colour and dash on every chart. */
   readonly id: string;
   readonly label: string;
-  readonly kind: 'fit' | 'preset';
+  readonly kind: 'fit' | 'preset' | 'truth';
   readonly points: readonly FrontierPoint[];
 }
 
-/** N_opt and D_opt against C: the profile minima, each method's fit (with band) and the presets. */
+/** An IsoFLOP profile minimum on the frontier, with its ±1 s.e. interval (D = C/6N, so D's bounds are N's swapped). */
+export interface FrontierMinimum {
+  readonly flops: number;
+  readonly params: number;
+  readonly tokens: number;
+  readonly paramsLow: number;
+  readonly paramsHigh: number;
+  readonly tokensLow: number;
+  readonly tokensHigh: number;
+  readonly bracketed: boolean;
+}
+
+/** N_opt and D_opt against C: the profile minima, each method's fit (with band), the presets and, when simulated, the truth. */
 export interface FrontierView {
-  readonly minima: readonly { readonly flops: number; readonly params: number; readonly tokens: number; readonly bracketed: boolean }[];
+  readonly minima: readonly FrontierMinimum[];
   readonly lines: readonly FrontierLine[];
+  /** The compute range the lines span (FLOPs). */
+  readonly flopsRange: readonly [number, number];
   /** Central probability of the bands. */
   readonly confidence: number;
 }
@@ -82,18 +101,37 @@ export interface ContourView {
   readonly method: number;
   /** Contour points; `level` is the loss, points of one level ordered by `params` trace the curve. */
   readonly contours: readonly { readonly level: number; readonly flops: number; readonly params: number }[];
+  /** Where each level is labelled: its nose, the compute-optimal point of the budget it belongs to. */
+  readonly labels: readonly { readonly level: number; readonly flops: number; readonly params: number }[];
+  /** The plotted region: contours are traced to its edges. */
+  readonly domain: { readonly flops: readonly [number, number]; readonly params: readonly [number, number] };
   /** The law's efficient frontier N_opt(C) through the contours' left-most points. */
   readonly frontier: readonly { readonly flops: number; readonly params: number; readonly loss: number }[];
   /** The study's runs at their (C, N). */
   readonly runs: readonly { readonly runId: string; readonly flops: number; readonly params: number; readonly loss: number }[];
 }
 
+/** The law a simulated study's losses come from, drawn so a reader can see whether the fits found it. */
+export interface TruthView {
+  readonly law: LossLaw;
+  /** Per budget, L(N, D) along the sizes run, with D the tokens each size trains on at that budget. */
+  readonly profiles: readonly {
+    readonly budgetFlops: number;
+    readonly curve: readonly { readonly params: number; readonly loss: number }[];
+  }[];
+}
+
 /** Plot data of the study page. */
 export interface StudyPlots {
   readonly simulated: boolean;
+  /** Every IsoFLOP budget of the plan and of the runs, ascending: the budget legend, fixed before any run finishes. */
+  readonly budgets: readonly number[];
+  /** Smallest and largest planned budget: where each budget's colour sits on the ramp. */
+  readonly budgetRange: readonly [number, number];
   readonly profiles: readonly ProfileView[];
   readonly frontier: FrontierView;
   readonly contours?: ContourView;
+  readonly truth?: TruthView;
 }
 
 const PARABOLA_SAMPLES = 41;
@@ -135,7 +173,7 @@ export function mappingOfSummary(summary: FitSummary): AllocationMapping | undef
   return undefined;
 }
 
-/** IsoFLOP profiles: succeeded sweep runs grouped by budget, each with its least-squares parabola in log10 N. */
+/** IsoFLOP profiles: succeeded sweep runs grouped by budget, each with its least-squares parabola in ln N. */
 export function buildProfiles(runs: readonly RunRecord[]): ProfileView[] {
   const byBudget = new Map<number, ProfilePoint[]>();
   for (const run of runs) {
@@ -144,7 +182,7 @@ export function buildProfiles(runs: readonly RunRecord[]): ProfileView[] {
     const points = byBudget.get(run.budgetFlops) ?? [];
     points.push({
       runId: run.runId,
-      params: run.outcome?.params ?? run.params,
+      params: runParamsTotal(run),
       tokens: run.outcome?.tokens ?? run.tokens,
       loss,
       simulated: run.simulated,
@@ -203,24 +241,33 @@ function frontierPoints(fitted: FittedMapping, grid: readonly number[]): Frontie
   });
 }
 
-/** Budgets the study sweeps (from the runs, else from the spec), ascending. */
+/** Budgets the study plans (from the spec) and ran, ascending; a default span when it has neither (a preset). */
 function studyBudgets(input: StudyPlotsInput): number[] {
   const fromRuns = input.runs.filter((r) => r.kind === RunKind.Sweep).map((r) => r.budgetFlops);
   const sweep = input.study.spec.sweep;
-  const fromSpec = sweep?.budgets ?? (sweep?.budgetRange ? [sweep.budgetRange.min, sweep.budgetRange.max] : []);
-  const all = [...fromRuns, ...fromSpec].filter((c) => Number.isFinite(c) && c > 0);
+  const all = [...fromRuns, ...(sweep ? resolveBudgets(sweep) : [])].filter((c) => Number.isFinite(c) && c > 0);
   return all.length > 0 ? [...new Set(all)].sort((a, b) => a - b) : [1e18, 1e21];
 }
 
-/** N_opt(C) and D_opt(C): profile minima, each fitted method with its bootstrap band, and the presets. */
+/** The compute range frontier lines and contours span: a decade below the smallest budget to two above the largest. */
+function flopsRangeOf(input: StudyPlotsInput): [number, number] {
+  const budgets = [...studyBudgets(input), ...(input.extraFlops ?? []).filter((c) => Number.isFinite(c) && c > 0)];
+  return [Math.min(...budgets) / 10 ** FRONTIER_DECADES_BELOW, Math.max(...budgets) * 10 ** FRONTIER_DECADES_ABOVE];
+}
+
+/** A fitted mapping without replicates (no band): presets without a published interval, status fits, the truth. */
+const bare = (mapping: AllocationMapping, method: FitSummary['method'], runs: number): FittedMapping => ({
+  source: { kind: 'fit', method, runs },
+  mapping,
+  samples: [],
+  percentiles: [10, 90],
+});
+
+/** N_opt(C) and D_opt(C): profile minima, each fitted method with its bootstrap band, the presets and the truth. */
 export function buildFrontier(input: StudyPlotsInput, profiles: readonly ProfileView[]): FrontierView {
   const confidence = input.study.spec.fit?.confidence ?? 0.8;
-  const budgets = studyBudgets(input);
-  const grid = logSpace(
-    budgets[0]! / 10 ** FRONTIER_DECADES_BELOW,
-    budgets[budgets.length - 1]! * 10 ** FRONTIER_DECADES_ABOVE,
-    FRONTIER_SAMPLES,
-  );
+  const flopsRange = flopsRangeOf(input);
+  const grid = logSpace(flopsRange[0], flopsRange[1], FRONTIER_SAMPLES);
   const lines: FrontierLine[] = [];
   const fitted = input.fit?.methods.filter((m) => m.summary.converged) ?? [];
   if (fitted.length > 0) {
@@ -236,13 +283,12 @@ export function buildFrontier(input: StudyPlotsInput, profiles: readonly Profile
     for (const summary of input.study.status?.fits ?? []) {
       const mapping = summary.converged ? mappingOfSummary(summary) : undefined;
       if (!mapping) continue;
-      const fitted: FittedMapping = {
-        source: { kind: 'fit', method: summary.method, runs: summary.runs },
-        mapping,
-        samples: [],
-        percentiles: [10, 90],
-      };
-      lines.push({ id: `method-${summary.method}`, label: methodLabel(summary.method), kind: 'fit', points: frontierPoints(fitted, grid) });
+      lines.push({
+        id: `method-${summary.method}`,
+        label: methodLabel(summary.method),
+        kind: 'fit',
+        points: frontierPoints(bare(mapping, summary.method, summary.runs), grid),
+      });
     }
   }
   for (const preset of input.presets ?? []) {
@@ -253,82 +299,145 @@ export function buildFrontier(input: StudyPlotsInput, profiles: readonly Profile
       points: frontierPoints(preset.fitted, grid),
     });
   }
-  const minima = profiles.flatMap((profile) => {
+  const truth = simulatedLaw(input.study);
+  if (truth) {
+    lines.push({
+      id: 'truth',
+      label: 'true law (simulated)',
+      kind: 'truth',
+      points: frontierPoints(bare({ kind: 'loss-law', law: truth }, 3, 0), grid),
+    });
+  }
+  const minima = profiles.flatMap((profile): FrontierMinimum[] => {
     const minimum = profile.parabola?.minimum;
     if (!minimum) return [];
+    const tokensAt = (params: number) => profile.budgetFlops / (FLOPS_PER_PARAM_TOKEN * params);
     return [
       {
         flops: profile.budgetFlops,
         params: minimum.params,
-        tokens: profile.budgetFlops / (FLOPS_PER_PARAM_TOKEN * minimum.params),
+        tokens: tokensAt(minimum.params),
+        paramsLow: minimum.paramsLow,
+        paramsHigh: minimum.paramsHigh,
+        tokensLow: tokensAt(minimum.paramsHigh),
+        tokensHigh: tokensAt(minimum.paramsLow),
         bracketed: profile.parabola!.bracketed,
       },
     ];
   });
-  return { minima, lines, confidence };
+  return { minima, lines, confidence, flopsRange };
 }
 
-/** Loss along the IsoFLOP curve of budget C, as a function of log10 N. */
-const isoFlopLoss = (law: LossLaw, flops: number, log10Params: number): number => {
-  const params = 10 ** log10Params;
-  return predictLoss(law, params, flops / (FLOPS_PER_PARAM_TOKEN * params));
-};
+/** The law a simulated study draws its losses from, if it is one. */
+const simulatedLaw = (study: ScalingLaw): LossLaw | undefined => study.spec.sweep?.simulate?.law;
 
-/** log10 N in [low, high] where the IsoFLOP loss crosses `level` (monotone there), by bisection. */
-function crossing(law: LossLaw, flops: number, level: number, low: number, high: number): number | undefined {
-  let fLow = isoFlopLoss(law, flops, low) - level;
-  const fHigh = isoFlopLoss(law, flops, high) - level;
-  if (!(fLow * fHigh <= 0)) return undefined;
-  let [a, b] = [low, high];
-  for (let i = 0; i < 60 && b - a > 1e-9; i++) {
-    const mid = (a + b) / 2;
-    const fMid = isoFlopLoss(law, flops, mid) - level;
-    if (fLow * fMid <= 0) b = mid;
-    else [a, fLow] = [mid, fMid];
-  }
-  return (a + b) / 2;
-}
+/** Samples per contour, log-spaced in N; dense enough that a straight segment between samples is invisible. */
+const CONTOUR_PARAM_SAMPLES = 240;
+/** The contour plot spans this many decades of N beyond the frontier at either end of the compute range. */
+const CONTOUR_PARAM_MARGIN_DECADES = 1.5;
 
 /**
- * Iso-loss contours of L(N, D = C/6N) over (C, N). Levels are the compute-optimal loss at whole
- * decades of C, so each contour's left-most point sits on the efficient frontier (as in the paper).
+ * Iso-loss contours of L(N, D = C/6N) over (C, N). On a contour L = ℓ the tokens are closed-form in N,
+ * D = (B / (ℓ − E − A·N^−α))^(1/β), so C = 6·N·D traces it exactly with no root-finding. Levels are the
+ * compute-optimal loss at whole decades of C, so each contour's nose (its least C) sits on the efficient
+ * frontier, as in the paper; both branches are traced until they leave the plotted region.
  */
 export function buildContours(law: LossLaw, method: number, input: StudyPlotsInput): ContourView {
-  const budgets = studyBudgets(input);
-  const [cLow, cHigh] = [budgets[0]! / 10 ** FRONTIER_DECADES_BELOW, budgets[budgets.length - 1]! * 10 ** FRONTIER_DECADES_ABOVE];
+  const [cLow, cHigh] = flopsRangeOf(input);
   const optimal = (flops: number) => computeOptimalAllocation(law, flops);
-  const [nLow, nHigh] = [Math.log10(optimal(cLow).params) - 1.5, Math.log10(optimal(cHigh).params) + 1.5];
-  const grid = logSpace(cLow, cHigh, CONTOUR_SAMPLES);
-  const frontier = grid.map((flops) => {
-    const { params, tokens } = optimal(flops);
-    return { flops, params, loss: predictLoss(law, params, tokens) };
-  });
-  const decades = [];
-  // A contour whose nose sits at the right edge would be a single point: stop half a decade short.
-  for (let e = Math.ceil(Math.log10(cLow)); e <= Math.floor(Math.log10(cHigh) - 0.5); e++) decades.push(10 ** e);
-  const contours: { level: number; flops: number; params: number }[] = [];
-  for (const nose of decades) {
-    const { params: noseParams, tokens: noseTokens } = optimal(nose);
-    const level = predictLoss(law, noseParams, noseTokens);
-    contours.push({ level, flops: nose, params: noseParams });
-    for (const flops of grid.filter((c) => c > nose)) {
-      const vertex = Math.log10(optimal(flops).params);
-      for (const [low, high] of [
-        [nLow, vertex],
-        [vertex, nHigh],
-      ] as const) {
-        const x = crossing(law, flops, level, low, high);
-        if (x !== undefined) contours.push({ level, flops, params: 10 ** x });
-      }
-    }
-  }
   const runs = input.runs.flatMap((run) => {
     const loss = finishedLoss(run);
     return loss === undefined || run.kind !== RunKind.Sweep
       ? []
-      : [{ runId: run.runId, flops: run.budgetFlops, params: run.outcome?.params ?? run.params, loss }];
+      : [{ runId: run.runId, flops: run.budgetFlops, params: runParamsTotal(run), loss }];
   });
-  return { law, method, contours, frontier, runs };
+  const runSizes = runs.map((r) => Math.log10(r.params));
+  const nLow = Math.min(Math.log10(optimal(cLow).params) - CONTOUR_PARAM_MARGIN_DECADES, ...runSizes);
+  const nHigh = Math.max(Math.log10(optimal(cHigh).params) + CONTOUR_PARAM_MARGIN_DECADES, ...runSizes);
+  const frontier = logSpace(cLow, cHigh, CONTOUR_SAMPLES).map((flops) => {
+    const { params, tokens } = optimal(flops);
+    return { flops, params, loss: predictLoss(law, params, tokens) };
+  });
+  const sizes = logSpace(10 ** nLow, 10 ** nHigh, CONTOUR_PARAM_SAMPLES);
+  const contours: { level: number; flops: number; params: number }[] = [];
+  const labels: { level: number; flops: number; params: number }[] = [];
+  // Noses half a decade inside either edge: at the right edge a contour would be a single point, at the
+  // left its label (drawn left of the nose) would fall off the plot.
+  for (let e = Math.ceil(Math.log10(cLow) + 0.5); e <= Math.floor(Math.log10(cHigh) - 0.5); e++) {
+    const nose = optimal(10 ** e);
+    const level = predictLoss(law, nose.params, nose.tokens);
+    labels.push({ level, flops: 10 ** e, params: nose.params });
+    const flopsAt = (params: number): number => {
+      const dataTerm = level - law.irreducibleLoss - law.paramCoeff * params ** -law.paramExponent;
+      // No amount of data reaches this loss at this size.
+      return dataTerm > 0
+        ? FLOPS_PER_PARAM_TOKEN * params * (law.dataCoeff / dataTerm) ** (1 / law.dataExponent)
+        : Number.POSITIVE_INFINITY;
+    };
+    const traced = sizes
+      .filter((params) => Math.abs(Math.log(params / nose.params)) > 1e-9)
+      .map((params) => ({ level, flops: flopsAt(params), params }));
+    const sorted = [...traced, { level, flops: 10 ** e, params: nose.params }].sort((a, b) => a.params - b.params);
+    contours.push(...clipToFlops(sorted, cHigh, (params) => ({ level, flops: flopsAt(params), params })));
+  }
+  return { law, method, contours, labels, domain: { flops: [cLow, cHigh], params: [10 ** nLow, 10 ** nHigh] }, runs, frontier };
+}
+
+/**
+ * The points of one contour (ordered by N) with C ≤ cHigh, plus the exact point where each branch
+ * crosses C = cHigh (bisection in ln N between the samples either side), so a branch ends on the
+ * plot's right edge, not in mid-air. C is least at the nose, which lies inside the range.
+ */
+function clipToFlops<P extends { flops: number; params: number }>(points: readonly P[], cHigh: number, at: (params: number) => P): P[] {
+  const out: P[] = [];
+  for (let i = 0; i < points.length; i++) {
+    const p = points[i]!;
+    const previous = points[i - 1];
+    if (previous && p.flops <= cHigh !== previous.flops <= cHigh) {
+      let [inside, outside] =
+        p.flops <= cHigh ? [Math.log(p.params), Math.log(previous.params)] : [Math.log(previous.params), Math.log(p.params)];
+      for (let k = 0; k < 60; k++) {
+        const mid = (inside + outside) / 2;
+        if (at(Math.exp(mid)).flops <= cHigh) inside = mid;
+        else outside = mid;
+      }
+      out.push({ ...at(Math.exp(inside)), flops: cHigh });
+    }
+    if (p.flops <= cHigh) out.push(p);
+  }
+  return out;
+}
+
+/**
+ * The true law's IsoFLOP curves of a simulated study. Each run trains D = C / (FLOPs per token of its
+ * exact shape), a little under C/6N, and its simulated loss is L(N, D); so the curve uses the runs'
+ * own FLOPs-per-token ratio, interpolated in ln N, to sit where noiseless runs would.
+ */
+export function buildTruth(law: LossLaw, profiles: readonly ProfileView[]): TruthView {
+  return {
+    law,
+    profiles: profiles.flatMap((profile) => {
+      const points = profile.points.filter((p) => p.params > 0 && p.tokens > 0);
+      if (points.length === 0) return [];
+      const ratios = points.map((p) => ({ x: Math.log(p.params), k: profile.budgetFlops / (p.params * p.tokens) }));
+      const ratioAt = (x: number): number => {
+        if (x <= ratios[0]!.x) return ratios[0]!.k;
+        for (let i = 1; i < ratios.length; i++) {
+          const [a, b] = [ratios[i - 1]!, ratios[i]!];
+          if (x <= b.x) return b.x === a.x ? b.k : a.k + ((b.k - a.k) * (x - a.x)) / (b.x - a.x);
+        }
+        return ratios[ratios.length - 1]!.k;
+      };
+      const [low, high] = [Math.log(points[0]!.params), Math.log(points[points.length - 1]!.params)];
+      const pad = 0.08 * (high - low);
+      const curve = Array.from({ length: PARABOLA_SAMPLES }, (_, i) => {
+        const x = low - pad + ((high - low + 2 * pad) * i) / (PARABOLA_SAMPLES - 1);
+        const params = Math.exp(x);
+        return { params, loss: predictLoss(law, params, profile.budgetFlops / (ratioAt(x) * params)) };
+      });
+      return [{ budgetFlops: profile.budgetFlops, curve }];
+    }),
+  };
 }
 
 /** Everything the study page plots, computed on the server with the same numerics the control plane fits with. */
@@ -342,5 +451,17 @@ export function buildStudyPlots(input: StudyPlotsInput): StudyPlots {
       : input.study.status?.fits?.find((f) => f.converged && f.law)?.law;
   const method = parametric?.summary.method ?? input.study.status?.fits?.find((f) => f.converged && f.law)?.method ?? 3;
   const simulated = input.study.status?.simulated ?? input.study.spec.sweep?.simulate !== undefined;
-  return { simulated, profiles, frontier, ...(law ? { contours: buildContours(law, method, input) } : {}) };
+  const budgets = studyBudgets(input);
+  const planned = input.study.spec.sweep ? resolveBudgets(input.study.spec.sweep) : [];
+  const rangeOf = planned.length > 0 ? planned : budgets;
+  const truth = simulatedLaw(input.study);
+  return {
+    simulated,
+    budgets,
+    budgetRange: [Math.min(...rangeOf), Math.max(...rangeOf)],
+    profiles,
+    frontier,
+    ...(law ? { contours: buildContours(law, method, input) } : {}),
+    ...(truth ? { truth: buildTruth(truth, profiles) } : {}),
+  };
 }

@@ -2,7 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ConditionReason, type ComputeBudget, type ScalingLaw } from '@scaleplan/contracts';
+import { ConditionReason, ConditionType, ScalingLawPhase, type ComputeBudget, type ScalingLaw } from '@scaleplan/contracts';
 import { Redis } from 'ioredis';
 import { startControlPlane, type RunningControlPlane } from '../bootstrap.js';
 import { deleteKeysWithPrefix } from '../redis/redis-connection.js';
@@ -41,18 +41,20 @@ export class DemoIncompleteError extends Error {
 export const DEMO_DEADLINE_MS = { real: 10 * 60_000, simulated: 2 * 60_000 } as const;
 
 /**
- * The real study: 3 IsoFLOP budgets × 5 sizes of real transformers (2 layers, N ≈ 8e3–1.6e5 non-embedding)
- * on sotu (10.8 MB: no run sees a byte twice), then the adaptive planner adds runs until N_opt at the
- * allocation budget is within ±50% (an interval no wider than ×3) or maxFlops is spent. Sized for 10
- * minutes on 2 cores: the sweep is 1.4e12 FLOPs and a worker trains these shapes at roughly 1.5 GFLOP/s
- * (≈ 2e4 tokens/s at N = 1e4) on a quiet core — measured under load, so re-check with bench:train.
+ * The real study: 3 IsoFLOP budgets × 5 sizes of real transformers (N ≈ 8e3–1.6e5 total parameters: the
+ * smallest size of each budget has one layer, the others two) on sotu (10.8 MB: no run sees a byte twice),
+ * then the adaptive planner adds runs until N_opt at the allocation budget is within ±50% (an interval no
+ * wider than ×3) or maxFlops is spent. Sized for 10 minutes on 2 cores: the sweep is 1.4e12 FLOPs
+ * (6·N_total·D) and a worker trains these shapes at roughly 1.5 GFLOP/s (≈ 2e4 tokens/s at N = 1e4) on a
+ * quiet core — measured under load and before FLOPs counted total parameters, so re-check with bench:train.
  */
 export const REAL_DEMO_STUDY = {
   budgets: [4e10, 8e10, 1.6e11],
   sizesPerBudget: 5,
   spanDecades: 1,
-  // A prior only (the planner extends unbracketed profiles): D/N = 10 keeps the smallest size at 2 layers.
-  priorTokensPerParam: 10,
+  // A prior only (the planner extends unbracketed profiles), from bench:science's measured sweep (N total,
+  // sotu bytes): the IsoFLOP minima at 1e11–4e11 FLOPs lie at D/N ≈ 100–170, far above Chinchilla's 20.
+  priorTokensPerParam: 100,
   corpus: 'sotu',
   bootstrap: 100,
   /** Room for a few adaptive runs beyond the 1.4e12-FLOP sweep, within the 10 minutes. */
@@ -165,7 +167,7 @@ const STUCK_REASONS: ReadonlySet<string> = new Set([
 
 /** Why the study cannot go on, when it cannot: the demo stops there with a partial report. */
 const stuckReason = (law: ScalingLaw | undefined): string | undefined => {
-  const degraded = law?.status?.conditions?.find((c) => c.type === 'Degraded' && c.status === 'True');
+  const degraded = law?.status?.conditions?.find((c) => c.type === ConditionType.Degraded && c.status === 'True');
   return degraded && STUCK_REASONS.has(degraded.reason) ? `${degraded.reason}: ${degraded.message}` : undefined;
 };
 
@@ -266,7 +268,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       const done = records.filter((r) => r.state === 'succeeded' || r.state === 'failed' || r.state === 'diverged').length;
       const active = records.filter((r) => r.state === 'running');
       const activeText = active.length
-        ? ` | training ${active.map((r) => `N=${r.params}${r.progress ? ` ${Math.round((100 * r.progress.step) / Math.max(1, r.progress.totalSteps))}%` : ''}`).join(', ')}`
+        ? ` | training ${active.map((r) => `N=${r.paramsTotal ?? r.params}${r.progress ? ` ${Math.round((100 * r.progress.step) / Math.max(1, r.progress.totalSteps))}%` : ''}`).join(', ')}`
         : '';
       const elapsed = (Date.now() - started) / 1000;
       const eta = sweepEta(records, elapsed);
@@ -274,7 +276,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       const fit = current?.status?.primaryFit;
       const precision = current?.status?.sweep?.target?.achievedHalfWidth;
       const line =
-        `${bar(total ? done / total : 0)} ${done}/${total} runs${counts?.failed ? `, ${counts.failed} failed` : ''}${counts?.diverged ? `, ${counts.diverged} diverged` : ''} | ${current?.status?.phase ?? 'Pending'}` +
+        `${bar(total ? done / total : 0)} ${done}/${total} runs${counts?.failed ? `, ${counts.failed} failed` : ''}${counts?.diverged ? `, ${counts.diverged} diverged` : ''} | ${current?.status?.phase ?? ScalingLawPhase.Pending}` +
         `${fit ? ` | a=${fit.a.toFixed(3)}` : ''}${precision !== undefined ? ` | N_opt ±${Math.round(100 * precision)}%` : ''}${activeText} | ${formatDuration(elapsed)}${etaText}`;
       if (line !== lastLine) {
         if (tty) out.write(`\r\x1b[2K${line}`);
@@ -287,7 +289,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       const primaryFit = current?.status?.primaryFit;
       // Ready (the target holds) or Degraded at the FLOP cap: either way the study has its answer.
       if (
-        (phase === 'Ready' || phase === 'Degraded') &&
+        (phase === ScalingLawPhase.Ready || phase === ScalingLawPhase.Degraded) &&
         primaryFit &&
         currentBudget?.status?.allocation?.fittedAt === primaryFit.fittedAt
       ) {

@@ -33,6 +33,8 @@ export function localWorkerOptions(config: ControlPlaneConfig): LocalWorkerOptio
       [WorkerEnv.LockDurationMs]: lockMs,
       [WorkerEnv.StalledIntervalMs]: lockMs,
       [WorkerEnv.LogLevel]: config.logLevel,
+      // Workers exit when this process is gone, even after a kill -9 that gave it no chance to stop them.
+      [WorkerEnv.ParentPid]: String(process.pid),
       ...config.tuning.workerEnv,
     },
     maxWorkers: config.localWorkersMax,

@@ -1,10 +1,11 @@
+import type { ResourceKind } from '@scaleplan/contracts';
 import { Subject, type Observable } from 'rxjs';
 
 /** What the control plane announces on `GET /api/v1/events` (server-sent events). */
 export type ControlPlaneEvent =
   | {
       readonly type: 'resource';
-      readonly kind: 'ScalingLaw' | 'ComputeBudget';
+      readonly kind: ResourceKind;
       readonly change: 'added' | 'modified' | 'deleted';
       readonly namespace: string;
       readonly name: string;
@@ -12,7 +13,7 @@ export type ControlPlaneEvent =
     }
   | {
       readonly type: 'run';
-      readonly ownerKind: 'ScalingLaw' | 'ComputeBudget';
+      readonly ownerKind: ResourceKind;
       readonly namespace: string;
       readonly name: string;
       readonly runId: string;

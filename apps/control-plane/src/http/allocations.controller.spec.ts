@@ -2,7 +2,7 @@ import { scalingLawSchema, type ObjectRef, type ScalingLaw } from '@scaleplan/co
 import { computeOptimalAllocation, type AllocationMapping } from '@scaleplan/scaling-laws';
 import { describe, expect, it } from 'vitest';
 import { ControlPlaneError } from '../control-plane.errors.js';
-import type { StudyFitState } from '../planning/fit-state.js';
+import type { ScalingLawFitState } from '../planning/fit-state.js';
 import { createBudgetFlopsResolverFromLibrary, createPresetCatalog } from '../planning/scaling-laws.adapter.js';
 import type { ResourceStore } from '../resources/resource-store.js';
 import { AllocationsController, type AllocationResponse } from './allocations.controller.js';
@@ -33,7 +33,7 @@ const replicates: AllocationMapping[] = [0.35, 0.36, 0.365, 0.37, 0.38].map((bet
   kind: 'loss-law',
   law: { ...law, dataExponent: beta },
 }));
-const fit: StudyFitState = {
+const fit: ScalingLawFitState = {
   fittedAt: NOW,
   runIds: [],
   history: [],
@@ -115,6 +115,13 @@ describe('AllocationsController.allocate', () => {
     [{ flops: '-5', law: 'epoch-2024' }, 'flops'],
     [{ flops: '1e20', law: 'nope' }, 'law'],
     [{ flops: '1e20', law: 'study', method: '7' }, 'method'],
+    // The admission contract's limits (libs/contracts admission-limits.ts), as for a ComputeBudget.
+    [{ flops: '1e308', law: 'epoch-2024' }, 'flops'],
+    [{ acceleratorHours: '1e308', accelerator: 'h100', law: 'epoch-2024' }, 'acceleratorHours'],
+    [{ acceleratorHours: '1e11', accelerator: 'h100', law: 'epoch-2024' }, 'acceleratorHours'],
+    [{ flops: '1e24', law: 'epoch-2024', uniqueTokens: '1e300' }, 'uniqueTokens'],
+    [{ flops: '1e24', law: 'epoch-2024', inferenceTokens: '1e19' }, 'inferenceTokens'],
+    [{ acceleratorHours: '5', accelerator: 'constructor', law: 'epoch-2024' }, 'accelerator'],
   ])('refuses %j with a 400 naming %s', async (query, field) => {
     const error = await allocate(query).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ControlPlaneError);

@@ -1,8 +1,17 @@
 import { Controller, Get, Inject, Query } from '@nestjs/common';
-import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { ConditionReason, modelSpecSchema, PRESET_NAMES, type AllocationStatus, type ScalingLaw } from '@scaleplan/contracts';
+import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import {
+  acceleratorHoursCountSchema,
+  ConditionReason,
+  demandTokensSchema,
+  modelSpecSchema,
+  PRESET_NAMES,
+  tokenCountSchema,
+  type AllocationStatus,
+  type ScalingLaw,
+} from '@scaleplan/contracts';
 import type { AllocationIntervals } from '@scaleplan/scaling-laws';
-import { Public } from '../auth/index.js';
+import type { z } from 'zod';
 import { findAllocationSource, resolveAllocation, type SourceQuery } from '../budgets/budget-allocation.js';
 import { ControlPlaneCore } from '../control-plane.core.js';
 import { ControlPlaneError, type FieldProblem } from '../control-plane.errors.js';
@@ -21,6 +30,13 @@ const number = (raw: string | undefined, field: string, problems: FieldProblem[]
   }
   return value;
 };
+
+/** A finite query number outside the admission contract's bounds (`schema`) becomes a problem naming the field. */
+function withinContract(value: number | undefined, schema: z.ZodType, field: string, problems: FieldProblem[]): void {
+  if (value === undefined || !Number.isFinite(value)) return;
+  const checked = schema.safeParse(value);
+  if (!checked.success) problems.push({ field, message: checked.error.issues[0]?.message ?? 'out of range' });
+}
 
 const DEFAULT_MODEL = modelSpecSchema.parse({});
 
@@ -47,7 +63,7 @@ export class AllocationsController {
   ) {}
 
   @Get('allocations')
-  @Public()
+  @ApiBearerAuth()
   @ApiOperation({
     summary:
       'Compute-optimal (N_opt, D_opt) with intervals for a budget in FLOPs or accelerator-hours; data-constrained and inference-aware on request',
@@ -79,6 +95,10 @@ export class AllocationsController {
     const uniqueTokens = number(uniqueTokensRaw, 'uniqueTokens', problems);
     const inferenceTokens = number(inferenceTokensRaw, 'inferenceTokens', problems, true);
     if (utilisation !== undefined && utilisation > 1) problems.push({ field: 'utilisation', message: 'must be at most 1' });
+    // The admission contract's limits, as for a ComputeBudget (flops and accelerator-hours: resolveFlops below).
+    withinContract(uniqueTokens, tokenCountSchema, 'uniqueTokens', problems);
+    withinContract(inferenceTokens, demandTokensSchema, 'inferenceTokens', problems);
+    withinContract(hours, acceleratorHoursCountSchema, 'acceleratorHours', problems);
     if ((flopsParam === undefined) === (hours === undefined))
       problems.push({ field: 'flops', message: 'give exactly one of flops or acceleratorHours (+ accelerator)' });
     if (hours !== undefined && !accelerator) problems.push({ field: 'accelerator', message: 'required with acceleratorHours' });

@@ -19,6 +19,22 @@ describe('answers to request-body errors', () => {
     expect(response.body.message).toMatch(/^Invalid request body: /);
   });
 
+  it('answers a body over the limit with 413 and both sizes', async () => {
+    const app = express();
+    app.use(express.json({ limit: 100 }));
+    app.post('/echo', (req, res) => res.json(req.body));
+    app.use((error: unknown, _req: express.Request, res: express.Response, next: express.NextFunction) => {
+      const answer = requestBodyErrorResponse(error);
+      return answer ? res.status(answer.status).json(answer.body) : next(error);
+    });
+    const response = await request(app)
+      .post('/echo')
+      .set('content-type', 'application/json')
+      .send(JSON.stringify({ pad: 'x'.repeat(200) }));
+    expect(response.status).toBe(413);
+    expect(response.body.message).toBe('Invalid request body: the body of 210 bytes is larger than the 100 bytes accepted');
+  });
+
   it('leaves every other error alone', () => {
     expect(requestBodyErrorResponse(new Error('boom'))).toBeUndefined();
     expect(requestBodyErrorResponse({ status: 500, message: 'server' })).toBeUndefined();

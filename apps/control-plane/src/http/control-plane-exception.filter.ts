@@ -18,9 +18,14 @@ const STATUS: Record<ControlPlaneErrorCode, number> = {
  * this filter, so both answer through here, in the filter's JSON shape.
  */
 export function requestBodyErrorResponse(error: unknown): { status: number; body: object } | undefined {
-  const parserError = error as { status?: unknown; message?: string } | null;
+  const parserError = error as { status?: unknown; message?: string; type?: string; length?: number; limit?: number } | null;
   if (typeof parserError?.status !== 'number' || parserError.status < 400 || parserError.status >= 500) return undefined;
-  const { status, message } = parserError as { status: number; message?: string };
+  const status = parserError.status;
+  // body-parser says only "request entity too large"; the client needs the limit.
+  const message =
+    parserError.type === 'entity.too.large'
+      ? `the body${parserError.length !== undefined ? ` of ${parserError.length} bytes` : ''} is larger than the ${parserError.limit} bytes accepted`
+      : parserError.message;
   return {
     status,
     body: { statusCode: status, error: 'Invalid', message: `Invalid request body: ${message}`, fields: [{ field: '(body)', message }] },

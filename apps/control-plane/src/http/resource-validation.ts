@@ -1,8 +1,16 @@
-import { computeBudgetSchema, scalingLawSchema, type ComputeBudget, type ScalingLaw } from '@scaleplan/contracts';
-import { parseAllDocuments } from 'yaml';
+import {
+  computeBudgetSchema,
+  findPrototypeKey,
+  parseYamlDocuments,
+  REQUEST_LIMITS,
+  scalingLawSchema,
+  type ComputeBudget,
+  type ScalingLaw,
+} from '@scaleplan/contracts';
 import type { z } from 'zod';
 import { ControlPlaneError, type FieldProblem } from '../control-plane.errors.js';
-import { budgetTooSmallReason, resolveBudgets } from '../planning/sweep-planner.js';
+import { budgetTooSmallReason } from '../planning/sweep-planner.js';
+import { sweepProblems } from './sweep-admission.js';
 
 /** zod issues → field problems with dotted paths (`spec.sweep.budgets.0`). */
 export function fieldProblems(error: z.ZodError, prefix = ''): FieldProblem[] {
@@ -12,28 +20,29 @@ export function fieldProblems(error: z.ZodError, prefix = ''): FieldProblem[] {
   }));
 }
 
-const invalid = (what: string, fields: FieldProblem[]): ControlPlaneError =>
-  new ControlPlaneError('Invalid', `Invalid ${what}: ${fields.map((f) => `${f.field}: ${f.message}`).join('; ')}`, fields);
+/** A 400 listing the problems; a body with thousands of bad entries gets the first few and a count, not a huge answer. */
+const invalid = (what: string, all: FieldProblem[]): ControlPlaneError => {
+  const max = REQUEST_LIMITS.maxReportedProblems;
+  const fields = all.length > max ? [...all.slice(0, max), { field: '(body)', message: `and ${all.length - max} more problems` }] : all;
+  return new ControlPlaneError('Invalid', `Invalid ${what}: ${fields.map((f) => `${f.field}: ${f.message}`).join('; ')}`, fields);
+};
 
 /**
- * A request body as an object: JSON (already parsed by Express) or YAML text (one document).
- * Malformed YAML is a 400 naming the line.
+ * A request body as an object: JSON (already parsed by Express) or YAML text (one document), parsed with the
+ * admission contract's YAML limits (size, nesting, aliases). Malformed or oversized YAML is a 400 naming the body.
  */
 export function parseBody(body: unknown): unknown {
-  if (typeof body !== 'string') return body;
-  const documents = parseAllDocuments(body);
-  const docs = Array.isArray(documents) ? documents : [documents];
-  const errors = docs.flatMap((doc) => doc.errors);
-  if (errors.length > 0) {
-    throw invalid(
-      'YAML',
-      errors.map((e) => ({ field: '(body)', message: e.message.split('\n')[0] as string })),
-    );
+  let value = body;
+  if (typeof body === 'string') {
+    const parsed = parseYamlDocuments(body, { maxDocuments: 1 });
+    if (!parsed.ok) throw invalid('YAML', [{ field: '(body)', message: parsed.reason }]);
+    if (parsed.documents.length !== 1)
+      throw invalid('body', [{ field: '(body)', message: `expected exactly one YAML document, got ${parsed.documents.length}` }]);
+    value = parsed.documents[0];
   }
-  const values = docs.map((doc) => doc.toJS() as unknown).filter((v) => v !== null && v !== undefined);
-  if (values.length !== 1)
-    throw invalid('body', [{ field: '(body)', message: `expected exactly one YAML document, got ${values.length}` }]);
-  return values[0];
+  const prototypeKey = findPrototypeKey(value);
+  if (prototypeKey) throw invalid('body', [{ field: prototypeKey, message: '__proto__ is not a field name anywhere in a resource' }]);
+  return value;
 }
 
 function withNamespace(body: unknown, namespace: string, kind: string): unknown {
@@ -48,36 +57,16 @@ function withNamespace(body: unknown, namespace: string, kind: string): unknown 
   return { ...record, metadata: { ...(record.metadata ?? {}), namespace } };
 }
 
-/** Validates a ScalingLaw body (schema + budgets large enough for the smallest model). */
+/**
+ * Validates a ScalingLaw body: the schema (the admission contract, corpus references included) and the sweep the
+ * planner would lay out (every budget trainable, every run within what a job can hold).
+ */
 export function validateScalingLaw(body: unknown, namespace: string): ScalingLaw {
   const parsed = scalingLawSchema.safeParse(withNamespace(parseBody(body), namespace, 'ScalingLaw'));
   if (!parsed.success) throw invalid('ScalingLaw', fieldProblems(parsed.error));
   const law = parsed.data;
-  const sweep = law.spec.sweep;
-  if (sweep) {
-    const problems: FieldProblem[] = [];
-    if (sweep.budgets) {
-      sweep.budgets.forEach((flops, i) => {
-        const reason = budgetTooSmallReason(flops, law.spec.model);
-        if (reason) problems.push({ field: `spec.sweep.budgets.${i}`, message: reason });
-      });
-    } else {
-      const smallest = resolveBudgets(sweep)[0];
-      const reason = smallest !== undefined ? budgetTooSmallReason(smallest, law.spec.model) : undefined;
-      if (reason) problems.push({ field: 'spec.sweep.budgetRange.min', message: reason });
-    }
-    if (
-      sweep.simulate === undefined &&
-      law.spec.model.corpus.startsWith('/') === false &&
-      !['moby-dick', 'sotu'].includes(law.spec.model.corpus)
-    ) {
-      problems.push({
-        field: 'spec.model.corpus',
-        message: `unknown corpus ${law.spec.model.corpus}: use moby-dick, sotu or an absolute path`,
-      });
-    }
-    if (problems.length > 0) throw invalid('ScalingLaw', problems);
-  }
+  const problems = sweepProblems(law);
+  if (problems.length > 0) throw invalid('ScalingLaw', problems);
   return law;
 }
 

@@ -1,5 +1,5 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { applyDecorators, Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Query, Res, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { API_GROUP_VERSION, computeBudgetSchema, scalingLawSchema, type ComputeBudget, type ScalingLaw } from '@scaleplan/contracts';
 import type { Response } from 'express';
 import { z } from 'zod';
@@ -8,9 +8,54 @@ import { ControlPlaneCore } from '../control-plane.core.js';
 import { ControlPlaneError } from '../control-plane.errors.js';
 import { BUDGET_FLOPS_RESOLVER, CONTROL_PLANE_CORE } from '../control-plane.tokens.js';
 import type { BudgetFlopsResolver } from '../planning/budget-flops.js';
+import { objectSortKey, pageOf } from '../resources/list-page.js';
 import type { ResourceStore } from '../resources/resource-store.js';
 import { COMPUTE_BUDGET_STORE, SCALING_LAW_STORE } from '../resources/resource-store.tokens.js';
+import type { RunOwnerKind, RunWithCurve } from '../scheduling/run-store.js';
+import { listMetadata, MAX_LIST_LIMIT, parseListQuery, type ListMetadata } from './list-query.js';
 import { validateComputeBudget, validateScalingLaw } from './resource-validation.js';
+
+/** `?limit=&continue=` of a list endpoint (Kubernetes API semantics, see list-query.ts). */
+interface ListQuery {
+  readonly limit?: string;
+  readonly continue?: string;
+}
+
+/** Documents the paging parameters on every list endpoint. */
+const PagedList = (): MethodDecorator =>
+  applyDecorators(
+    ApiQuery({ name: 'limit', required: false, description: `Most items per page, 1 to ${MAX_LIST_LIMIT}; all items when absent` }),
+    ApiQuery({ name: 'continue', required: false, description: 'metadata.continue of the previous page (400 when invalid)' }),
+  );
+
+/** A list of objects, whole or one page of it, in the Kubernetes list shape. */
+async function listObjects<T extends ScalingLaw | ComputeBudget>(
+  store: ResourceStore<T>,
+  plural: string,
+  namespace: string | undefined,
+  query: ListQuery,
+): Promise<{ apiVersion: string; kind: string; metadata: ListMetadata; items: T[] }> {
+  const kind = `${store.kind}List`;
+  const list = `${plural}/${namespace ?? '*'}`;
+  const request = parseListQuery(query, list);
+  if (!request) return { apiVersion: API_GROUP_VERSION, kind, metadata: {}, items: await store.list(namespace) };
+  const page = store.listPage ? await store.listPage(namespace, request) : pageOf(await store.list(namespace), objectSortKey, request);
+  return { apiVersion: API_GROUP_VERSION, kind, metadata: listMetadata(page, list), items: page.items };
+}
+
+/** Runs of an owner with their curves, ordered by budget, then size, then id; whole or one page. */
+async function listRuns(
+  core: ControlPlaneCore,
+  kind: RunOwnerKind,
+  owner: { namespace: string; name: string },
+  query: ListQuery,
+): Promise<{ kind: 'RunList'; metadata: ListMetadata; items: RunWithCurve[] }> {
+  const list = `runs/${kind}/${owner.namespace}/${owner.name}`;
+  const request = parseListQuery(query, list);
+  const records = await core.runs.list(kind, owner);
+  const page = pageOf(records, (r) => [r.budgetFlops, r.params, r.runId], request ?? { limit: records.length });
+  return { kind: 'RunList', metadata: listMetadata(page, list), items: await core.runs.withCurves(kind, owner, page.items) };
+}
 
 /** JSON Schema of a resource body for /docs (zod 4 → JSON Schema); an open object when conversion fails. */
 function bodySchema(schema: z.ZodType): Record<string, unknown> {
@@ -57,15 +102,17 @@ export class ScalingLawsController {
   ) {}
 
   @Get('scalinglaws')
+  @PagedList()
   @ApiOperation({ summary: 'List ScalingLaws in every namespace' })
-  async listAll(): Promise<unknown> {
-    return { apiVersion: API_GROUP_VERSION, kind: 'ScalingLawList', items: await this.laws.list() };
+  async listAll(@Query() query: ListQuery): Promise<unknown> {
+    return listObjects(this.laws, 'scalinglaws', undefined, query);
   }
 
   @Get('namespaces/:namespace/scalinglaws')
+  @PagedList()
   @ApiOperation({ summary: 'List the ScalingLaws of a namespace' })
-  async list(@Param('namespace') namespace: string): Promise<unknown> {
-    return { apiVersion: API_GROUP_VERSION, kind: 'ScalingLawList', items: await this.laws.list(namespace) };
+  async list(@Param('namespace') namespace: string, @Query() query: ListQuery): Promise<unknown> {
+    return listObjects(this.laws, 'scalinglaws', namespace, query);
   }
 
   @Post('namespaces/:namespace/scalinglaws')
@@ -110,13 +157,13 @@ export class ScalingLawsController {
   }
 
   @Get('namespaces/:namespace/scalinglaws/:name/runs')
+  @PagedList()
   @ApiOperation({ summary: 'Runs of a study with their loss curves' })
-  async runs(@Param('namespace') namespace: string, @Param('name') name: string): Promise<unknown> {
+  async runs(@Param('namespace') namespace: string, @Param('name') name: string, @Query() query: ListQuery): Promise<unknown> {
     const law = await this.laws.get({ namespace, name });
-    const items = await this.core.runs.listWithCurves('ScalingLaw', { namespace, name });
-    if (!law && items.length === 0) throw notFound('ScalingLaw', namespace, name);
-    items.sort((a, b) => a.budgetFlops - b.budgetFlops || a.params - b.params);
-    return { kind: 'RunList', items };
+    const runs = await listRuns(this.core, 'ScalingLaw', { namespace, name }, query);
+    if (!law && runs.items.length === 0) throw notFound('ScalingLaw', namespace, name);
+    return runs;
   }
 }
 
@@ -141,13 +188,15 @@ export class ComputeBudgetsController {
   }
 
   @Get('computebudgets')
-  async listAll(): Promise<unknown> {
-    return { apiVersion: API_GROUP_VERSION, kind: 'ComputeBudgetList', items: await this.budgets.list() };
+  @PagedList()
+  async listAll(@Query() query: ListQuery): Promise<unknown> {
+    return listObjects(this.budgets, 'computebudgets', undefined, query);
   }
 
   @Get('namespaces/:namespace/computebudgets')
-  async list(@Param('namespace') namespace: string): Promise<unknown> {
-    return { apiVersion: API_GROUP_VERSION, kind: 'ComputeBudgetList', items: await this.budgets.list(namespace) };
+  @PagedList()
+  async list(@Param('namespace') namespace: string, @Query() query: ListQuery): Promise<unknown> {
+    return listObjects(this.budgets, 'computebudgets', namespace, query);
   }
 
   @Post('namespaces/:namespace/computebudgets')
@@ -191,8 +240,9 @@ export class ComputeBudgetsController {
   }
 
   @Get('namespaces/:namespace/computebudgets/:name/runs')
+  @PagedList()
   @ApiOperation({ summary: 'The final run of a budget with its loss curve' })
-  async runs(@Param('namespace') namespace: string, @Param('name') name: string): Promise<unknown> {
-    return { kind: 'RunList', items: await this.core.runs.listWithCurves('ComputeBudget', { namespace, name }) };
+  async runs(@Param('namespace') namespace: string, @Param('name') name: string, @Query() query: ListQuery): Promise<unknown> {
+    return listRuns(this.core, 'ComputeBudget', { namespace, name }, query);
   }
 }

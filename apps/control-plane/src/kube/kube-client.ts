@@ -1,4 +1,14 @@
-import { ApiException, AppsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import {
+  ApiException,
+  AppsV1Api,
+  AuthenticationV1Api,
+  AuthorizationV1Api,
+  BatchV1Api,
+  CoordinationV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+} from '@kubernetes/client-node';
 import { ControlPlaneError, type FieldProblem } from '../control-plane.errors.js';
 
 /** The API clients the kubernetes mode uses, made from one KubeConfig. */
@@ -7,6 +17,13 @@ export interface KubeClients {
   readonly customObjects: CustomObjectsApi;
   readonly core: CoreV1Api;
   readonly apps: AppsV1Api;
+  /** Run Jobs (dispatch mode jobs). */
+  readonly batch: BatchV1Api;
+  /** Leases (leader election). */
+  readonly coordination: CoordinationV1Api;
+  /** TokenReview and SubjectAccessReview (who may use the REST API). */
+  readonly authentication: AuthenticationV1Api;
+  readonly authorization: AuthorizationV1Api;
   /** Namespace of the current context (in a pod: the pod's namespace); where the worker Deployment lives. */
   readonly defaultNamespace: string;
 }
@@ -35,6 +52,10 @@ export function createKubeClients(config: KubeConfig): KubeClients {
     customObjects: config.makeApiClient(CustomObjectsApi),
     core: config.makeApiClient(CoreV1Api),
     apps: config.makeApiClient(AppsV1Api),
+    batch: config.makeApiClient(BatchV1Api),
+    coordination: config.makeApiClient(CoordinationV1Api),
+    authentication: config.makeApiClient(AuthenticationV1Api),
+    authorization: config.makeApiClient(AuthorizationV1Api),
     defaultNamespace: context?.namespace || 'default',
   };
 }

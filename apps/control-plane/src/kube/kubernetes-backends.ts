@@ -11,12 +11,16 @@ import {
   type ComputeBudget,
   type ScalingLaw,
 } from '@scaleplan/contracts';
+import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { ControlPlaneConfig } from '../config/control-plane.config.js';
 import type { WorkerDispatcher } from '../dispatch/worker-dispatcher.js';
 import type { ResourceStore } from '../resources/resource-store.js';
 import { DeploymentScaleDispatcher, NoopWorkerDispatcher } from './deployment-scale-dispatcher.js';
 import { createKubeClients, type KubeClients, loadKubeConfig } from './kube-client.js';
+import { RunClaims } from './jobs/run-claims.js';
+import { RunJobDispatcher } from './jobs/run-job-dispatcher.js';
+import { RunReportStore } from './jobs/run-report-store.js';
 import { KubeEventRecorder } from './kube-event-recorder.js';
 import { KubeResourceStore } from './kube-resource-store.js';
 import { ValidatingResourceStore } from './validating-resource-store.js';
@@ -28,6 +32,8 @@ export interface KubernetesBackends {
   readonly dispatcher: WorkerDispatcher;
   readonly clients: KubeClients;
   readonly events: KubeEventRecorder;
+  /** Run tokens and trainer reports (dispatch mode jobs only). */
+  readonly reports?: RunReportStore;
   /** Starts both informers; resolves when their first watches are open. */
   start(): Promise<void>;
   /** True while both informers are watching (readiness). */
@@ -55,6 +61,8 @@ export interface KubernetesBackendOptions {
   readonly kubeConfig?: KubeConfig;
   /** Stabilisation window before scaling workers down. @default 30000 */
   readonly scaleDownDelayMs?: number;
+  /** Dispatch mode jobs: how long a held run's lock lasts without renewal. @default 60000 */
+  readonly runLockMs?: number;
 }
 
 /**
@@ -98,27 +106,31 @@ export function createKubernetesBackends(
     { reason: ConditionReason.InvalidBudget, phase: ComputeBudgetPhase.Degraded },
     log.child({ context: 'ComputeBudgetStore' }),
   );
-  const dispatcher: WorkerDispatcher = config.workerDeployment
-    ? new DeploymentScaleDispatcher(
-        clients.apps,
-        {
-          namespace: clients.defaultNamespace,
-          deployment: config.workerDeployment,
-          minReplicas: config.workersMin,
-          maxReplicas: config.workersMax,
-          scaleDownDelayMs: options.scaleDownDelayMs,
-        },
-        log.child({ context: 'DeploymentScaleDispatcher' }),
-      )
-    : new NoopWorkerDispatcher();
+  const jobs = config.runJobs.mode === 'jobs' ? createRunJobDispatcher(config, clients, laws, budgets, events, log, options) : undefined;
+  const dispatcher: WorkerDispatcher = jobs
+    ? jobs.dispatcher
+    : config.workerDeployment
+      ? new DeploymentScaleDispatcher(
+          clients.apps,
+          {
+            namespace: clients.defaultNamespace,
+            deployment: config.workerDeployment,
+            minReplicas: config.workersMin,
+            maxReplicas: config.workersMax,
+            scaleDownDelayMs: options.scaleDownDelayMs,
+          },
+          log.child({ context: 'DeploymentScaleDispatcher' }),
+        )
+      : new NoopWorkerDispatcher();
   return {
     laws,
     budgets,
     dispatcher,
     clients,
     events,
+    ...(jobs ? { reports: jobs.reports } : {}),
     async start() {
-      await Promise.all([rawLaws.start(), rawBudgets.start()]);
+      await Promise.all([rawLaws.start(), rawBudgets.start(), jobs?.claims.start()]);
     },
     healthy: () => Boolean(rawLaws.watcher?.healthy && rawBudgets.watcher?.healthy),
     informers: () =>
@@ -131,7 +143,60 @@ export function createKubernetesBackends(
       })),
     async close() {
       await dispatcher.close();
+      await jobs?.close();
       await Promise.all([rawLaws.close(), rawBudgets.close()]);
+    },
+  };
+}
+
+/** Dispatch mode jobs: a Job per run, with its own Redis connection for the claimed runs and the trainers' reports. */
+function createRunJobDispatcher(
+  config: ControlPlaneConfig,
+  clients: KubeClients,
+  laws: ResourceStore<ScalingLaw>,
+  budgets: ResourceStore<ComputeBudget>,
+  events: KubeEventRecorder,
+  log: Logger,
+  options: KubernetesBackendOptions,
+): { dispatcher: RunJobDispatcher; claims: RunClaims; reports: RunReportStore; close(): Promise<void> } {
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: false });
+  redis.on('error', () => undefined); // surfaced through the calls
+  const claims = new RunClaims({
+    redisUrl: config.redisUrl,
+    prefix: config.queuePrefix,
+    ...(options.runLockMs ? { lockMs: options.runLockMs } : {}),
+  });
+  const reports = new RunReportStore(redis, config.queuePrefix);
+  const dispatcher = new RunJobDispatcher(
+    {
+      batch: clients.batch,
+      core: clients.core,
+      claims,
+      reports,
+      laws,
+      budgets,
+      recordEvent: (subject, type, reason, message) => events.record(subject, type, reason, message),
+      log: log.child({ context: 'RunJobDispatcher' }),
+    },
+    {
+      installation: config.queuePrefix,
+      builtinImage: config.workerImage || 'ghcr.io/scaleplan/worker:0.1.0',
+      reportUrl: config.runJobs.reportUrl,
+      finalRunPriorityClass: config.runJobs.finalRunPriorityClass,
+      sweepRunPriorityClass: config.runJobs.sweepRunPriorityClass,
+      ttlSeconds: config.runJobs.ttlSeconds,
+      timeoutSeconds: config.runJobs.timeoutSeconds,
+      maxJobs: config.workersMax,
+      namespace: config.namespace,
+    },
+  );
+  return {
+    dispatcher,
+    claims,
+    reports,
+    async close() {
+      await claims.close();
+      redis.disconnect();
     },
   };
 }

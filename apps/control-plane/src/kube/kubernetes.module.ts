@@ -7,8 +7,15 @@ import type { ControlPlaneConfig } from '../config/control-plane.config.js';
 import type { ControlPlaneExtensions } from '../control-plane.module.js';
 import { WORKER_DISPATCHER } from '../dispatch/worker-dispatcher.js';
 import { READINESS_CHECKS } from '../http/readiness.js';
+import { LEADER_GUARD } from '../leader/leader-guard.js';
 import { COMPUTE_BUDGET_STORE, SCALING_LAW_STORE } from '../resources/resource-store.tokens.js';
 import { InformerReadiness } from './informer-readiness.js';
+import { dnsFragment } from './jobs/run-job-names.js';
+import { RUN_REPORT_STORE, RunReportController } from './jobs/run-report.controller.js';
+import { KubeLeaseLeaderGuard } from './kube-lease-leader-guard.js';
+import { KubernetesAccessReviewer } from './kubernetes-access.js';
+import { KubernetesAuthModule } from './kubernetes-auth.module.js';
+import { leaderPodLabeler } from './leader-pod-label.js';
 import { createKubernetesBackends, type KubernetesBackendOptions, type KubernetesBackends } from './kubernetes-backends.js';
 
 /** DI token of the `KubernetesBackends` (health checks, tests). */
@@ -70,7 +77,8 @@ export function kubernetesExtensions(
   log.info(
     {
       namespace: config.namespace || '(all)',
-      workerDeployment: config.workerDeployment || '(none)',
+      dispatch: config.runJobs.mode,
+      workerDeployment: config.runJobs.mode === 'jobs' ? '(not used)' : config.workerDeployment || '(none)',
       workersMin: config.workersMin,
       workersMax: config.workersMax,
     },
@@ -83,9 +91,38 @@ export function kubernetesExtensions(
       { provide: COMPUTE_BUDGET_STORE, useValue: backends.budgets },
       { provide: WORKER_DISPATCHER, useValue: backends.dispatcher },
       { provide: READINESS_CHECKS, useValue: [new InformerReadiness(() => backends.informers(), config.tuning.informerReadinessGraceMs)] },
+      ...(backends.reports ? [{ provide: RUN_REPORT_STORE, useValue: backends.reports }] : []),
+      { provide: LEADER_GUARD, useValue: leaseLeaderGuard(config, backends, log) },
       KubernetesLifecycle,
     ],
+    ...(backends.reports ? { controllers: [RunReportController] } : {}),
+    imports: [
+      KubernetesAuthModule.forRoot(
+        new KubernetesAccessReviewer(backends.clients.authentication, backends.clients.authorization),
+        log.child({ context: 'KubernetesAuth' }),
+      ),
+    ],
   };
+}
+
+/**
+ * Kubernetes mode's single-writer guard: a coordination.k8s.io/v1 Lease named after the queue prefix, in the
+ * control plane's namespace. In a pod (SCALEPLAN_POD_NAME set) the leader also labels its pod for the Service.
+ */
+function leaseLeaderGuard(config: ControlPlaneConfig, backends: KubernetesBackends, log: Logger): KubeLeaseLeaderGuard {
+  const namespace = config.pod.namespace || backends.clients.defaultNamespace;
+  return new KubeLeaseLeaderGuard(
+    backends.clients.coordination,
+    {
+      namespace,
+      name: `${dnsFragment(config.queuePrefix, 40) || 'scaleplan'}-control-plane`,
+      leaseSeconds: config.leaderLeaseSeconds,
+      ...(config.pod.name
+        ? { identity: config.pod.name, onRoleChange: leaderPodLabeler(backends.clients.core, { namespace, name: config.pod.name }) }
+        : {}),
+    },
+    log.child({ context: 'KubeLeaseLeaderGuard' }),
+  );
 }
 
 /**

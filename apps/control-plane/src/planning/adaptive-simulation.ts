@@ -16,6 +16,7 @@ import { decideNextRuns, type AdaptiveDecision, type NOptEstimate, type Precisio
 /**
  * The adaptive planner against a hidden law (simulated losses: the law's L(N, D) times exp(σ·z), the
  * noise model of @scaleplan/scaling-laws' synthetic sweeps), next to a fixed Chinchilla-style grid.
+ * N is total parameters and D = C / (6·N), the service's accounting, so the law is evaluated at the N it plans.
  * Used by the stop-rule tests and `bench:adaptive`. Both designs are judged by the same estimate: the
  * Approach-2 bootstrap interval of N_opt at the target budget.
  */

@@ -7,8 +7,8 @@ export interface MethodFit {
   readonly fitted: FittedMapping;
 }
 
-/** Everything the control plane keeps about a study's fits (Redis, beside the runs). */
-export interface StudyFitState {
+/** Everything the control plane keeps about a ScalingLaw's fits (Redis, beside the runs). */
+export interface ScalingLawFitState {
   readonly fittedAt: string;
   /** Succeeded runs the fits used, by id. */
   readonly runIds: readonly string[];
@@ -26,7 +26,7 @@ export interface StudyFitState {
 }
 
 /** The method fit a budget should use: the requested one, else the primary, else any. */
-export function pickMethod(state: StudyFitState | undefined, preferred: number | undefined, primary: number): MethodFit | undefined {
+export function pickMethod(state: ScalingLawFitState | undefined, preferred: number | undefined, primary: number): MethodFit | undefined {
   if (!state) return undefined;
   // A state stored before fits carried their FittedMapping has no `fitted`: it is not used (the next refit replaces it).
   const usable = state.methods.filter((m) => m.summary.converged && m.fitted !== undefined);

@@ -1,5 +1,5 @@
 import type { RunRecord, ScalingLaw } from '@scaleplan/contracts';
-import type { StudyFitState } from './fit-state.js';
+import type { ScalingLawFitState } from './fit-state.js';
 
 /** Fits a study's succeeded runs with every method of its spec (bootstrap intervals, diagnostics and trust verdicts included). */
 export interface LawFitter {
@@ -12,7 +12,7 @@ export interface LawFitter {
   fit(
     law: ScalingLaw,
     runs: readonly RunRecord[],
-    previous: StudyFitState | undefined,
+    previous: ScalingLawFitState | undefined,
     budgets?: readonly number[],
-  ): Promise<StudyFitState>;
+  ): Promise<ScalingLawFitState>;
 }

@@ -43,7 +43,7 @@ export class PresetCatalog {
     };
   }
 
-  /** N_opt(C) of the prior, for centring a first sweep. */
+  /** N_opt(C) of the prior, for centring a first sweep: total parameters, as Chinchilla counted them and sweeps plan them. */
   priorParams(flops: number): number {
     const prior = this.lookup(PRIOR_PRESET);
     if (!prior) return Number.NaN;

@@ -1,4 +1,5 @@
 import {
+  ADMISSION_LIMITS,
   RunKind,
   RunState,
   type FitDiagnosticsStatus,
@@ -24,9 +25,10 @@ import {
   type TrustVerdict,
 } from '@scaleplan/scaling-laws';
 import type { BudgetFlopsResolver } from './budget-flops.js';
-import type { MethodFit, StudyFitState } from './fit-state.js';
+import type { MethodFit, ScalingLawFitState } from './fit-state.js';
 import type { LawFitter } from './law-fitter.js';
 import { PresetCatalog, type PresetLaw } from './presets.js';
+import { runParamsTotal } from './run-params.js';
 
 /** The one place the control plane meets @scaleplan/scaling-laws' fitting and preset APIs. */
 
@@ -49,23 +51,28 @@ export function createPresetCatalog(): PresetCatalog {
 /** spec.flops, or accelerator-hours × peak × MFU through the library's accelerator table. */
 export function createBudgetFlopsResolverFromLibrary(): BudgetFlopsResolver {
   return (spec) => {
+    const max = ADMISSION_LIMITS.maxBudgetFlops;
     if (spec.flops !== undefined) {
-      return Number.isFinite(spec.flops) && spec.flops > 0
+      return Number.isFinite(spec.flops) && spec.flops > 0 && spec.flops <= max
         ? { ok: true, flops: spec.flops }
-        : { ok: false, reason: `flops must be a finite number > 0, got ${spec.flops}` };
+        : { ok: false, reason: `flops must be a finite number > 0 and at most ${max.toExponential(0)}, got ${spec.flops}` };
     }
     const hours = spec.acceleratorHours;
     if (!hours) return { ok: false, reason: 'give spec.flops or spec.acceleratorHours' };
     try {
-      return {
-        ok: true,
-        flops: flopsFromAcceleratorHours({
-          hours: hours.hours,
-          accelerator: hours.accelerator,
-          precision: hours.precision as Precision,
-          utilisation: hours.utilisation,
-        }),
-      };
+      const flops = flopsFromAcceleratorHours({
+        hours: hours.hours,
+        accelerator: hours.accelerator,
+        precision: hours.precision as Precision,
+        utilisation: hours.utilisation,
+      });
+      // The admission contract bounds hours (1e10 of today's fastest chip is ~1e29 FLOPs); the FLOPs must obey the budget limit whatever the table holds.
+      if (!(Number.isFinite(flops) && flops <= max))
+        return {
+          ok: false,
+          reason: `${hours.hours} accelerator-hours resolve to ${flops.toExponential(3)} FLOPs, more than the ${max.toExponential(0)} accepted`,
+        };
+      return { ok: true, flops };
     } catch (error) {
       return { ok: false, reason: `${(error as Error).message} (known accelerators: ${ACCELERATOR_NAMES.join(', ')})` };
     }
@@ -78,7 +85,10 @@ interface FitRow {
   readonly curve?: LossCurve;
 }
 
-/** Succeeded, non-diverged sweep runs (exact N and D the worker trained); diverged runs are left out. */
+/**
+ * Succeeded, non-diverged sweep runs (exact N and D the worker trained); diverged runs are left out. N is
+ * the total parameter count, as the sweep planned it and as Chinchilla and the presets count it.
+ */
 export function fitRowsOf(
   runs: readonly (RunRecord & { curve?: readonly { tokens: number; trainLoss?: number; evalLoss?: number }[] })[],
 ): FitRow[] {
@@ -91,7 +101,7 @@ export function fitRowsOf(
         Number.isFinite(r.outcome.finalLoss),
     )
     .map((r) => {
-      const params = r.outcome?.params ?? r.params;
+      const params = runParamsTotal(r);
       const points = (r.curve ?? [])
         .map((p) => ({ tokens: p.tokens, loss: (p.evalLoss ?? p.trainLoss) as number }))
         .filter((p) => p.tokens > 0 && Number.isFinite(p.loss) && p.loss > 0);
@@ -213,9 +223,9 @@ export class LibraryLawFitter implements LawFitter {
   async fit(
     law: ScalingLaw,
     runs: readonly RunRecord[],
-    previous: StudyFitState | undefined,
+    previous: ScalingLawFitState | undefined,
     budgets: readonly number[] = [],
-  ): Promise<StudyFitState> {
+  ): Promise<ScalingLawFitState> {
     const rows = fitRowsOf(runs);
     const fittedAt = new Date().toISOString();
     const curves = rows.flatMap((r) => (r.curve ? [r.curve] : []));

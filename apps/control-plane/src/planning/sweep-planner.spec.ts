@@ -1,6 +1,6 @@
 import { RunState, scalingLawSpecSchema, type RunRecord } from '@scaleplan/contracts';
 import { describe, expect, it } from 'vitest';
-import { planShape } from './model-shapes.js';
+import { plannedShapeOf } from './model-shapes.js';
 import {
   budgetTooSmallReason,
   planAdaptiveRuns,
@@ -28,21 +28,30 @@ describe('resolveBudgets', () => {
 });
 
 describe('planIsoFlopSweep', () => {
-  it('spans at least ±0.5 decade around the centre with D from the exact FLOP model', () => {
+  it('spans at least ±0.5 decade of total N around the centre with D = C / (6·N_total)', () => {
     const plan = planIsoFlopSweep(input({ budgets: [1e12], sizesPerBudget: 5, spanDecades: 1 }));
     expect(plan.runs).toHaveLength(5);
-    const logs = plan.runs.map((r) => Math.log10(r.params));
+    const logs = plan.runs.map((r) => Math.log10(r.paramsTotal!));
     expect(Math.max(...logs) - Math.min(...logs)).toBeGreaterThan(0.95);
     expect(Math.min(...logs)).toBeLessThan(Math.log10(3e4));
     expect(Math.max(...logs)).toBeGreaterThan(Math.log10(3e4));
     for (const run of plan.runs) {
-      const shape = planShape(run.params, model);
-      expect(run.params).toBe(shape.params);
-      expect(run.tokens * shape.flopsPerToken).toBeLessThanOrEqual(1e12);
-      expect((run.tokens + 1) * shape.flopsPerToken).toBeGreaterThan(1e12);
+      // Both counts are the planned shape's, exactly; the budget is spent at 6 FLOPs per total parameter and token.
+      const counts = plannedShapeOf(run.shape);
+      expect(run.paramsTotal).toBe(counts.paramsTotal);
+      expect(run.params).toBe(counts.params);
+      expect(run.paramsTotal! - run.params).toBe(2 * 256 * run.shape.modelDim + 64 * run.shape.modelDim);
+      expect(6 * run.paramsTotal! * run.tokens).toBeLessThanOrEqual(1e12);
+      expect(6 * run.paramsTotal! * (run.tokens + 1)).toBeGreaterThan(1e12);
       expect(run.state).toBe(RunState.Planned);
-      expect(run.runId).toBe(sweepRunId(1e12, run.params));
+      expect(run.runId).toBe(sweepRunId(1e12, run.paramsTotal!));
     }
+  });
+
+  it('plans sizes by total N within the shape solver tolerance of the log-spaced targets', () => {
+    const plan = planIsoFlopSweep(input({ budgets: [1e12], sizesPerBudget: 3, spanDecades: 1 }));
+    const targets = [-0.5, 0, 0.5].map((offset) => 3e4 * 10 ** offset);
+    plan.runs.forEach((run, i) => expect(Math.abs(run.paramsTotal! / targets[i]! - 1)).toBeLessThanOrEqual(0.02));
   });
 
   it('is deterministic, so re-planning gives the same run ids', () => {
@@ -62,7 +71,7 @@ describe('planIsoFlopSweep', () => {
   it('shifts the window into the trainable range when the centre is too large', () => {
     const plan = planIsoFlopSweep(input({ budgets: [1e10], sizesPerBudget: 5 }, 1e9));
     expect(plan.runs.length).toBeGreaterThanOrEqual(3);
-    for (const run of plan.runs) expect(run.tokens).toBeGreaterThanOrEqual(planShape(run.params, model).minimumTokens);
+    for (const run of plan.runs) expect(run.tokens).toBeGreaterThanOrEqual(plannedShapeOf(run.shape).minimumTokens);
   });
 });
 
@@ -71,7 +80,7 @@ describe('planAdaptiveRuns', () => {
     runs.map((r) => ({
       ...r,
       state: RunState.Succeeded,
-      outcome: { finalLoss: loss(Math.log10(r.params)), params: r.params } as RunRecord['outcome'],
+      outcome: { finalLoss: loss(Math.log10(r.paramsTotal!)), params: r.params, paramsTotal: r.paramsTotal } as RunRecord['outcome'],
     }));
 
   it('adds a run beyond the edge when the minimum is not bracketed', () => {
@@ -80,7 +89,7 @@ describe('planAdaptiveRuns', () => {
     const runs = finished(plan.runs, (x) => 3 - 0.2 * x); // loss keeps falling with N: minimum above the range
     const added = planAdaptiveRuns(input(spec), runs);
     expect(added).toHaveLength(1);
-    expect(added[0]!.params).toBeGreaterThan(Math.max(...plan.runs.map((r) => r.params)));
+    expect(added[0]!.paramsTotal).toBeGreaterThan(Math.max(...plan.runs.map((r) => r.paramsTotal!)));
   });
 
   it('adds runs near the vertex until the interval is small enough, and stops at the cap', () => {
@@ -94,7 +103,7 @@ describe('planAdaptiveRuns', () => {
     }));
     const added = planAdaptiveRuns(input(spec), runs);
     expect(added).toHaveLength(1);
-    expect(Math.abs(Math.log10(added[0]!.params) - centre)).toBeLessThan(0.3);
+    expect(Math.abs(Math.log10(added[0]!.paramsTotal!) - centre)).toBeLessThan(0.3);
     const capped = planAdaptiveRuns(input(spec), [...runs, ...finished(added, () => 2)]);
     expect(capped).toHaveLength(0);
   });

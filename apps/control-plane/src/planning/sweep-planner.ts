@@ -1,4 +1,6 @@
 import {
+  logSpacedBudgets,
+  ResourceKind,
   RunKind,
   RunState,
   SweepMode,
@@ -8,7 +10,8 @@ import {
   type ScalingLawSpec,
 } from '@scaleplan/contracts';
 import { fitIsoFlopProfile, type ProfileFit } from './iso-flop-profile.js';
-import { planShape, smallestRun, type ModelSettings, type PlannedShape } from './model-shapes.js';
+import { plannedShapeOf, planShape, smallestRun, type ModelSettings, type PlannedShape } from './model-shapes.js';
+import { plannedParamsTotal, runParamsTotal } from './run-params.js';
 
 type SweepSpec = NonNullable<ScalingLawSpec['sweep']>;
 
@@ -18,32 +21,29 @@ const Z80 = 1.2816;
 /** IsoFLOP budgets of a sweep: the list, or `count` log-spaced values from min to max. */
 export function resolveBudgets(sweep: SweepSpec): number[] {
   if (sweep.budgets) return [...sweep.budgets].sort((a, b) => a - b);
-  const range = sweep.budgetRange;
-  if (!range) return [];
-  if (range.count === 1) return [range.min];
-  const step = Math.log10(range.max / range.min) / (range.count - 1);
-  return Array.from({ length: range.count }, (_, i) => range.min * 10 ** (step * i));
+  return sweep.budgetRange ? logSpacedBudgets(sweep.budgetRange) : [];
 }
 
-/** Run id of a sweep point: budget and exact size, so re-planning the same point gives the same id. */
-export const sweepRunId = (budgetFlops: number, params: number): string => `c${budgetFlops.toExponential(2).replace('+', '')}-n${params}`;
+/** Run id of a sweep point: budget and exact total N, so re-planning the same point gives the same id. */
+export const sweepRunId = (budgetFlops: number, paramsTotal: number): string =>
+  `c${budgetFlops.toExponential(2).replace('+', '')}-n${paramsTotal}`;
 
 /** Why a budget cannot be run, for the 400 message and the status. */
 export function budgetTooSmallReason(budgetFlops: number, model: ModelSettings): string | undefined {
   const smallest = smallestRun(model);
   if (budgetFlops >= smallest.minimumFlops) return undefined;
   return (
-    `budget ${budgetFlops.toExponential(3)} FLOPs is below the smallest run: the smallest model (N=${smallest.params}) ` +
+    `budget ${budgetFlops.toExponential(3)} FLOPs is below the smallest run: the smallest model (N=${smallest.paramsTotal} total) ` +
     `needs ${smallest.minimumTokens} tokens for one batch = ${smallest.minimumFlops.toExponential(3)} FLOPs`
   );
 }
 
-/** The feasible log10 N range of one budget: from the smallest model to the largest that still gets one batch. */
+/** The feasible log10 N (total) range of one budget: from the smallest model to the largest that still gets one batch. */
 export function feasibleRange(budgetFlops: number, model: ModelSettings): [number, number] {
   const smallest = smallestRun(model);
-  let lo = Math.log10(smallest.params);
-  // Training FLOPs per token exceed 5·N and a run needs ≥ one batch: nothing above C / (5 · batch) fits.
-  let hi = Math.max(lo, Math.log10(budgetFlops / (5 * smallest.minimumTokens)));
+  let lo = Math.log10(smallest.paramsTotal);
+  // A token costs 6·N and a run needs ≥ one batch (which only grows with N): nothing above C / (6 · batch) fits.
+  let hi = Math.max(lo, Math.log10(budgetFlops / (6 * smallest.minimumTokens)));
   const fits = (log10N: number): boolean => {
     try {
       const shape = planShape(10 ** log10N, model);
@@ -53,14 +53,14 @@ export function feasibleRange(budgetFlops: number, model: ModelSettings): [numbe
     }
   };
   if (!fits(lo)) return [lo, lo];
-  if (fits(hi)) return [Math.log10(smallest.params), hi];
+  if (fits(hi)) return [Math.log10(smallest.paramsTotal), hi];
   // 20 halvings: ~1e-5 decade, far below the spacing of any sweep.
   for (let i = 0; i < 20; i++) {
     const mid = (lo + hi) / 2;
     if (fits(mid)) lo = mid;
     else hi = mid;
   }
-  return [Math.log10(smallest.params), lo];
+  return [Math.log10(smallest.paramsTotal), lo];
 }
 
 /** Inputs of the sweep planner. */
@@ -68,7 +68,7 @@ export interface SweepPlanInput {
   readonly owner: ObjectRef;
   readonly sweep: SweepSpec;
   readonly model: ModelSettings;
-  /** Current estimate of N_opt(C): the law's latest fit, else a preset prior. */
+  /** Current estimate of N_opt(C), total parameters: the law's latest fit, else a preset prior. */
   readonly centerParams: (budgetFlops: number) => number;
   readonly now: string;
 }
@@ -86,12 +86,13 @@ export interface SweepPlan {
  */
 export function recordFor(input: SweepPlanInput, budgetFlops: number, planned: PlannedShape, replicate = 0): RunRecord {
   return {
-    runId: `${sweepRunId(budgetFlops, planned.params)}${replicate > 0 ? `-r${replicate}` : ''}`,
+    runId: `${sweepRunId(budgetFlops, planned.paramsTotal)}${replicate > 0 ? `-r${replicate}` : ''}`,
     owner: input.owner,
-    ownerKind: 'ScalingLaw',
+    ownerKind: ResourceKind.ScalingLaw,
     kind: RunKind.Sweep,
     budgetFlops,
     params: planned.params,
+    paramsTotal: planned.paramsTotal,
     tokens: Math.floor(budgetFlops / planned.flopsPerToken),
     shape: planned.shape,
     seed: input.sweep.seed + replicate,
@@ -105,8 +106,9 @@ export function recordFor(input: SweepPlanInput, budgetFlops: number, planned: P
 /**
  * IsoFLOP sweep plan (Hoffmann et al. 2022 §3.2): for each budget C, `sizesPerBudget` model sizes
  * log-spaced over `spanDecades` (≥ 1, i.e. ±0.5 decade) centred on the current N_opt estimate, shifted
- * to stay within what the budget can train (at least one batch per run); D = C / (exact training
- * FLOPs per token of the shape). Budgets below the smallest run are refused with the reason.
+ * to stay within what the budget can train (at least one batch per run). N is the shape's exact total
+ * parameter count and D = C / (6·N), the accounting of Chinchilla and its presets (docs/worker.md,
+ * "Parameter and FLOP accounting"). Budgets below the smallest run are refused with the reason.
  */
 export function planIsoFlopSweep(input: SweepPlanInput): SweepPlan {
   const runs: RunRecord[] = [];
@@ -141,8 +143,8 @@ export function planIsoFlopSweep(input: SweepPlanInput): SweepPlan {
     for (let i = 0; i < sizesPerBudget; i++) {
       const log10N = sizesPerBudget === 1 ? centre : from + ((to - from) * i) / (sizesPerBudget - 1);
       const planned = planShape(10 ** log10N, input.model);
-      if (seen.has(planned.params) || budgetFlops / planned.flopsPerToken < planned.minimumTokens) continue;
-      seen.add(planned.params);
+      if (seen.has(planned.paramsTotal) || budgetFlops / planned.flopsPerToken < planned.minimumTokens) continue;
+      seen.add(planned.paramsTotal);
       runs.push(recordFor(input, budgetFlops, planned));
     }
     if (seen.size < 3)
@@ -168,12 +170,12 @@ function shorterRuns(input: SweepPlanInput, longest: readonly RunRecord[], warni
   const runs: RunRecord[] = [];
   let tooShort = 0;
   for (const run of longest) {
-    const planned = planShape(run.params, input.model);
+    const planned = plannedShapeOf(run.shape);
     const sizes = longest
       .filter((r) => r.budgetFlops === run.budgetFlops)
-      .map((r) => r.params)
+      .map(plannedParamsTotal)
       .sort((a, b) => a - b);
-    const stagger = sizes.indexOf(run.params) / sizes.length;
+    const stagger = sizes.indexOf(plannedParamsTotal(run)) / sizes.length;
     for (let k = 1; k < lengths; k++) {
       // The shortest run is C/ratio for every size; the lengths between are staggered by size.
       const budgetFlops = run.budgetFlops * lengthRatio ** (-(k === lengths - 1 ? k : k - stagger) / (lengths - 1));
@@ -201,7 +203,7 @@ export function fitProfiles(runs: readonly RunRecord[]): Map<number, ProfileFit 
   return new Map(
     [...byBudget].map(([budget, budgetRuns]) => [
       budget,
-      fitIsoFlopProfile(budgetRuns.map((r) => ({ params: r.outcome?.params ?? r.params, loss: r.outcome?.finalLoss as number }))),
+      fitIsoFlopProfile(budgetRuns.map((r) => ({ params: runParamsTotal(r), loss: r.outcome?.finalLoss as number }))),
     ]),
   );
 }
@@ -230,14 +232,16 @@ export function planAdaptiveRuns(input: SweepPlanInput, existing: readonly RunRe
     const profile = profiles.get(budgetFlops);
     const succeeded = budgetRuns.filter((r) => r.state === RunState.Succeeded && r.outcome?.finalLoss !== undefined);
     if (!profile || succeeded.length < 3) continue;
-    const logs = succeeded.map((r) => Math.log10(r.params));
+    const logs = succeeded.map((r) => Math.log10(runParamsTotal(r)));
     const [lo, hi] = feasibleRange(budgetFlops, input.model);
     const candidates: number[] = [];
     if (!profile.bracketed) {
       const lowest = succeeded.reduce((best, r) => ((r.outcome?.finalLoss as number) < (best.outcome?.finalLoss as number) ? r : best));
       const step = input.sweep.spanDecades / 4;
       const edge =
-        Math.log10(lowest.params) <= (Math.min(...logs) + Math.max(...logs)) / 2 ? Math.min(...logs) - step : Math.max(...logs) + step;
+        Math.log10(runParamsTotal(lowest)) <= (Math.min(...logs) + Math.max(...logs)) / 2
+          ? Math.min(...logs) - step
+          : Math.max(...logs) + step;
       candidates.push(edge);
     } else {
       const se = profile.vertexStdErrDecades;
@@ -250,11 +254,11 @@ export function planAdaptiveRuns(input: SweepPlanInput, existing: readonly RunRe
       if (!logs.some((x) => Math.abs(x - v) < 0.05)) candidates.push(v);
       candidates.push(below <= above ? v - offset : v + offset, below <= above ? v + offset : v - offset);
     }
-    const taken = new Set(budgetRuns.map((r) => r.params));
+    const taken = new Set(budgetRuns.map(plannedParamsTotal));
     for (const candidate of candidates) {
       if (candidate < lo || candidate > hi) continue;
       const planned = planShape(10 ** candidate, input.model);
-      if (taken.has(planned.params) || budgetFlops / planned.flopsPerToken < planned.minimumTokens) continue;
+      if (taken.has(planned.paramsTotal) || budgetFlops / planned.flopsPerToken < planned.minimumTokens) continue;
       additions.push(recordFor(input, budgetFlops, planned));
       break;
     }

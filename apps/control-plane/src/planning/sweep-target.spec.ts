@@ -1,60 +1,22 @@
-import { RunState, scalingLawSpecSchema, type FitSummary, type RunRecord } from '@scaleplan/contracts';
-import type { AllocationMapping } from '@scaleplan/scaling-laws';
+import { RunState, scalingLawSpecSchema, type RunRecord } from '@scaleplan/contracts';
 import { describe, expect, it } from 'vitest';
-import type { StudyFitState } from './fit-state.js';
-import { planShape } from './model-shapes.js';
+import { bowlCentre, fitWithSpread as fitOf, NOW, succeedOnBowl, targetSweep } from './__tests__/target-sweep.fixtures.js';
+import { plannedShapeOf } from './model-shapes.js';
 import { planIsoFlopSweep, type SweepPlanInput } from './sweep-planner.js';
 import { planTargetRuns, sweepFlops } from './sweep-target.js';
 
 const model = { tokenizer: 'byte' as const, sequenceLength: 64 };
-const spec = (sweep: Record<string, unknown>) =>
-  scalingLawSpecSchema.parse({
-    sweep: { budgets: [1e11, 4e11], sizesPerBudget: 5, target: { atFlops: 1.6e12, relativeHalfWidth: 0.25 }, ...sweep },
-  });
+const spec = (sweep: Record<string, unknown>) => scalingLawSpecSchema.parse({ sweep: targetSweep(sweep) });
 const input = (sweep: Record<string, unknown> = {}): SweepPlanInput => ({
   owner: { namespace: 'default', name: 'study' },
   sweep: spec(sweep).sweep!,
   model,
-  centerParams: (c) => Math.sqrt(c / 600),
-  now: '2026-01-01T00:00:00.000Z',
+  centerParams: bowlCentre,
+  now: NOW,
 });
 
 /** The initial plan with every run succeeded on a bowl around N = sqrt(C/600). */
-const finishedPlan = (sweep: Record<string, unknown> = {}): RunRecord[] =>
-  planIsoFlopSweep(input(sweep)).runs.map((r) => {
-    const x = Math.log10(r.params) - Math.log10(Math.sqrt(r.budgetFlops / 600));
-    return { ...r, state: RunState.Succeeded, outcome: { finalLoss: 2 + 0.3 * x * x, params: r.params } as RunRecord['outcome'] };
-  });
-
-const powerLaw = (paramCoeff: number): AllocationMapping => ({
-  kind: 'power-law',
-  powerLaw: { paramCoeff, paramExponent: 0.5, tokenCoeff: 1 / (6 * paramCoeff), tokenExponent: 0.5 },
-});
-
-/** A fit of the given runs whose bootstrap N_opt spreads ×(1 ± spread). */
-function fitOf(runs: readonly RunRecord[], spread: number): StudyFitState {
-  const k = 1 / Math.sqrt(600);
-  const summary: FitSummary = { method: 2, converged: true, fittedAt: 'now', runs: runs.length, a: 0.5, b: 0.5, warnings: [] };
-  const samples = Array.from({ length: 41 }, (_, i) => powerLaw(k * (1 + spread * (i / 20 - 1))));
-  return {
-    fittedAt: 'now',
-    runIds: runs.filter((r) => r.state === RunState.Succeeded).map((r) => r.runId),
-    methods: [
-      {
-        summary,
-        fitted: {
-          source: { kind: 'fit', method: 2, runs: runs.length },
-          mapping: powerLaw(k),
-          samples,
-          resamples: 41,
-          percentiles: [10, 90],
-        },
-      },
-    ],
-    history: [],
-    skipped: [],
-  };
-}
+const finishedPlan = (sweep: Record<string, unknown> = {}): RunRecord[] => succeedOnBowl(planIsoFlopSweep(input(sweep)).runs);
 
 describe('planTargetRuns', () => {
   it('waits for runs in flight and reports the FLOPs spent and planned', () => {
@@ -89,8 +51,8 @@ describe('planTargetRuns', () => {
     expect(plan.runs.length).toBeGreaterThan(0);
     for (const run of plan.runs) {
       expect(run.state).toBe(RunState.Planned);
-      expect(run.tokens).toBeGreaterThanOrEqual(planShape(run.params, model).minimumTokens);
-      const twin = runs.find((r) => r.budgetFlops === run.budgetFlops && r.params === run.params);
+      expect(run.tokens).toBeGreaterThanOrEqual(plannedShapeOf(run.shape).minimumTokens);
+      const twin = runs.find((r) => r.budgetFlops === run.budgetFlops && r.paramsTotal === run.paramsTotal);
       if (twin) {
         expect(run.runId).toBe(`${twin.runId}-r1`);
         expect(run.seed).toBe(twin.seed + 1);
@@ -169,15 +131,20 @@ describe('spec.sweep admission', () => {
     ]);
   });
 
-  it('rejects an unknown corpus, naming the field and what is accepted', () => {
-    const found = issues({}, { corpus: 'wikipedia' });
-    expect(found).toEqual([{ path: 'model.corpus', message: expect.stringMatching(/moby-dick, sotu or an absolute path/) }]);
+  it('rejects a corpus outside the data directory, naming the field and what is accepted', () => {
+    const found = issues({}, { corpus: '/data/corpus.txt' });
+    expect(found).toEqual([
+      {
+        path: 'model.corpus',
+        message: expect.stringMatching(/absolute path.*use moby-dick, sotu, or a path relative to the workers' data directory/),
+      },
+    ]);
   });
 
   it('accepts a target with the default level, a cap above one run and the known corpora', () => {
     expect(issues({ target: { atFlops: 1e12, relativeHalfWidth: 0.25 }, maxFlops: 1e11 })).toEqual([]);
     expect(spec({}).sweep!.target).toEqual({ quantity: 'nOpt', atFlops: 1.6e12, relativeHalfWidth: 0.25, level: 0.8 });
-    for (const corpus of ['moby-dick', 'sotu', '/data/corpus.txt']) expect(issues({}, { corpus })).toEqual([]);
+    for (const corpus of ['moby-dick', 'sotu', 'books/corpus.txt']) expect(issues({}, { corpus })).toEqual([]);
   });
 });
 
@@ -191,7 +158,7 @@ describe('REST admission of spec.sweep', () => {
   it.each([
     ['target ≤ 0', body({ target: { atFlops: 1e12, relativeHalfWidth: 0 } }), 'spec.sweep.target.relativeHalfWidth'],
     ['maxFlops below one run', body({ maxFlops: 1e10 }), 'spec.sweep.maxFlops'],
-    ['an unknown corpus', body({}, { corpus: 'wikipedia' }), 'spec.model.corpus'],
+    ['a corpus outside the data directory', body({}, { corpus: '../corpus.txt' }), 'spec.model.corpus'],
   ])('answers %s with a 400 naming the field', async (_name, given, field) => {
     const { validateScalingLaw } = await import('../http/resource-validation.js');
     let caught: unknown;

@@ -8,8 +8,9 @@ import {
   type PrecisionTarget,
   type SweepPoint,
 } from './adaptive-precision.js';
-import { pickMethod, type StudyFitState } from './fit-state.js';
+import { pickMethod, type ScalingLawFitState } from './fit-state.js';
 import { planShape } from './model-shapes.js';
+import { plannedParamsTotal, runParamsTotal } from './run-params.js';
 import { feasibleRange, recordFor, type SweepPlanInput } from './sweep-planner.js';
 
 /**
@@ -33,7 +34,7 @@ export function sweepFlops(runs: readonly RunRecord[]): { spent: number; planned
 }
 
 /** True when the fit used exactly the succeeded sweep runs (no refit pending). */
-export function fitIsCurrent(runs: readonly RunRecord[], fit: StudyFitState | undefined): boolean {
+export function fitIsCurrent(runs: readonly RunRecord[], fit: ScalingLawFitState | undefined): boolean {
   if (!fit) return false;
   const fitted = new Set(fit.runIds);
   const succeeded = runs.filter((r) => r.kind === RunKind.Sweep && r.state === RunState.Succeeded);
@@ -41,7 +42,11 @@ export function fitIsCurrent(runs: readonly RunRecord[], fit: StudyFitState | un
 }
 
 /** N_opt at the target budget with its interval at the target's level, from the primary fit's bootstrap. */
-export function targetEstimate(fit: StudyFitState | undefined, primaryMethod: number, target: PrecisionTarget): NOptEstimate | undefined {
+export function targetEstimate(
+  fit: ScalingLawFitState | undefined,
+  primaryMethod: number,
+  target: PrecisionTarget,
+): NOptEstimate | undefined {
   const method = pickMethod(fit, primaryMethod, primaryMethod);
   if (!method) return undefined;
   const tail = (100 * (1 - target.level)) / 2;
@@ -70,7 +75,7 @@ export interface TargetPlan {
 export function planTargetRuns(
   input: SweepPlanInput,
   runs: readonly RunRecord[],
-  fit: StudyFitState | undefined,
+  fit: ScalingLawFitState | undefined,
   primaryMethod: number,
 ): TargetPlan | undefined {
   const { target, maxFlops } = input.sweep;
@@ -83,7 +88,7 @@ export function planTargetRuns(
     )
     .map((r) => ({
       budgetFlops: r.budgetFlops,
-      params: r.outcome?.params ?? r.params,
+      params: runParamsTotal(r),
       costFlops: r.budgetFlops,
       ...(r.state === RunState.Succeeded ? { loss: r.outcome?.finalLoss as number } : {}),
     }));
@@ -113,7 +118,7 @@ export function planTargetRuns(
     for (const request of decision.requests) {
       const planned = planShape(10 ** request.log10Params, input.model);
       if (request.budgetFlops / planned.flopsPerToken < planned.minimumTokens) continue;
-      const replicate = taken.filter((r) => r.budgetFlops === request.budgetFlops && r.params === planned.params).length;
+      const replicate = taken.filter((r) => r.budgetFlops === request.budgetFlops && plannedParamsTotal(r) === planned.paramsTotal).length;
       const record = recordFor(input, request.budgetFlops, planned, replicate);
       taken.push(record);
       added.push(record);

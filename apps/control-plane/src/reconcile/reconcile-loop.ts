@@ -1,16 +1,13 @@
-import type { ComputeBudget, ObjectRef, ScalingLaw } from '@scaleplan/contracts';
+import { ResourceKind, type ComputeBudget, type ObjectRef, type ScalingLaw } from '@scaleplan/contracts';
 import type { Logger } from 'pino';
 import type { EventBus } from '../events/event-bus.js';
-import { refKey, refOf, type ResourceStore } from '../resources/resource-store.js';
+import { refKey, refOf, type ResourceChange, type ResourceStore } from '../resources/resource-store.js';
 import { ReconcileQueue } from './reconcile-queue.js';
 
 /** Reconcilers as the loop sees them. */
 export interface Reconciler {
   reconcile(ref: ObjectRef): Promise<void>;
 }
-
-const LAW = 'ScalingLaw';
-const BUDGET = 'ComputeBudget';
 
 /**
  * Feeds the per-object serial queue from every source of change — store events, run results, refits and
@@ -36,30 +33,14 @@ export class ReconcileLoop {
 
   start(): void {
     this.unsubscribe.push(
-      this.laws.onChange(({ type, resource }) => {
-        const ref = refOf(resource);
-        this.bus.publish({
-          type: 'resource',
-          kind: LAW,
-          change: type,
-          namespace: ref.namespace,
-          name: ref.name,
-          phase: resource.status?.phase,
-        });
-        if (type !== 'deleted') this.triggerLaw(ref);
+      this.laws.onChange((change) => {
+        const ref = this.announce(ResourceKind.ScalingLaw, change);
+        if (change.type !== 'deleted') this.triggerLaw(ref);
         void this.triggerBudgetsOf(ref);
       }),
-      this.budgets.onChange(({ type, resource }) => {
-        const ref = refOf(resource);
-        this.bus.publish({
-          type: 'resource',
-          kind: BUDGET,
-          change: type,
-          namespace: ref.namespace,
-          name: ref.name,
-          phase: resource.status?.phase,
-        });
-        if (type !== 'deleted') this.triggerBudget(ref);
+      this.budgets.onChange((change) => {
+        const ref = this.announce(ResourceKind.ComputeBudget, change);
+        if (change.type !== 'deleted') this.triggerBudget(ref);
       }),
     );
     this.resyncTimer = setInterval(() => void this.resync(), this.resyncSeconds * 1000);
@@ -67,12 +48,19 @@ export class ReconcileLoop {
     void this.resync();
   }
 
+  /** Tells the event bus (SSE, dashboard) about a stored change; returns the object's ref. */
+  private announce(kind: ResourceKind, { type, resource }: ResourceChange<ScalingLaw | ComputeBudget>): ObjectRef {
+    const ref = refOf(resource);
+    this.bus.publish({ type: 'resource', kind, change: type, namespace: ref.namespace, name: ref.name, phase: resource.status?.phase });
+    return ref;
+  }
+
   triggerLaw(ref: ObjectRef): void {
-    this.queue.enqueue(`${LAW}/${refKey(ref)}`);
+    this.queue.enqueue(`${ResourceKind.ScalingLaw}/${refKey(ref)}`);
   }
 
   triggerBudget(ref: ObjectRef): void {
-    this.queue.enqueue(`${BUDGET}/${refKey(ref)}`);
+    this.queue.enqueue(`${ResourceKind.ComputeBudget}/${refKey(ref)}`);
   }
 
   /** Wakes every budget of the namespace that names this law. */
@@ -114,6 +102,6 @@ export class ReconcileLoop {
   private dispatch(key: string): Promise<void> {
     const [kind, namespace, name] = key.split('/') as [string, string, string];
     const ref = { namespace, name };
-    return kind === LAW ? this.lawReconciler.reconcile(ref) : this.budgetReconciler.reconcile(ref);
+    return kind === ResourceKind.ScalingLaw ? this.lawReconciler.reconcile(ref) : this.budgetReconciler.reconcile(ref);
   }
 }

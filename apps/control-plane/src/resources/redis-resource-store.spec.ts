@@ -60,4 +60,24 @@ describe('RedisResourceStore (real Redis)', () => {
     expect((await store.list('other')).map((l) => l.metadata.name)).toEqual(['c']);
     expect((await store.list()).map((l) => l.metadata.name).sort()).toEqual(['b', 'c']);
   });
+
+  it('pages a list by namespace then name, reading only the page, each object once', async () => {
+    for (const name of ['p1', 'p2', 'p3', 'p4'])
+      await store.create({ ...law(name), metadata: { ...law(name).metadata, namespace: 'paged' } });
+    const first = await store.listPage('paged', { limit: 3 });
+    expect(first.items.map((l) => l.metadata.name)).toEqual(['p1', 'p2', 'p3']);
+    expect(first).toMatchObject({ remaining: 1, next: ['paged', 'p3'] });
+    const last = await store.listPage('paged', { limit: 3, after: first.next });
+    expect(last.items.map((l) => l.metadata.name)).toEqual(['p4']);
+    expect(last.next).toBeUndefined();
+    const all = await store.listPage(undefined, { limit: 100 });
+    expect(all.items.map((l) => `${l.metadata.namespace}/${l.metadata.name}`)).toEqual([
+      'default/b',
+      'other/c',
+      'paged/p1',
+      'paged/p2',
+      'paged/p3',
+      'paged/p4',
+    ]);
+  });
 });

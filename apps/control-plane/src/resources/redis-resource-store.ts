@@ -2,12 +2,18 @@ import { randomUUID } from 'node:crypto';
 import type { ComputeBudget, ObjectRef, ResourceKind, ScalingLaw } from '@scaleplan/contracts';
 import type { Redis } from 'ioredis';
 import { ControlPlaneError } from '../control-plane.errors.js';
+import { pageOf, type ListPage, type ListPageRequest } from './list-page.js';
 import { refKey, refOf, type ResourceChangeListener, type ResourceStore } from './resource-store.js';
 
 type Resource = ScalingLaw | ComputeBudget;
 
 const isoNow = (): string => new Date().toISOString();
 const sameJson = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+/** `namespace/name` index member → ref (names and namespaces are DNS-1123, so they hold no '/'). */
+const memberRef = (member: string): ObjectRef => {
+  const slash = member.indexOf('/');
+  return { namespace: member.slice(0, slash), name: member.slice(slash + 1) };
+};
 
 /**
  * Local-mode store: each object is one JSON string in Redis plus an index set per kind.
@@ -43,6 +49,17 @@ export class RedisResourceStore<T extends Resource> implements ResourceStore<T> 
     if (wanted.length === 0) return [];
     const values = await this.wrap(() => this.redis.mget(...wanted.map((m) => `${this.prefix}:store:${this.plural}:${m}`)));
     return values.filter((v): v is string => v !== null).map((v) => JSON.parse(v) as T);
+  }
+
+  /** Reads the index (names only), then fetches just the page's objects. */
+  async listPage(namespace: string | undefined, request: ListPageRequest): Promise<ListPage<T>> {
+    const members = await this.wrap(() => this.redis.smembers(this.indexKey));
+    const refs = members.filter((member) => !namespace || member.startsWith(`${namespace}/`)).map(memberRef);
+    const page = pageOf(refs, (ref) => [ref.namespace, ref.name], request);
+    if (page.items.length === 0) return { ...page, items: [] };
+    const values = await this.wrap(() => this.redis.mget(...page.items.map((ref) => this.key(ref))));
+    // An object deleted between the two reads is left out; the page's position stays the same.
+    return { ...page, items: values.filter((v): v is string => v !== null).map((v) => JSON.parse(v) as T) };
   }
 
   create(resource: T): Promise<T> {

@@ -1,4 +1,5 @@
 import type { ComputeBudget, ObjectRef, ResourceKind, ScalingLaw } from '@scaleplan/contracts';
+import type { ListPage, ListPageRequest } from './list-page.js';
 
 /** A change the store saw; `resource` is the object after the change (before it, for `deleted`). */
 export interface ResourceChange<T> {
@@ -21,6 +22,11 @@ export interface ResourceStore<T extends ScalingLaw | ComputeBudget> {
   get(ref: ObjectRef): Promise<T | undefined>;
   /** All objects of the kind, in one namespace or in all of them. */
   list(namespace?: string): Promise<T[]>;
+  /**
+   * One page of `list`, ordered by namespace then name (`objectSortKey`), for stores that can read a
+   * page without reading every object; the REST API pages `list` in memory for the others.
+   */
+  listPage?(namespace: string | undefined, request: ListPageRequest): Promise<ListPage<T>>;
   /**
    * Stores a new object: sets uid, generation 1, creationTimestamp and resourceVersion; ignores any status.
    * Throws `AlreadyExists` when an object of that name exists.

@@ -1,7 +1,7 @@
 import { RUNS_FINALIZER, RunState, scalingLawSchema, type RunRecord, type ScalingLaw } from '@scaleplan/contracts';
 import type { FittedMapping } from '@scaleplan/scaling-laws';
 import { describe, expect, it } from 'vitest';
-import type { StudyFitState } from '../planning/fit-state.js';
+import type { ScalingLawFitState } from '../planning/fit-state.js';
 import { decideFitConditions, decideScalingLaw, type FitConditionInput, type ObservedScalingLaw } from './scaling-law.reconciler.js';
 
 const NOW = '2026-01-01T00:00:00.000Z';
@@ -18,7 +18,7 @@ const law = (spec: Record<string, unknown>, meta: Record<string, unknown> = {}, 
     spec: { sweep: { budgets: [1e11, 1e12], sizesPerBudget: 5 }, maxConcurrentRuns: 2, maxFailedRuns: 1, ...spec },
     ...(status ? { status } : {}),
   });
-const observe = (l: ScalingLaw, runs: RunRecord[] = [], fit?: StudyFitState): ObservedScalingLaw => ({
+const observe = (l: ScalingLaw, runs: RunRecord[] = [], fit?: ScalingLawFitState): ObservedScalingLaw => ({
   law: l,
   runs,
   fit,
@@ -128,7 +128,7 @@ describe('decideScalingLaw', () => {
       runs,
       runs.map(() => RunState.Succeeded),
     );
-    const fit: StudyFitState = {
+    const fit: ScalingLawFitState = {
       fittedAt: NOW,
       runIds: done.map((r) => r.runId),
       methods: [
@@ -151,7 +151,7 @@ describe('decideScalingLaw', () => {
       runs.map(() => RunState.Succeeded),
     );
     const untrusted = { trusted: false, reason: 'IllConditioned' as const, message: 'E collapsed to 1.90e-13', checks: [] };
-    const fit: StudyFitState = {
+    const fit: ScalingLawFitState = {
       fittedAt: NOW,
       runIds: done.map((r) => r.runId),
       methods: [
@@ -180,7 +180,7 @@ describe('decideScalingLaw', () => {
       runs,
       runs.map(() => RunState.Succeeded),
     );
-    const fit: StudyFitState = { fittedAt: NOW, runIds: done.map((r) => r.runId), methods: [], history: [], skipped: [] };
+    const fit: ScalingLawFitState = { fittedAt: NOW, runIds: done.map((r) => r.runId), methods: [], history: [], skipped: [] };
     expect(decideScalingLaw(observe(law({}, {}, plannedStatus), done, fit)).requestRefit).toBe(true);
   });
   it('rounds the fitted a and b of status.primaryFit (the kubectl get sl columns) and keeps status.fits exact', () => {
@@ -198,7 +198,7 @@ describe('decideScalingLaw', () => {
       aInterval: [0.4712345678, 0.5212345678] as [number, number],
       warnings: [],
     };
-    const fit: StudyFitState = {
+    const fit: ScalingLawFitState = {
       fittedAt: NOW,
       runIds: done.map((r) => r.runId),
       methods: [{ summary, fitted: powerLawFit(summary.a, summary.b) }],
@@ -208,6 +208,25 @@ describe('decideScalingLaw', () => {
     const { status } = decideScalingLaw(observe(law({}, {}, plannedStatus), done, fit));
     expect(status.primaryFit).toMatchObject({ a: 0.4987, b: 0.5013, aInterval: summary.aInterval, runs: 10 });
     expect(status.fits).toEqual([summary]);
+  });
+
+  it("keeps the plan's refusals in status.planNotes, so later reconciles repeat them without re-planning", () => {
+    const mixed = law({ sweep: { budgets: [10, 1e11], sizesPerBudget: 5 } });
+    const first = decideScalingLaw(observe(mixed));
+    expect(first.status.planNotes?.refusals).toHaveLength(1);
+    const plannedMessage = first.status.conditions?.find((c) => c.type === 'Planned')?.message;
+    expect(plannedMessage).toMatch(/\(.*refused: /);
+    const again = decideScalingLaw(observe(law(mixed.spec, {}, first.status), [...first.addRuns]));
+    expect(again.addRuns).toEqual([]);
+    expect(again.status.planNotes).toEqual(first.status.planNotes);
+    expect(again.status.conditions?.find((c) => c.type === 'Planned')?.message).toBe(plannedMessage);
+
+    const refused = law({ sweep: { budgets: [10], sizesPerBudget: 5 } });
+    const degraded = decideScalingLaw(observe(refused)).status;
+    const reason = degraded.planNotes?.refusals[0];
+    expect(degraded.conditions?.find((c) => c.type === 'Degraded')).toMatchObject({ reason: 'BudgetTooSmall', message: reason });
+    const still = decideScalingLaw(observe(law(refused.spec, {}, degraded))).status;
+    expect(still.conditions?.find((c) => c.type === 'Degraded')).toMatchObject({ reason: 'BudgetTooSmall', message: reason });
   });
 });
 

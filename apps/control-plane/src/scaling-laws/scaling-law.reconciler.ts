@@ -2,7 +2,10 @@ import {
   ConditionReason,
   ConditionType,
   RUNS_FINALIZER,
+  ResourceKind,
+  RunKind,
   RunState,
+  ScalingLawPhase,
   setCondition,
   trainingJobId,
   type Condition,
@@ -16,7 +19,7 @@ import {
 } from '@scaleplan/contracts';
 import { allocate } from '@scaleplan/scaling-laws';
 import type { Logger } from 'pino';
-import type { StudyFitState } from '../planning/fit-state.js';
+import type { ScalingLawFitState } from '../planning/fit-state.js';
 import { pickMethod } from '../planning/fit-state.js';
 import type { RefitScheduler } from '../planning/refit-scheduler.js';
 import { planAdaptiveRuns, planIsoFlopSweep, type SweepPlanInput } from '../planning/sweep-planner.js';
@@ -32,7 +35,7 @@ import { condition, displayedFit, EXCLUDED_RUNS_LIMIT, FIT_HISTORY_LIMIT } from 
 export interface ObservedScalingLaw {
   readonly law: ScalingLaw;
   readonly runs: readonly RunRecord[];
-  readonly fit: StudyFitState | undefined;
+  readonly fit: ScalingLawFitState | undefined;
   /** The preset's fit summary for `spec.preset` laws (undefined when unknown). */
   readonly presetFit?: FitSummary;
   /** N_opt(C) prior used to centre new sweeps when the study has no fit yet. */
@@ -88,7 +91,7 @@ export function decideScalingLaw(observed: ObservedScalingLaw): ScalingLawOutcom
         generation,
       ),
     );
-    return { ...NO_OP, finalize: true, status: { ...previous, phase: 'Deleting', conditions } };
+    return { ...NO_OP, finalize: true, status: { ...previous, phase: ScalingLawPhase.Deleting, conditions } };
   }
   const addFinalizer = !(law.metadata.finalizers ?? []).includes(RUNS_FINALIZER);
 
@@ -96,20 +99,20 @@ export function decideScalingLaw(observed: ObservedScalingLaw): ScalingLawOutcom
     const fit = observed.presetFit;
     if (!fit) {
       set(condition(ConditionType.Ready, false, ConditionReason.InvalidSweep, `Unknown preset ${law.spec.preset}`, now, generation));
-      return { ...NO_OP, addFinalizer, status: { phase: 'Degraded', observedGeneration: generation, conditions } };
+      return { ...NO_OP, addFinalizer, status: { phase: ScalingLawPhase.Degraded, observedGeneration: generation, conditions } };
     }
     set(condition(ConditionType.Ready, true, ConditionReason.PresetLoaded, `Loaded the published law ${law.spec.preset}`, now, generation));
     return {
       ...NO_OP,
       addFinalizer,
-      status: { phase: 'Ready', observedGeneration: generation, fits: [fit], primaryFit: displayedFit(fit), conditions },
+      status: { phase: ScalingLawPhase.Ready, observedGeneration: generation, fits: [fit], primaryFit: displayedFit(fit), conditions },
     };
   }
 
   const sweep = law.spec.sweep;
   if (!sweep) {
     set(condition(ConditionType.Ready, false, ConditionReason.InvalidSweep, 'spec.sweep is missing', now, generation));
-    return { ...NO_OP, addFinalizer, status: { phase: 'Degraded', observedGeneration: generation, conditions } };
+    return { ...NO_OP, addFinalizer, status: { phase: ScalingLawPhase.Degraded, observedGeneration: generation, conditions } };
   }
 
   const primary = law.spec.fit.primaryMethod;
@@ -131,13 +134,16 @@ export function decideScalingLaw(observed: ObservedScalingLaw): ScalingLawOutcom
   const addRuns: RunRecord[] = [];
   const dropRunIds: string[] = [];
   const planned = previous.plannedGeneration === generation;
-  // The plan is made once per generation; later reconciles keep its notes from the Planned condition.
+  // The plan is made once per generation; later reconciles keep its notes from status.planNotes.
   const plan = planned ? { runs: [], refused: [], warnings: [] } : planIsoFlopSweep(planInput);
+  const planNotes = planned
+    ? (previous.planNotes ?? { warnings: [], refusals: [] })
+    : { warnings: plan.warnings, refusals: plan.refused.map((r) => r.reason) };
   if (!planned) {
     const wanted = new Set(plan.runs.map((r) => r.runId));
     const existing = new Set(runs.map((r) => r.runId));
     for (const run of runs)
-      if (run.state === RunState.Planned && run.kind === 'sweep' && !wanted.has(run.runId)) dropRunIds.push(run.runId);
+      if (run.state === RunState.Planned && run.kind === RunKind.Sweep && !wanted.has(run.runId)) dropRunIds.push(run.runId);
     for (const run of plan.runs) if (!existing.has(run.runId)) addRuns.push(run);
     runs = [...runs.filter((r) => !dropRunIds.includes(r.runId)), ...addRuns];
   }
@@ -151,8 +157,7 @@ export function decideScalingLaw(observed: ObservedScalingLaw): ScalingLawOutcom
   runs = [...runs, ...targetRuns];
 
   if (runs.length === 0) {
-    const reasons =
-      plan.refused.map((r) => r.reason).join('; ') || (planned ? conditions.find((c) => c.type === ConditionType.Degraded)?.message : '');
+    const reasons = planNotes.refusals.join('; ');
     set(condition(ConditionType.Planned, false, ConditionReason.BudgetTooSmall, reasons || 'The sweep plans no runs', now, generation));
     set(condition(ConditionType.Degraded, true, ConditionReason.BudgetTooSmall, reasons || 'The sweep plans no runs', now, generation));
     set(condition(ConditionType.Ready, false, ConditionReason.InvalidSweep, 'No trainable sweep runs', now, generation));
@@ -161,17 +166,13 @@ export function decideScalingLaw(observed: ObservedScalingLaw): ScalingLawOutcom
       addFinalizer,
       addRuns,
       dropRunIds,
-      status: { phase: 'Degraded', observedGeneration: generation, plannedGeneration: generation, conditions },
+      status: { phase: ScalingLawPhase.Degraded, observedGeneration: generation, plannedGeneration: generation, planNotes, conditions },
     };
   }
 
   const counts = countRuns(runs);
-  const budgets = new Set(runs.filter((r) => r.kind === 'sweep').map((r) => r.budgetFlops)).size;
-  const notes = [...plan.warnings, ...plan.refused.map((r) => `refused: ${r.reason}`)];
-  const previousNotes = planned
-    ? /\((.*)\)$/.exec(conditions.find((c) => c.type === ConditionType.Planned)?.message ?? '')?.[1]
-    : undefined;
-  const noteText = notes.length ? notes.join('; ') : previousNotes;
+  const budgets = new Set(runs.filter((r) => r.kind === RunKind.Sweep).map((r) => r.budgetFlops)).size;
+  const noteText = [...planNotes.warnings, ...planNotes.refusals.map((reason) => `refused: ${reason}`)].join('; ');
   set(
     condition(
       ConditionType.Planned,
@@ -221,7 +222,7 @@ export function decideScalingLaw(observed: ObservedScalingLaw): ScalingLawOutcom
     counts: { ...afterEnqueue, finished, total: runs.length },
     skipped: observed.fit?.skipped.map((s) => `approach ${s.method}: ${s.reason}`).join('; ') || undefined,
   });
-  let phase: NonNullable<ScalingLawStatus['phase']> = fitConditions.phase;
+  let phase: ScalingLawPhase = fitConditions.phase;
   set(
     condition(
       ConditionType.Progressing,
@@ -234,7 +235,7 @@ export function decideScalingLaw(observed: ObservedScalingLaw): ScalingLawOutcom
   );
   set(condition(ConditionType.Ready, fitConditions.ready.status, fitConditions.ready.reason, fitConditions.ready.message, now, generation));
   if (overFailureBudget) {
-    phase = 'Degraded';
+    phase = ScalingLawPhase.Degraded;
     set(
       condition(
         ConditionType.Degraded,
@@ -262,7 +263,7 @@ export function decideScalingLaw(observed: ObservedScalingLaw): ScalingLawOutcom
   if (targetDecision && targetDecision.kind !== 'met' && remaining === 0 && !requestRefit) {
     set(condition(ConditionType.Ready, false, ConditionReason.PrecisionTargetNotMet, targetDecision.reason, now, generation));
     if (targetDecision.kind === 'capped' && !overFailureBudget) {
-      phase = 'Degraded';
+      phase = ScalingLawPhase.Degraded;
       const atCap = targetDecision.nextStepFlops !== undefined;
       set(
         condition(
@@ -274,13 +275,14 @@ export function decideScalingLaw(observed: ObservedScalingLaw): ScalingLawOutcom
           generation,
         ),
       );
-    } else if (phase! === 'Ready') phase = 'Fitting';
+    } else if (phase === ScalingLawPhase.Ready) phase = ScalingLawPhase.Fitting;
   }
 
   const status: ScalingLawStatus = {
-    phase: phase!,
+    phase,
     observedGeneration: generation,
     plannedGeneration: generation,
+    planNotes,
     runs: afterEnqueue,
     runsSummary: `${finished}/${runs.length}`,
     simulated: sweep.simulate !== undefined,
@@ -329,7 +331,7 @@ export interface FitConditionInput {
 
 /** Ready, Progressing and Degraded from the primary method's trust verdict, and the phase. */
 export interface FitConditions {
-  readonly phase: 'Running' | 'Fitting' | 'Ready' | 'Degraded';
+  readonly phase: Exclude<ScalingLawPhase, typeof ScalingLawPhase.Pending | typeof ScalingLawPhase.Deleting>;
   readonly ready: ConditionValue;
   readonly progressing: ConditionValue;
   readonly degraded: ConditionValue;
@@ -366,7 +368,7 @@ export function decideFitConditions(input: FitConditionInput): FitConditions {
     const described = fit ? `a=${fit.a.toFixed(3)}, b=${fit.b.toFixed(3)}` : '';
     if (settled) {
       return {
-        phase: 'Ready',
+        phase: ScalingLawPhase.Ready,
         ready: {
           status: true,
           reason: ConditionReason.FitTrusted,
@@ -377,7 +379,7 @@ export function decideFitConditions(input: FitConditionInput): FitConditions {
       };
     }
     return {
-      phase: moreComing ? 'Running' : 'Fitting',
+      phase: moreComing ? ScalingLawPhase.Running : ScalingLawPhase.Fitting,
       ready: {
         status: false,
         reason: ConditionReason.AwaitingRuns,
@@ -397,7 +399,7 @@ export function decideFitConditions(input: FitConditionInput): FitConditions {
       : `Waiting for runs (${counts.finished}/${counts.total} finished)`;
   if (!settled)
     return {
-      phase: moreComing ? 'Running' : 'Fitting',
+      phase: moreComing ? ScalingLawPhase.Running : ScalingLawPhase.Fitting,
       ready: { status: false, reason, message: why },
       progressing,
       degraded: notDegraded,
@@ -406,7 +408,7 @@ export function decideFitConditions(input: FitConditionInput): FitConditions {
   const finalReason = verdict ? reason : ConditionReason.InsufficientEvidence;
   const finalWhy = verdict ? why : `No run succeeded to fit (${counts.finished}/${counts.total} runs finished)`;
   return {
-    phase: 'Degraded',
+    phase: ScalingLawPhase.Degraded,
     ready: { status: false, reason: finalReason, message: finalWhy },
     progressing,
     degraded: {
@@ -422,7 +424,11 @@ export interface ScalingLawReconcilerDeps {
   readonly laws: ResourceStore<ScalingLaw>;
   readonly runs: RunStore;
   readonly queue: RunQueue;
-  readonly fits: { get(ref: ObjectRef): Promise<StudyFitState | undefined>; delete(ref: ObjectRef): Promise<void> };
+  readonly fits: {
+    get(ref: ObjectRef): Promise<ScalingLawFitState | undefined>;
+    delete(ref: ObjectRef): Promise<void>;
+    forget(ref: ObjectRef): void;
+  };
   readonly refits: RefitScheduler;
   readonly presets: PresetCatalog;
   readonly retainResults: boolean;
@@ -445,7 +451,7 @@ export class ScalingLawReconciler {
     await this.requeueLostRuns(ref);
     const observed: ObservedScalingLaw = {
       law,
-      runs: await runs.list('ScalingLaw', ref),
+      runs: await runs.list(ResourceKind.ScalingLaw, ref),
       fit: law.spec.preset ? undefined : await fits.get(ref),
       presetFit: law.spec.preset ? presets.fitSummary(law.spec.preset) : undefined,
       prior: (flops) => presets.priorParams(flops),
@@ -458,8 +464,8 @@ export class ScalingLawReconciler {
       return;
     }
     if (outcome.addFinalizer) await laws.addFinalizer(ref, RUNS_FINALIZER);
-    await runs.removeRuns('ScalingLaw', ref, outcome.dropRunIds);
-    await runs.putMany('ScalingLaw', ref, outcome.addRuns);
+    await runs.removeRuns(ResourceKind.ScalingLaw, ref, outcome.dropRunIds);
+    await runs.putMany(ResourceKind.ScalingLaw, ref, outcome.addRuns);
     if (outcome.addRuns.length > 0) log.info({ scalingLaw: refKey(ref), runs: outcome.addRuns.length }, 'Planned ScalingLaw sweep runs');
     if (outcome.enqueue.length > 0) {
       // Enqueue first, then record: a crash in between leaves runs "planned", and re-adding them is a no-op (same job ids).
@@ -470,7 +476,7 @@ export class ScalingLawReconciler {
       // "queued" lives in memory only: BullMQ holds the truth, a restart re-adds these runs under the same
       // job ids (a no-op), and the record is written when the run finishes. That halves the writes per run.
       await runs.update(
-        'ScalingLaw',
+        ResourceKind.ScalingLaw,
         ref,
         outcome.enqueue.map((r) => r.runId),
         (current) => (current.state === RunState.Planned ? { ...current, state: RunState.Queued, queuedAt } : undefined),
@@ -497,10 +503,10 @@ export class ScalingLawReconciler {
     const now = Date.now();
     if (now - (this.lastLostCheck.get(key) ?? 0) < (this.deps.lostCheckMs ?? 10_000)) return;
     this.lastLostCheck.set(key, now);
-    const lost = await this.deps.findLostRuns(await this.deps.runs.list('ScalingLaw', ref));
+    const lost = await this.deps.findLostRuns(await this.deps.runs.list(ResourceKind.ScalingLaw, ref));
     if (lost.length === 0) return;
     const requeued = await this.deps.runs.update(
-      'ScalingLaw',
+      ResourceKind.ScalingLaw,
       ref,
       lost.map((r) => r.runId),
       (current) =>
@@ -520,12 +526,15 @@ export class ScalingLawReconciler {
       live.map((r) => trainingJobId(r.owner, r.runId)),
       `ScalingLaw ${refKey(ref)} was deleted`,
     );
+    await queue.removeKept(records.map((r) => trainingJobId(r.owner, r.runId)));
     if (!this.deps.retainResults) {
-      await runs.deleteOwner('ScalingLaw', ref);
+      await runs.deleteOwner(ResourceKind.ScalingLaw, ref);
       await fits.delete(ref);
     } else {
-      runs.forget('ScalingLaw', ref);
+      runs.forget(ResourceKind.ScalingLaw, ref);
+      fits.forget(ref);
     }
+    this.lastLostCheck.delete(refKey(ref));
     log.info(
       { scalingLaw: refKey(ref), removedJobs: cancelled.removed, stoppedJobs: cancelled.stopping, resultsKept: this.deps.retainResults },
       'Cancelled ScalingLaw runs',

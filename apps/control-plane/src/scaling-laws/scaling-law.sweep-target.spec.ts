@@ -1,74 +1,27 @@
-import {
-  ConditionReason,
-  RUNS_FINALIZER,
-  RunState,
-  scalingLawSchema,
-  type FitSummary,
-  type RunRecord,
-  type ScalingLaw,
-} from '@scaleplan/contracts';
-import type { AllocationMapping } from '@scaleplan/scaling-laws';
+import { ConditionReason, RUNS_FINALIZER, scalingLawSchema, type RunRecord, type ScalingLaw } from '@scaleplan/contracts';
 import { describe, expect, it } from 'vitest';
-import type { StudyFitState } from '../planning/fit-state.js';
+import type { ScalingLawFitState } from '../planning/fit-state.js';
+import { bowlCentre, fitWithSpread as fitOf, NOW, succeedOnBowl, targetSweep } from '../planning/__tests__/target-sweep.fixtures.js';
 import { decideScalingLaw, type ObservedScalingLaw } from './scaling-law.reconciler.js';
 
 // The reconciler's hook into the adaptive precision planner (spec.sweep.target / maxFlops).
-const NOW = '2026-01-01T00:00:00.000Z';
 const law = (sweep: Record<string, unknown>): ScalingLaw =>
   scalingLawSchema.parse({
     metadata: { name: 'study', namespace: 'default', generation: 1, finalizers: [RUNS_FINALIZER] },
-    spec: {
-      sweep: { budgets: [1e11, 4e11], sizesPerBudget: 5, target: { atFlops: 1.6e12, relativeHalfWidth: 0.25 }, ...sweep },
-      fit: { methods: [2], primaryMethod: 2 },
-    },
+    spec: { sweep: targetSweep(sweep), fit: { methods: [2], primaryMethod: 2 } },
     status: { plannedGeneration: 1, observedGeneration: 1 },
   });
-const observe = (l: ScalingLaw, runs: RunRecord[], fit?: StudyFitState): ObservedScalingLaw => ({
+const observe = (l: ScalingLaw, runs: RunRecord[], fit?: ScalingLawFitState): ObservedScalingLaw => ({
   law: l,
   runs,
   fit,
-  prior: (c) => Math.sqrt(c / 600),
+  prior: bowlCentre,
   now: NOW,
 });
 
-const powerLaw = (paramCoeff: number): AllocationMapping => ({
-  kind: 'power-law',
-  powerLaw: { paramCoeff, paramExponent: 0.5, tokenCoeff: 1 / (6 * paramCoeff), tokenExponent: 0.5 },
-});
-function fitOf(runs: readonly RunRecord[], spread: number): StudyFitState {
-  const k = 1 / Math.sqrt(600);
-  const summary: FitSummary = { method: 2, converged: true, fittedAt: NOW, runs: runs.length, a: 0.5, b: 0.5, warnings: [] };
-  const samples = Array.from({ length: 41 }, (_, i) => powerLaw(k * (1 + spread * (i / 20 - 1))));
-  return {
-    fittedAt: NOW,
-    runIds: runs.map((r) => r.runId),
-    methods: [
-      {
-        summary,
-        fitted: {
-          source: { kind: 'fit', method: 2, runs: runs.length },
-          mapping: powerLaw(k),
-          samples,
-          resamples: 41,
-          percentiles: [10, 90],
-        },
-      },
-    ],
-    history: [],
-    skipped: [],
-    // A trusted verdict: what the target decides is then the only thing between the study and Ready.
-    verdicts: [{ method: 2, verdict: { trusted: true, reason: 'Trusted', message: 'trusted', checks: [] } }],
-  };
-}
-
 /** The first plan of `l`, every run succeeded on a bowl around N = sqrt(C/600). */
-function finished(l: ScalingLaw): RunRecord[] {
-  const fresh = scalingLawSchema.parse({ ...l, status: undefined });
-  return decideScalingLaw(observe(fresh, [])).addRuns.map((r) => {
-    const x = Math.log10(r.params) - Math.log10(Math.sqrt(r.budgetFlops / 600));
-    return { ...r, state: RunState.Succeeded, outcome: { finalLoss: 2 + 0.3 * x * x, params: r.params } as RunRecord['outcome'] };
-  });
-}
+const finished = (l: ScalingLaw): RunRecord[] =>
+  succeedOnBowl(decideScalingLaw(observe(scalingLawSchema.parse({ ...l, status: undefined }), [])).addRuns);
 
 describe('decideScalingLaw with spec.sweep.target', () => {
   it('is Ready once the target holds, and shows the FLOPs spent', () => {

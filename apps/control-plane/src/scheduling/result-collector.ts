@@ -123,7 +123,9 @@ export class ResultCollector {
       const active = await this.queue.active();
       for (const job of active) await this.observeActive(job);
       const activeIds = new Set(active.map((job) => job.id as string));
+      // Jobs that stopped being active without a result here (cancelled, removed) leave no entry behind.
       for (const jobId of this.lastProgressStep.keys()) if (!activeIds.has(jobId)) this.lastProgressStep.delete(jobId);
+      for (const jobId of this.lastProgressWrite.keys()) if (!activeIds.has(jobId)) this.lastProgressWrite.delete(jobId);
       this.busy = handled > 0 || active.length > 0;
     } catch (error) {
       this.busy = false;
@@ -173,8 +175,8 @@ export class ResultCollector {
       }
       if (changed.length > 0) changedByOwner.push({ kind: group.kind, owner: group.owner, records: changed });
     }
-    // Remove only after the results are stored: a crash in between re-collects them, and the run is terminal by then.
-    await this.queue.removeFinishedJobs(
+    // Retire only after the results are stored: a crash in between re-collects them, and the run is terminal by then.
+    await this.queue.retireFinishedJobs(
       state,
       jobs.map((job) => job.id),
     );

@@ -1,6 +1,7 @@
 import type { LossPoint, ObjectRef, RunRecord } from '@scaleplan/contracts';
 import type { Redis } from 'ioredis';
 import { ControlPlaneError } from '../control-plane.errors.js';
+import { withParamsTotal } from '../planning/run-params.js';
 
 export type RunOwnerKind = RunRecord['ownerKind'];
 
@@ -52,6 +53,13 @@ export class RunStore {
     }));
   }
 
+  /** The given runs with their curves, reading only those curves (a page of the runs list). */
+  async withCurves(kind: RunOwnerKind, owner: ObjectRef, records: readonly RunRecord[]): Promise<RunWithCurve[]> {
+    if (records.length === 0) return [];
+    const curves = await this.wrap(() => this.redis.hmget(this.curvesKey(ownerKey(kind, owner)), ...records.map((r) => r.runId)));
+    return records.map((record, i) => ({ ...record, curve: curves[i] ? (JSON.parse(curves[i]) as LossPoint[]) : [] }));
+  }
+
   /**
    * Writes records (new or changed) in one pipeline; curves given alongside are stored apart.
    * The cache is updated before the write so that concurrent readers see the newest state.
@@ -75,11 +83,14 @@ export class RunStore {
     curves: ReadonlyMap<string, readonly LossPoint[]>,
   ): Promise<unknown> {
     if (records.length === 0) return Promise.resolve();
+    // The first write of an owner is what puts it in the cache (loads of owners without runs are not kept).
+    const target = this.cache.get(key) ?? cached;
+    this.cache.set(key, target);
     const fields: string[] = [];
     for (const record of records) {
       const { outcome, ...rest } = record;
       const stored: RunRecord = outcome ? { ...rest, outcome: { ...outcome, curve: [] } } : rest;
-      cached.set(record.runId, stored);
+      target.set(record.runId, stored);
       fields.push(record.runId, JSON.stringify(stored));
     }
     if (curves.size === 0) return this.wrap(() => this.redis.hset(this.recordsKey(key), ...fields), key);
@@ -138,16 +149,23 @@ export class RunStore {
     );
   }
 
-  /** Removes every run and curve of an owner. */
+  /** Removes every run and curve of an owner, and its cache entry. */
   async deleteOwner(kind: RunOwnerKind, owner: ObjectRef): Promise<void> {
     const key = ownerKey(kind, owner);
+    this.forget(kind, owner);
     await this.wrap(() => this.redis.del(this.recordsKey(key), this.curvesKey(key)));
-    this.cache.set(key, new Map());
   }
 
-  /** Forgets the cache of an owner (its records stay in Redis). */
+  /** Forgets the cache of an owner (its records stay in Redis); a load under way is not cached either. */
   forget(kind: RunOwnerKind, owner: ObjectRef): void {
-    this.cache.delete(ownerKey(kind, owner));
+    const key = ownerKey(kind, owner);
+    this.cache.delete(key);
+    this.loading.delete(key);
+  }
+
+  /** Owners whose runs are cached (tests check that deleted owners leave none behind). */
+  get cachedOwners(): number {
+    return this.cache.size;
   }
 
   private load(key: string): Promise<Map<string, RunRecord>> {
@@ -157,11 +175,18 @@ export class RunStore {
     if (!loading) {
       loading = this.wrap(() => this.redis.hgetall(this.recordsKey(key)))
         .then((raw) => {
-          const map = new Map<string, RunRecord>(Object.entries(raw).map(([runId, json]) => [runId, JSON.parse(json) as RunRecord]));
-          this.cache.set(key, map);
+          // Records stored before they carried paramsTotal get it from their shape (withParamsTotal).
+          const map = new Map<string, RunRecord>(
+            Object.entries(raw).map(([runId, json]) => [runId, withParamsTotal(JSON.parse(json) as RunRecord)]),
+          );
+          // An owner without runs is not cached (any name can be asked for through the runs endpoints),
+          // nor one forgotten while this load was under way.
+          if (map.size > 0 && this.loading.get(key) === loading) this.cache.set(key, map);
           return map;
         })
-        .finally(() => this.loading.delete(key));
+        .finally(() => {
+          if (this.loading.get(key) === loading) this.loading.delete(key);
+        });
       this.loading.set(key, loading);
     }
     return loading;

@@ -3,7 +3,7 @@ import type { RunRecord, ScalingLawSpec, TrainRunInput } from '@scaleplan/contra
 type ModelSpec = ScalingLawSpec['model'];
 type Simulation = NonNullable<NonNullable<ScalingLawSpec['sweep']>['simulate']>;
 
-/** The job payload of a run (job-catalog `TrainRun`): exact N and D, the study's model settings and simulation. */
+/** The job payload of a run (job-catalog `TrainRun`): exact N and D, the planned shape, the study's model settings and simulation. */
 export function toTrainRun(run: RunRecord, model: ModelSpec, simulate: Simulation | undefined): TrainRunInput {
   return {
     owner: run.owner,
@@ -16,6 +16,7 @@ export function toTrainRun(run: RunRecord, model: ModelSpec, simulate: Simulatio
     tokenizer: model.tokenizer,
     sequenceLength: model.sequenceLength,
     budgetFlops: run.budgetFlops,
+    shape: run.shape,
     ...(simulate ? { simulate: { law: simulate.law, noise: simulate.noise, durationMs: simulate.durationMs } } : {}),
   };
 }

@@ -12,7 +12,13 @@ describe('loadWorkerConfig', () => {
       stalledIntervalMs: 15_000,
       idleExitSeconds: 0,
       logLevel: 'info',
+      parentPid: 0,
     });
+  });
+
+  it('reads the pid of the control plane that started a local worker', () => {
+    expect(loadWorkerConfig({ SCALEPLAN_PARENT_PID: '4242' }).parentPid).toBe(4242);
+    expect(() => loadWorkerConfig({ SCALEPLAN_PARENT_PID: 'me' })).toThrow(/SCALEPLAN_PARENT_PID/);
   });
 
   it('names every bad variable at once', () => {

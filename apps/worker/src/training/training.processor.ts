@@ -10,6 +10,7 @@ import {
   type TrainingResult,
 } from '@scaleplan/language-model';
 import type { WorkerConfig } from '../config/worker.config.js';
+import { CorpusRefusedError, resolveCorpusForWorker } from './corpus-access.js';
 import { UNKNOWN_CANCEL_REASON, type RunCancellations } from './run-cancellations.js';
 
 const describeIssues = (issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>): string =>
@@ -99,7 +100,7 @@ export class TrainingProcessor {
         this.log.info({ jobId: job.id, runId: run.runId }, 'Returned TrainRun job to the queue');
         throw new WaitingError();
       }
-      if (isPermanentLanguageModelError(error)) {
+      if (isPermanentLanguageModelError(error) || error instanceof CorpusRefusedError) {
         this.log.warn({ jobId: job.id, runId: run.runId, reason: error.message }, 'Rejected TrainRun job');
         throw new UnrecoverableError(`Rejected job ${job.id}: ${error.message}`);
       }
@@ -139,6 +140,8 @@ export class TrainingProcessor {
   }
 
   private async train(job: Job, run: ReturnType<typeof trainRunSchema.parse>, signal: AbortSignal): Promise<TrainingResult> {
+    // Before anything is opened: a built-in corpus, or a file confined to the data directory.
+    const corpus = resolveCorpusForWorker(run.corpus, this.config.dataDir);
     const { Trainer } = await loadTrainer();
     this.log.info({ jobId: job.id, runId: run.runId, params: run.params, tokens: run.tokens, corpus: run.corpus }, 'Started TrainRun job');
     const trainer = new Trainer({
@@ -152,7 +155,7 @@ export class TrainingProcessor {
       },
       onLog: (fields, message) => this.log.info({ jobId: job.id, ...fields }, message),
     });
-    return trainer.train(run);
+    return trainer.train({ ...run, corpus });
   }
 }
 

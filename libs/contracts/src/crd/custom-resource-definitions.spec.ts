@@ -54,7 +54,7 @@ describe('generated CRDs', () => {
     expect(props.method).toMatchObject({ type: 'integer', enum: [1, 2, 3] });
     expect(props.scalingLaw).toMatchObject({ pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$' });
     expect((props.acceleratorHours as JsonSchema).required).toEqual(['hours', 'accelerator']);
-    expect(props.seed).toEqual({ default: 0, description: 'Seed of the final run.', type: 'integer', minimum: 0 });
+    expect(props.seed).toEqual({ default: 0, description: 'Seed of the final run.', type: 'integer', minimum: 0, maximum: 2147483647 });
   });
 
   it('marks conditions as a list-map keyed by type', () => {

@@ -1,4 +1,13 @@
 import { z } from 'zod';
+import { ADMISSION_LIMITS } from '../admission/admission-limits.js';
+import {
+  acceleratorHoursCountSchema,
+  budgetFlopsSchema,
+  demandTokensSchema,
+  seedSchema,
+  tokenCountSchema,
+} from '../admission/bounded-numbers.js';
+import { dnsLabelSchema } from '../admission/object-names.js';
 import { modelShapeSchema } from '../job-catalog.js';
 import { API_GROUP_VERSION, PRESET_NAMES, ResourceKind } from './api-group.js';
 import { conditionSchema } from './conditions.js';
@@ -6,8 +15,12 @@ import { customResourceSchema } from './object-meta.js';
 
 export const acceleratorHoursSchema = z
   .object({
-    hours: z.number().finite().positive().describe('Accelerator-hours available for the final run (e.g. 5000 = 625 GPUs × 8 h).'),
-    accelerator: z.string().min(1).describe('Accelerator name from the table in @scaleplan/scaling-laws (e.g. h100-sxm, a100-80gb, l4).'),
+    hours: acceleratorHoursCountSchema.describe('Accelerator-hours available for the final run (e.g. 5000 = 625 GPUs × 8 h).'),
+    accelerator: z
+      .string()
+      .min(1)
+      .max(ADMISSION_LIMITS.maxAcceleratorNameLength)
+      .describe('Accelerator name from the table in @scaleplan/scaling-laws (e.g. h100-sxm, a100-80gb, l4).'),
     precision: z
       .enum(['fp32', 'tf32', 'bf16', 'fp16', 'fp8', 'int8'])
       .default('bf16')
@@ -18,41 +31,30 @@ export const acceleratorHoursSchema = z
 
 export const inferenceSpecSchema = z
   .object({
-    tokens: z
-      .number()
-      .finite()
-      .nonnegative()
-      .describe(
-        'Lifetime inference demand in tokens; the status adds the model that reaches the same loss with the fewest training + inference FLOPs (Sardana et al. 2024).',
-      ),
+    tokens: demandTokensSchema.describe(
+      'Lifetime inference demand in tokens; the status adds the model that reaches the same loss with the fewest training + inference FLOPs (Sardana et al. 2024).',
+    ),
   })
   .describe("Expected inference over the model's lifetime (needs a loss law: approach 3 or a parametric preset).");
 
 export const computeBudgetSpecSchema = z
   .object({
-    flops: z.number().finite().positive().optional().describe('Compute budget C of the final training run, in FLOPs.'),
+    flops: budgetFlopsSchema.optional().describe('Compute budget C of the final training run, in FLOPs.'),
     acceleratorHours: acceleratorHoursSchema.optional(),
-    scalingLaw: z
-      .string()
-      .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/)
-      .optional()
-      .describe('Name of a ScalingLaw in the same namespace whose fit maps the budget.'),
+    scalingLaw: dnsLabelSchema.optional().describe('Name of a ScalingLaw in the same namespace whose fit maps the budget.'),
     preset: z.enum(PRESET_NAMES).optional().describe('Use a published law directly instead of a ScalingLaw.'),
     method: z
       .union([z.literal(1), z.literal(2), z.literal(3)])
       .optional()
       .describe("Fit method to use (default: the law's primary method)."),
-    uniqueTokens: z
-      .number()
-      .finite()
-      .positive()
+    uniqueTokens: tokenCountSchema
       .optional()
       .describe(
         'Unique training tokens available; the allocation accounts for repetition (Muennighoff et al. 2023 eq. 5) and warns past ~4, ~16 and ~40 epochs.',
       ),
     inference: inferenceSpecSchema.optional(),
     train: z.boolean().default(false).describe('Launch the final training run of the allocated size once the allocation is known.'),
-    seed: z.number().int().nonnegative().default(0).describe('Seed of the final run.'),
+    seed: seedSchema.default(0).describe('Seed of the final run.'),
   })
   .describe('A compute budget to turn into a compute-optimal allocation (N_opt, D_opt).')
   .superRefine((spec, ctx) => {
@@ -101,7 +103,7 @@ export const inferenceStatusSchema = z
 
 export const allocationStatusSchema = z.object({
   flops: z.number().describe('Resolved compute budget in FLOPs.'),
-  params: z.number().describe('N_opt: non-embedding parameters.'),
+  params: z.number().describe('N_opt: total parameters (embeddings and output head included), the count the laws are fitted on.'),
   tokens: z.number().describe('D_opt: training tokens.'),
   tokensPerParam: z.number(),
   paramsDisplay: z.string().describe('N_opt in human units (e.g. 2.78B).'),
@@ -150,9 +152,10 @@ export const ComputeBudgetPhase = {
   Degraded: 'Degraded',
   Deleting: 'Deleting',
 } as const;
+export type ComputeBudgetPhase = (typeof ComputeBudgetPhase)[keyof typeof ComputeBudgetPhase];
 
 export const computeBudgetStatusSchema = z.object({
-  phase: z.enum(['Pending', 'Resolved', 'Training', 'Succeeded', 'Degraded', 'Deleting']).optional(),
+  phase: z.enum(ComputeBudgetPhase).optional(),
   observedGeneration: z.number().int().optional(),
   flops: z.number().optional().describe('Resolved budget in FLOPs.'),
   lawName: z.string().optional().describe('The law used, for the printer column.'),

@@ -1,20 +1,22 @@
 import { z } from 'zod';
+import { ADMISSION_LIMITS } from '../admission/admission-limits.js';
+import { annotationsSchema, dnsLabelSchema, finalizersSchema, labelsSchema } from '../admission/object-names.js';
 
-/** The part of metav1.ObjectMeta that ScalePlan reads and writes. */
+/** Fields the server sets; a client may send them back (kubectl does), so they are bounded, not refused. */
+const serverSetString = z.string().max(ADMISSION_LIMITS.maxMetadataStringLength);
+
+/** The part of metav1.ObjectMeta that ScalePlan reads and writes (names and namespaces are DNS-1123 labels). */
 export const objectMetaSchema = z.object({
-  name: z
-    .string()
-    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'name must be a DNS-1123 label: lower-case alphanumerics and dashes')
-    .max(63),
-  namespace: z.string().min(1).default('default'),
-  uid: z.string().optional(),
-  resourceVersion: z.string().optional(),
-  generation: z.number().int().optional(),
-  creationTimestamp: z.string().optional(),
-  deletionTimestamp: z.string().optional(),
-  labels: z.record(z.string(), z.string()).optional(),
-  annotations: z.record(z.string(), z.string()).optional(),
-  finalizers: z.array(z.string()).optional(),
+  name: dnsLabelSchema,
+  namespace: dnsLabelSchema.default('default'),
+  uid: serverSetString.optional(),
+  resourceVersion: serverSetString.optional(),
+  generation: z.number().int().nonnegative().optional(),
+  creationTimestamp: serverSetString.optional(),
+  deletionTimestamp: serverSetString.optional(),
+  labels: labelsSchema.optional(),
+  annotations: annotationsSchema.optional(),
+  finalizers: finalizersSchema.optional(),
 });
 
 /**

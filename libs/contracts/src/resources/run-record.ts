@@ -28,8 +28,16 @@ export const runRecordSchema = z
     ownerKind: z.enum(['ScalingLaw', 'ComputeBudget']),
     kind: z.enum([RunKind.Sweep, RunKind.Final]),
     budgetFlops: z.number().positive().describe('The IsoFLOP budget of a sweep run, or the budget of a final run (FLOPs).'),
-    params: z.number().positive().describe('Exact non-embedding parameter count of the planned shape.'),
-    tokens: z.number().int().positive().describe('Training tokens D, from the exact FLOP model of the shape.'),
+    params: z.number().positive().describe('Exact non-embedding parameter count of the planned shape (what the job payload names).'),
+    paramsTotal: z
+      .number()
+      .positive()
+      .optional()
+      .describe(
+        'Exact total parameter count of the planned shape (embeddings and output head included): the N that sweeps plan, ' +
+          'budgets spend (C = 6·N·D) and fits read. Absent on records stored before it existed; the control plane fills it in from `shape` when it reads them.',
+      ),
+    tokens: z.number().int().positive().describe('Training tokens D = C / (6·paramsTotal), at least one batch.'),
     shape: modelShapeSchema,
     seed: z.number().int().nonnegative(),
     state: z.enum(['planned', 'queued', 'running', 'succeeded', 'failed', 'diverged']),

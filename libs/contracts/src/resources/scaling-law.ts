@@ -1,10 +1,18 @@
 import { z } from 'zod';
+import { ADMISSION_LIMITS } from '../admission/admission-limits.js';
+import {
+  budgetFlopsSchema,
+  logSpacedBudgets,
+  sameBudgetInRunIds,
+  seedSchema,
+  sweepBudgetFlopsSchema,
+} from '../admission/bounded-numbers.js';
+import { corpusReferenceSchema } from '../admission/corpus-reference.js';
 import { lossLawSchema, TokenizerKind } from '../job-catalog.js';
 import { API_GROUP_VERSION, PRESET_NAMES, ResourceKind } from './api-group.js';
 import { conditionSchema } from './conditions.js';
 import { customResourceSchema } from './object-meta.js';
-
-const positiveFlops = z.number().finite().positive();
+import { kueueSpecSchema, trainerTemplateSchema } from '../trainer-contract.js';
 
 export const FitMethod = { Approach1: 1, Approach2: 2, Approach3: 3 } as const;
 export type FitMethod = (typeof FitMethod)[keyof typeof FitMethod];
@@ -16,20 +24,20 @@ export const modelSpecSchema = z
       .enum([TokenizerKind.Byte, TokenizerKind.Char])
       .default(TokenizerKind.Byte)
       .describe('Tokenizer; a study uses one throughout. Losses are in nats per token.'),
-    corpus: z
-      .string()
-      .regex(new RegExp('^(moby-dick|sotu|/.+)$'), 'unknown corpus: use moby-dick, sotu or an absolute path visible to the workers')
+    corpus: corpusReferenceSchema
       .default('moby-dick')
-      .describe('Training corpus: moby-dick, sotu, or an absolute path visible to the workers.'),
+      .describe(
+        "Training corpus: moby-dick, sotu, or a file or directory relative to the workers' data directory (SCALEPLAN_DATA_DIR); absolute paths and '..' are refused.",
+      ),
     sequenceLength: z.number().int().min(8).max(4096).default(64).describe('Tokens per training sequence.'),
   })
   .describe('What is trained in every run of the study.');
 
 export const budgetRangeSchema = z
   .object({
-    min: positiveFlops.describe('Smallest IsoFLOP budget (FLOPs).'),
-    max: positiveFlops.describe('Largest IsoFLOP budget (FLOPs).'),
-    count: z.number().int().min(1).max(20).describe('Number of log-spaced budgets from min to max.'),
+    min: sweepBudgetFlopsSchema.describe('Smallest IsoFLOP budget (FLOPs).'),
+    max: sweepBudgetFlopsSchema.describe('Largest IsoFLOP budget (FLOPs).'),
+    count: z.number().int().min(1).max(ADMISSION_LIMITS.maxSweepBudgets).describe('Number of log-spaced budgets from min to max.'),
   })
   .describe('IsoFLOP budgets as a log-spaced range.');
 
@@ -55,7 +63,7 @@ export const TRAINING_CURVE_DEFAULTS = { lengths: 4, lengthRatio: 16 } as const;
 export const sweepTargetSchema = z
   .object({
     quantity: z.enum(['nOpt']).default('nOpt').describe('The quantity to pin down: nOpt, the compute-optimal parameter count at atFlops.'),
-    atFlops: positiveFlops.describe('Compute budget (FLOPs) at which the quantity is measured; usually the budget you will allocate.'),
+    atFlops: budgetFlopsSchema.describe('Compute budget (FLOPs) at which the quantity is measured; usually the budget you will allocate.'),
     relativeHalfWidth: z
       .number()
       .positive()
@@ -74,7 +82,13 @@ export const sweepTargetSchema = z
 
 export const sweepSpecSchema = z
   .object({
-    budgets: z.array(positiveFlops).min(1).max(20).optional().describe('IsoFLOP budgets in FLOPs (give this or budgetRange).'),
+    budgets: z
+      .array(sweepBudgetFlopsSchema)
+      .min(1)
+      .max(ADMISSION_LIMITS.maxSweepBudgets)
+      .meta({ 'x-kubernetes-list-type': 'set' })
+      .optional()
+      .describe('IsoFLOP budgets in FLOPs, all different (give this or budgetRange).'),
     budgetRange: budgetRangeSchema.optional(),
     sizesPerBudget: z.number().int().min(3).max(25).default(5).describe('Model sizes per budget (at least 3, to fit a parabola).'),
     spanDecades: z
@@ -95,7 +109,7 @@ export const sweepSpecSchema = z
       ),
     adaptive: adaptiveSpecSchema.optional(),
     target: sweepTargetSchema.optional(),
-    maxFlops: positiveFlops
+    maxFlops: budgetFlopsSchema
       .optional()
       .describe(
         "Cap on the training FLOPs of all the study's sweep runs together (each IsoFLOP run costs its budget). With a target, the planner stops adding runs at the cap and marks the study Degraded with the reason.",
@@ -123,7 +137,7 @@ export const sweepSpecSchema = z
       .describe(
         `training-curves mode: longest / shortest run of a size, in tokens (default ${TRAINING_CURVE_DEFAULTS.lengthRatio}, as in the paper).`,
       ),
-    seed: z.number().int().nonnegative().default(0).describe('Base seed of the runs.'),
+    seed: seedSchema.default(0).describe('Base seed of the runs.'),
     simulate: z
       .object({
         law: lossLawSchema.describe('The hidden L(N, D) the simulated losses come from.'),
@@ -140,6 +154,9 @@ export const fitSpecSchema = z
     methods: z
       .array(z.union([z.literal(1), z.literal(2), z.literal(3)]))
       .min(1)
+      .max(3)
+      .meta({ 'x-kubernetes-list-type': 'set' })
+      .refine((methods) => new Set(methods).size === methods.length, { message: 'each method at most once' })
       .default([1, 2, 3])
       .describe('Fitting methods of Hoffmann et al. 2022 to run: 1 (envelope), 2 (IsoFLOP profiles), 3 (parametric loss).'),
     primaryMethod: z
@@ -177,6 +194,8 @@ export const scalingLawSpecSchema = z
       .max(1000)
       .default(10)
       .describe('BullMQ priority of the sweep runs (lower runs first; final runs use 1).'),
+    trainer: trainerTemplateSchema.optional(),
+    kueue: kueueSpecSchema.optional(),
   })
   .describe('A scaling-law study: a preset, or an IsoFLOP sweep that measures the law.')
   .superRefine((spec, ctx) => {
@@ -189,6 +208,26 @@ export const scalingLawSpecSchema = z
     if (spec.sweep?.budgetRange && spec.sweep.budgetRange.min > spec.sweep.budgetRange.max) {
       ctx.addIssue({ code: 'custom', path: ['sweep', 'budgetRange', 'min'], message: 'budgetRange.min must not exceed budgetRange.max' });
     }
+    const range = spec.sweep?.budgetRange;
+    if (range && range.min <= range.max) {
+      const values = logSpacedBudgets(range);
+      if (values.some((budget, i) => i > 0 && sameBudgetInRunIds(budget, values[i - 1]!)))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['sweep', 'budgetRange', 'count'],
+          message: `${range.count} budgets from ${range.min} to ${range.max} are too close: budgets must differ in their first ${ADMISSION_LIMITS.budgetSignificantFigures} significant figures, which run ids carry`,
+        });
+    }
+    const budgets = spec.sweep?.budgets ?? [];
+    budgets.forEach((budget, i) => {
+      const twin = budgets.findIndex((other) => sameBudgetInRunIds(other, budget));
+      if (twin < i)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['sweep', 'budgets', i],
+          message: `budget ${budget} repeats budget ${twin} (${budgets[twin]}): budgets must differ in their first ${ADMISSION_LIMITS.budgetSignificantFigures} significant figures, which run ids carry`,
+        });
+    });
     const sweep = spec.sweep;
     if (sweep?.target && spec.fit.bootstrap < 10) {
       ctx.addIssue({
@@ -334,6 +373,7 @@ export const ScalingLawPhase = {
   Degraded: 'Degraded',
   Deleting: 'Deleting',
 } as const;
+export type ScalingLawPhase = (typeof ScalingLawPhase)[keyof typeof ScalingLawPhase];
 
 /** Where an adaptive sweep stands: FLOPs spent and planned, and the precision target. */
 export const sweepProgressSchema = z.object({
@@ -355,9 +395,13 @@ export const sweepProgressSchema = z.object({
 export type SweepProgress = z.infer<typeof sweepProgressSchema>;
 
 export const scalingLawStatusSchema = z.object({
-  phase: z.enum(['Pending', 'Running', 'Fitting', 'Ready', 'Degraded', 'Deleting']).optional(),
+  phase: z.enum(ScalingLawPhase).optional(),
   observedGeneration: z.number().int().optional(),
   plannedGeneration: z.number().int().optional().describe('metadata.generation the sweep plan was made for (a spec edit re-plans).'),
+  planNotes: z
+    .object({ warnings: z.array(z.string()), refusals: z.array(z.string()) })
+    .optional()
+    .describe("The warnings and refused budgets of the plan made for plannedGeneration (the Planned condition's message repeats them)."),
   runs: runCountsSchema.optional(),
   /** "done/total" for the printer column. */
   runsSummary: z.string().optional(),

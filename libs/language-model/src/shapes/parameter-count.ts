@@ -1,4 +1,4 @@
-import { trainingFlopsPerToken, type TransformerShape } from '@scaleplan/scaling-laws';
+import { FLOPS_PER_PARAM_TOKEN, trainingFlopsPerToken, type TransformerShape } from '@scaleplan/scaling-laws';
 
 /**
  * Exact parameter counts of the transformer implemented in `../model/transformer.model.ts`.
@@ -35,8 +35,14 @@ export function countParameters(shape: TransformerShape): ParameterCount {
 }
 
 /**
+ * Training FLOPs per token as budgets count them: 6·N with N the total parameter count, so C = 6·N·D
+ * (docs/worker.md, "Parameter and FLOP accounting"). What a run's `flops` reports.
+ */
+export const budgetFlopsPerToken = (shape: TransformerShape): number => FLOPS_PER_PARAM_TOKEN * countParameters(shape).total;
+
+/**
  * Training FLOPs per token of this shape: Chinchilla Appendix F forward terms ×3, without the
- * embedding lookup and logits (the convention that matches N non-embedding and C = 6ND).
+ * embedding lookup and logits (Kaplan's non-embedding convention; throughput benchmarks use it).
  */
 export const modelFlopsPerToken = (shape: TransformerShape): number => trainingFlopsPerToken(shape);
 

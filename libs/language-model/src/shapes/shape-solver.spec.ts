@@ -4,6 +4,7 @@ import { countParameters } from './parameter-count.js';
 import {
   ASPECT_RATIO,
   MIN_TWO_LAYER_PARAMS,
+  runShape,
   SHAPE_TOLERANCE,
   smallestShape,
   solveShape,
@@ -62,6 +63,14 @@ describe('solveShape', () => {
     }
     expect(() => solveShapeForTotalParams(100)).toThrow(/total params 100 is below the smallest feasible model/);
     expect(() => solveShapeForTotalParams(Number.NaN)).toThrow(/total params must be a positive finite number/);
+  });
+
+  it('trains the planned shape as it is, with the run’s vocabulary, and refuses one that does not match params', () => {
+    const planned = solveShapeForTotalParams(5e4);
+    expect(runShape(planned.params, planned.shape, { vocabSize: 256 })).toEqual(planned.shape);
+    expect(runShape(planned.params, planned.shape, { vocabSize: 80 })).toEqual({ ...planned.shape, vocabSize: 80 });
+    expect(runShape(1e5, undefined)).toEqual(solveShape(1e5).shape);
+    expect(() => runShape(2 * planned.params, planned.shape)).toThrow(/does not match params/);
   });
 
   it('refuses targets below the smallest model and names the nearest feasible size', () => {

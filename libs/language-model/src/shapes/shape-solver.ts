@@ -227,3 +227,22 @@ export function solveShapeForTotalParams(targetTotal: number, options: ShapeOpti
   }
   return best;
 }
+
+/**
+ * The shape a run trains: the planned one when the job carries it, else the one solved for `params`.
+ * The planner sized D for the planned shape's total N, and re-solving would not always give it back (a
+ * solved shape's exact N can solve to a neighbouring width). The vocabulary and sequence length are the
+ * run's own (the planner assumes 256 tokens; a `char` corpus has fewer).
+ * @throws LanguageModelError `InvalidInput` when the planned shape's non-embedding N is not `params`
+ *   (within {@link SHAPE_TOLERANCE}): `params` is what admission bounds, so the shape must agree with it.
+ */
+export function runShape(params: number, planned: TransformerShape | undefined, options: ShapeOptions = {}): TransformerShape {
+  if (!planned) return solveShape(params, options).shape;
+  const resolved = resolveOptions(options);
+  const shape = { ...planned, vocabSize: resolved.vocabSize, sequenceLength: resolved.sequenceLength };
+  const nonEmbedding = countParameters(shape).nonEmbedding;
+  if (!(Math.abs(nonEmbedding - params) <= SHAPE_TOLERANCE * params)) {
+    throw new LanguageModelError('InvalidInput', `the planned shape (${describe(shape)}) does not match params ${params}`);
+  }
+  return shape;
+}

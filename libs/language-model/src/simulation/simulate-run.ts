@@ -1,10 +1,10 @@
 import { mixSeed, SeededRandom } from '../random.js';
-import { countParameters, modelFlopsPerToken } from '../shapes/parameter-count.js';
-import { DEFAULT_SEQUENCE_LENGTH, DEFAULT_VOCAB_SIZE, solveShape } from '../shapes/shape-solver.js';
+import { budgetFlopsPerToken, countParameters } from '../shapes/parameter-count.js';
+import { DEFAULT_SEQUENCE_LENGTH, DEFAULT_VOCAB_SIZE, runShape } from '../shapes/shape-solver.js';
 import { minimumTokensForOneBatch } from '../shapes/training-rules.js';
 import type { LossPoint, TrainingResult, TrainingRunSpec } from '../training/training.types.js';
 
-/** L(N, D) = E + A/N^α + B/D^β (nats/token). */
+/** L(N, D) = E + A/N^α + B/D^β (nats/token), N the total parameter count. */
 export interface SimulationLaw {
   readonly irreducibleLoss: number;
   readonly paramCoeff: number;
@@ -46,14 +46,16 @@ export function simulatedCurveLoss(law: SimulationLaw, params: number, tokens: n
 /**
  * A simulated run: the exact shape, N and FLOPs of the real model, a loss curve along the training
  * trajectory of a run whose LR schedule ends at D (`simulatedCurveLoss`: above L(N, t) before the end, so
- * it falls with tokens towards L(N, D)), times seeded log-normal noise; no tensors, no corpus. The result
- * is labelled `simulated: true` and reports the `simulated` backend.
+ * it falls with tokens towards L(N, D)), times seeded log-normal noise; no tensors, no corpus. The law is
+ * evaluated at the total N, the count that sweeps plan and fits read. The result is labelled
+ * `simulated: true` and reports the `simulated` backend.
  */
 export function simulateRun(spec: TrainingRunSpec, simulation: SimulationSpec): TrainingResult {
   const sequenceLength = spec.sequenceLength ?? DEFAULT_SEQUENCE_LENGTH;
-  const solved = solveShape(spec.params, { vocabSize: DEFAULT_VOCAB_SIZE, sequenceLength });
-  const flopsPerToken = modelFlopsPerToken(solved.shape);
-  const batchTokens = minimumTokensForOneBatch(solved.shape);
+  const shape = runShape(spec.params, spec.shape, { vocabSize: DEFAULT_VOCAB_SIZE, sequenceLength });
+  const counts = countParameters(shape);
+  const flopsPerToken = budgetFlopsPerToken(shape);
+  const batchTokens = minimumTokensForOneBatch(shape);
   const totalSteps = Math.max(1, Math.ceil(spec.tokens / batchTokens));
   const noise = simulation.noise ?? 0.005;
   const random = new SeededRandom(mixSeed(spec.seed ?? 0, Math.round(spec.params), spec.tokens));
@@ -63,19 +65,19 @@ export function simulateRun(spec: TrainingRunSpec, simulation: SimulationSpec): 
     const step = Math.max(1, Math.round(totalSteps ** (i / SIMULATED_CURVE_POINTS)));
     if (curve.length > 0 && curve[curve.length - 1]!.step >= step) continue;
     const tokens = step === totalSteps ? spec.tokens : step * batchTokens;
-    const expected = simulatedCurveLoss(simulation.law, solved.params, tokens, spec.tokens);
+    const expected = simulatedCurveLoss(simulation.law, counts.total, tokens, spec.tokens);
     curve.push({ step, tokens, flops: tokens * flopsPerToken, trainLoss: expected * jitter(), evalLoss: expected * jitter() });
   }
   const finalLoss = curve[curve.length - 1]!.evalLoss!;
   return {
     runId: spec.runId,
     status: 'completed',
-    params: solved.params,
-    paramsTotal: countParameters(solved.shape).total,
+    params: counts.nonEmbedding,
+    paramsTotal: counts.total,
     tokens: spec.tokens,
     flops: spec.tokens * flopsPerToken,
     finalLoss,
-    shape: solved.shape,
+    shape,
     curve,
     backend: 'simulated',
     simulated: true,

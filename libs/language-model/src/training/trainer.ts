@@ -5,8 +5,8 @@ import { heldOutBatches, TrainingStream, type TokenBatch } from '../corpus/token
 import { LanguageModelError } from '../errors.js';
 import { TransformerModel } from '../model/transformer.model.js';
 import { mixSeed } from '../random.js';
-import { countParameters, modelFlopsPerToken } from '../shapes/parameter-count.js';
-import { DEFAULT_SEQUENCE_LENGTH, solveShape } from '../shapes/shape-solver.js';
+import { budgetFlopsPerToken, countParameters } from '../shapes/parameter-count.js';
+import { DEFAULT_SEQUENCE_LENGTH, runShape } from '../shapes/shape-solver.js';
 import {
   ADAMW,
   TRAINING_RECIPE_VERSION,
@@ -143,8 +143,8 @@ export class Trainer {
       throw new LanguageModelError('InvalidInput', `tokens must be a positive integer, got ${spec.tokens}`);
     }
     const corpus = loadCorpus(corpusName, tokenizerKind, sequenceLength);
-    const solved = solveShape(spec.params, { vocabSize: corpus.tokenizer.vocabSize, sequenceLength });
-    const { shape } = solved;
+    const shape = runShape(spec.params, spec.shape, { vocabSize: corpus.tokenizer.vocabSize, sequenceLength });
+    const counts = countParameters(shape);
     const batchSequences = batchSizeFor(shape);
     const batchTokens = minimumTokensForOneBatch(shape);
     if (spec.tokens < batchTokens) {
@@ -155,7 +155,7 @@ export class Trainer {
     }
     const backend = await selectBackend(this.options.backend ?? BackendPreference.Auto);
     const totalSteps = Math.ceil(spec.tokens / batchTokens);
-    const flopsPerToken = modelFlopsPerToken(shape);
+    const flopsPerToken = budgetFlopsPerToken(shape);
     const peakLr = this.options.peakLearningRate ?? peakLearningRateFor(shape);
     const evalSteps = evaluationSteps(totalSteps);
     const trainEvery = Math.max(1, Math.ceil(totalSteps / (this.options.trainLossPoints ?? 100)));
@@ -248,8 +248,8 @@ export class Trainer {
       const result: TrainingResult = {
         runId: spec.runId,
         status,
-        params: solved.params,
-        paramsTotal: countParameters(shape).total,
+        params: counts.nonEmbedding,
+        paramsTotal: counts.total,
         tokens,
         flops: tokens * flopsPerToken,
         shape,

@@ -3,8 +3,10 @@ import type { TransformerShape } from '@scaleplan/scaling-laws';
 /** What to train: the fields of a TrainRun job that matter to the Trainer. */
 export interface TrainingRunSpec {
   readonly runId: string;
-  /** Target non-embedding parameter count N. */
+  /** Target non-embedding parameter count N (the solver's input when no `shape` is given). */
   readonly params: number;
+  /** The planned shape: trained as it is, with the corpus's vocabulary (see `runShape`). */
+  readonly shape?: TransformerShape;
   /** Exact number of training tokens D. */
   readonly tokens: number;
   /** @default 0 */

@@ -86,21 +86,18 @@ export function fitIsoFlopParabola(
   const coefficients = { c0: d0 - d1 * centre + d2 * centre * centre, c1: d1 - 2 * d2 * centre, c2: d2 };
   const minParams = Math.min(...params);
   const maxParams = Math.max(...params);
-  const distinctSizes = new Set(params).size;
-  if (!(d2 > 0)) {
-    return {
-      flops,
-      runCount: n,
-      distinctSizes,
-      coefficients,
-      sampledParams: { min: minParams, max: maxParams },
-      minimumParams: null,
-      minimumParamsStdError: null,
-      minimumLoss: null,
-      bracketed: false,
-      residualSumOfSquares: rss,
-    };
-  }
+  const withVertex = (
+    vertex: Pick<IsoFlopParabola, 'minimumParams' | 'minimumParamsStdError' | 'minimumLoss' | 'bracketed'>,
+  ): IsoFlopParabola => ({
+    flops,
+    runCount: n,
+    distinctSizes: new Set(params).size,
+    coefficients,
+    sampledParams: { min: minParams, max: maxParams },
+    ...vertex,
+    residualSumOfSquares: rss,
+  });
+  if (!(d2 > 0)) return withVertex({ minimumParams: null, minimumParamsStdError: null, minimumLoss: null, bracketed: false });
   const vertexT = -d1 / (2 * d2);
   const minimumParams = Math.exp(centre + vertexT);
   let minimumParamsStdError: number | null = null;
@@ -112,16 +109,10 @@ export function fitIsoFlopParabola(
     for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) variance += g[i]! * inverse[i]![j]! * g[j]!;
     minimumParamsStdError = minimumParams * Math.sqrt(Math.max(0, s2 * variance));
   }
-  return {
-    flops,
-    runCount: n,
-    distinctSizes,
-    coefficients,
-    sampledParams: { min: minParams, max: maxParams },
+  return withVertex({
     minimumParams,
     minimumParamsStdError,
     minimumLoss: d0 + d1 * vertexT + d2 * vertexT * vertexT,
     bracketed: minimumParams >= minParams && minimumParams <= maxParams,
-    residualSumOfSquares: rss,
-  };
+  });
 }

@@ -3,8 +3,9 @@ import { getJson, itemsOf, refPath } from './api.js';
 import { h, replaceChildren, simulatedBadge, stateBadge, table } from './dom.js';
 import * as fmt from './format.js';
 import { debounce, type LiveUpdates } from './live.js';
-import { budgetText, countWithInterval, isSimulatedBudget, lawText, lossWithInterval } from './budgets-view.js';
-import { isSimulated } from './studies-view.js';
+import { budgetText, isSimulatedBudget, lawText } from './budgets-view.js';
+import { estimateCell } from './estimate-view.js';
+import { isSimulated, methodName } from './studies-view.js';
 
 /** The Budgets page: every compute budget with its allocation tuple and final run. */
 export async function budgetsPage(main: HTMLElement, live: LiveUpdates): Promise<void> {
@@ -30,13 +31,13 @@ export async function budgetsPage(main: HTMLElement, live: LiveUpdates): Promise
     replaceChildren(
       slot,
       table({
-        caption: "Compute budgets (intervals: bootstrap percentiles of the fit, or the preset's published interval)",
+        caption:
+          "Compute budgets: each number with its interval below it (bootstrap percentiles of the fit, or the preset's published interval)",
         id: 'budgets-table',
         columns: [
           { label: 'Budget' },
-          { label: 'Namespace' },
           { label: 'Compute' },
-          { label: 'Law' },
+          { label: 'Law and method' },
           { label: 'Phase' },
           { label: 'N_opt', numeric: true },
           { label: 'D_opt', numeric: true },
@@ -53,24 +54,39 @@ export async function budgetsPage(main: HTMLElement, live: LiveUpdates): Promise
             cells: [
               [
                 h('a', { href: `/budgets/${refPath(ns, budget.metadata.name)}` }, budget.metadata.name),
+                h('span', { class: 'muted' }, ` (${ns})`),
                 isSimulatedBudget(budget, simulatedLaws) ? [' ', simulatedBadge()] : null,
               ],
-              ns,
               budgetText(budget),
-              lawText(budget),
+              [lawText(budget), allocation ? h('span', { class: 'muted' }, `, ${methodName(allocation.method)}`) : null],
               [
                 stateBadge('phase', budget.status?.phase ?? 'Pending'),
-                allocation?.provisional ? ' provisional' : null,
-                allocation?.warnings?.length ? ` ⚠ ${allocation.warnings.length}` : null,
+                allocation?.provisional
+                  ? [
+                      ' ',
+                      h(
+                        'span',
+                        { class: 'badge provisional', title: 'The law is not Ready yet: the allocation may still move' },
+                        'provisional',
+                      ),
+                    ]
+                  : null,
+                allocation?.warnings?.length
+                  ? [' ', h('span', { class: 'badge warned', title: allocation.warnings.join('\n') }, `⚠ ${allocation.warnings.length}`)]
+                  : null,
               ],
-              countWithInterval(allocation?.params, allocation?.paramsInterval),
-              countWithInterval(allocation?.tokens, allocation?.tokensInterval),
-              allocation ? allocation.tokensPerParam.toFixed(1) : '—',
-              lossWithInterval(allocation?.predictedLoss, allocation?.predictedLossInterval),
+              estimateCell(allocation?.params, allocation?.paramsInterval, fmt.count),
+              estimateCell(allocation?.tokens, allocation?.tokensInterval, fmt.count),
+              allocation
+                ? estimateCell(allocation.tokensPerParam, allocation.tokensPerParamInterval, (v) => (v === undefined ? '—' : v.toFixed(1)))
+                : '—',
+              estimateCell(allocation?.predictedLoss, allocation?.predictedLossInterval, fmt.loss),
               finalRun
                 ? [stateBadge('state', finalRun.state), ` ${fmt.percent(finalRun.progress)}`]
                 : budget.spec.train
-                  ? 'waiting for the allocation'
+                  ? allocation?.provisional
+                    ? 'waits until the law is Ready'
+                    : 'waiting for the allocation'
                   : 'not requested',
             ],
           };

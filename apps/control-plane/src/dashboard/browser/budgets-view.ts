@@ -2,14 +2,6 @@ import type { ComputeBudget } from '@scaleplan/contracts';
 import { h, simulatedBadge, type Child } from './dom.js';
 import * as fmt from './format.js';
 
-/** "2.78B [2.1B, 3.5B]" for a count with its interval. */
-export const countWithInterval = (value: number | undefined, bounds: readonly [number, number] | undefined): string =>
-  `${fmt.count(value)}${bounds ? ` [${fmt.count(bounds[0])}, ${fmt.count(bounds[1])}]` : ''}`;
-
-/** "2.0123 [1.99, 2.04]" for a loss with its interval. */
-export const lossWithInterval = (value: number | undefined, bounds: readonly [number, number] | undefined): string =>
-  `${fmt.loss(value)}${bounds ? ` [${fmt.loss(bounds[0])}, ${fmt.loss(bounds[1])}]` : ''}`;
-
 /** The budget as the user gave it. */
 export function budgetText(budget: ComputeBudget): string {
   const hours = budget.spec.acceleratorHours;

@@ -35,43 +35,65 @@ export function replaceChildren(parent: Element, ...children: Child[]): void {
   append(parent, children);
 }
 
-/** A table with a caption, column headers (scope=col) and rows; numeric columns are right-aligned. */
+/** A column of {@link table}: numeric columns are right-aligned and never wrap; `title` explains the header. */
+export interface Column {
+  readonly label: string;
+  readonly numeric?: boolean;
+  readonly title?: string;
+}
+
+/** A row of {@link table}: its cells, attributes, and an optional row drawn after it (a run's curve). */
+export type Row = readonly Child[] | { cells: readonly Child[]; attrs?: Attrs; after?: HTMLTableRowElement | undefined };
+
+/**
+ * A table with a caption, column headers (scope=col) and rows. Every cell carries its column's label
+ * (`data-label`): at phone width the stylesheet lays each row out as a card of label/value lines, so
+ * no table scrolls sideways. Explicit ARIA roles keep it a table for screen readers in that layout.
+ */
 export function table(options: {
   caption: string;
-  columns: readonly { label: string; numeric?: boolean; wrap?: boolean; title?: string }[];
-  rows: readonly (readonly Child[] | { cells: readonly Child[]; attrs?: Attrs; after?: HTMLTableRowElement | undefined })[];
+  columns: readonly Column[];
+  rows: readonly Row[];
   empty?: string;
   id?: string;
 }): HTMLElement {
   const head = h(
     'thead',
-    {},
+    { role: 'rowgroup' },
     h(
       'tr',
-      {},
-      options.columns.map((c) => h('th', { scope: 'col', class: c.numeric ? 'num' : undefined, title: c.title }, c.label)),
+      { role: 'row' },
+      options.columns.map((c) =>
+        h('th', { scope: 'col', role: 'columnheader', class: c.numeric ? 'num' : undefined, title: c.title }, c.label),
+      ),
     ),
   );
-  const body = h('tbody');
+  const body = h('tbody', { role: 'rowgroup' });
   for (const row of options.rows) {
-    const spec = Array.isArray(row)
-      ? { cells: row as readonly Child[] }
-      : (row as { cells: readonly Child[]; attrs?: Attrs; after?: HTMLTableRowElement });
+    const spec = Array.isArray(row) ? { cells: row as readonly Child[] } : (row as Exclude<Row, readonly Child[]>);
     body.appendChild(
       h(
         'tr',
-        spec.attrs ?? {},
-        spec.cells.map((cell, i) =>
-          h('td', { class: options.columns[i]?.numeric ? 'num' : options.columns[i]?.wrap ? 'wrap' : undefined }, cell),
-        ),
+        { role: 'row', ...(spec.attrs ?? {}) },
+        spec.cells.map((cell, i) => {
+          const column = options.columns[i];
+          // One wrapper per cell: at phone width the cell is a label/value grid, and the value must be one item of it.
+          return h(
+            'td',
+            { role: 'cell', class: column?.numeric ? 'num' : undefined, 'data-label': column?.label },
+            h('div', { class: 'cell' }, cell),
+          );
+        }),
       ),
     );
     if (spec.after) body.appendChild(spec.after);
   }
   if (options.rows.length === 0) {
-    body.appendChild(h('tr', {}, h('td', { colspan: options.columns.length, class: 'empty' }, options.empty ?? 'Nothing yet.')));
+    body.appendChild(
+      h('tr', { role: 'row' }, h('td', { role: 'cell', colspan: options.columns.length, class: 'empty' }, options.empty ?? 'Nothing yet.')),
+    );
   }
-  return h('div', { class: 'table-wrap', id: options.id }, h('table', {}, h('caption', {}, options.caption), head, body));
+  return h('div', { class: 'table-wrap', id: options.id }, h('table', { role: 'table' }, h('caption', {}, options.caption), head, body));
 }
 
 /** The badge that marks simulated data wherever it appears. */

@@ -1,15 +1,36 @@
-/** 2.78e9 → "2.78B"; 6.0e10 → "60.0B" (parameters, tokens). */
-export function count(value: number | undefined): string {
+/**
+ * Units of counts (parameters, tokens), shared by the tables and the chart axes so both say "B" for
+ * 1e9 (SI's "G" reads as gigabytes to most people).
+ */
+const COUNT_UNITS: readonly (readonly [scale: number, unit: string])[] = [
+  [1e12, 'T'],
+  [1e9, 'B'],
+  [1e6, 'M'],
+  [1e3, 'K'],
+];
+
+/**
+ * 2.78e9 → "2.78B"; 6.0e10 → "60.0B" (three significant figures, K/M/B/T). With `trim`, trailing
+ * zeros go ("60B"), as on chart axes.
+ */
+export function count(value: number | undefined, options: { trim?: boolean } = {}): string {
   if (value === undefined || !Number.isFinite(value)) return '—';
-  const units: [number, string][] = [
-    [1e12, 'T'],
-    [1e9, 'B'],
-    [1e6, 'M'],
-    [1e3, 'K'],
-  ];
-  for (const [scale, unit] of units) if (Math.abs(value) >= scale) return `${(value / scale).toPrecision(3)}${unit}`;
-  return value.toPrecision(3);
+  const digits = (v: number): string => (options.trim ? String(Number(v.toPrecision(3))) : v.toPrecision(3));
+  for (const [scale, unit] of COUNT_UNITS) if (Math.abs(value) >= scale) return `${digits(value / scale)}${unit}`;
+  return digits(value);
 }
+
+/**
+ * {@link count} with `trim` as a Vega expression of `datum.value`, for axis `labelExpr`: the axes write
+ * counts exactly as the tables do. (`.3~r` is d3-format's three significant figures without trailing zeros.)
+ */
+export const COUNT_LABEL_EXPR = COUNT_UNITS.reduceRight(
+  (otherwise, [scale, unit]) => `abs(datum.value) >= ${scale} ? format(datum.value / ${scale}, '.3~r') + '${unit}' : ${otherwise}`,
+  "format(datum.value, '.3~r')",
+);
+
+/** {@link flops} without the fixed decimals, as a Vega expression for axis labels: 1e13, 2e13. */
+export const FLOPS_LABEL_EXPR = "replace(format(datum.value, '.0e'), 'e+', 'e')";
 
 /** FLOPs in scientific notation: 1.0e21. */
 export const flops = (value: number | undefined): string =>

@@ -1,5 +1,7 @@
 import type { FitSummary, RunCounts, ScalingLaw } from '@scaleplan/contracts';
+import { seriesStyle } from './chart-palette.js';
 import { h, simulatedBadge, table, type Child } from './dom.js';
+import { estimateCell } from './estimate-view.js';
 import * as fmt from './format.js';
 
 const SEGMENTS = ['succeeded', 'failed', 'diverged', 'running', 'queued'] as const;
@@ -64,53 +66,113 @@ export function methodAgreement(fits: readonly FitSummary[] | undefined): { verd
     : { verdict: 'disagree', text: `Methods disagree on a: ${conflicts.join('; ')}` };
 }
 
-/** The fitted parameters of each method with their intervals. */
+/** "InsufficientEvidence" → "insufficient evidence". */
+const words = (reason: string): string => reason.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+
+/** The trust verdict of a fit as a badge whose title carries the verdict's one-line reason. */
+export function verdictBadge(fit: Pick<FitSummary, 'verdict' | 'converged'>): HTMLElement {
+  const verdict = fit.verdict;
+  if (!verdict) {
+    return h(
+      'span',
+      { class: `badge verdict-${fit.converged ? 'unknown' : 'untrusted'}` },
+      fit.converged ? 'converged, not judged' : 'not converged',
+    );
+  }
+  return h(
+    'span',
+    { class: `badge verdict-${verdict.trusted ? 'trusted' : 'untrusted'}`, title: verdict.message, 'data-reason': verdict.reason },
+    verdict.trusted ? 'trusted' : words(verdict.reason),
+  );
+}
+
+/** Label of a fitting method ("Approach 3 (parametric)"). */
+export const methodName = (method: number): string => seriesStyle(`method-${method}`, `Method ${method}`).label;
+
+/** L(N, D) = E + A·N^−α + B·D^−β as the status carries it. */
+type LossLaw = NonNullable<FitSummary['law']>;
+
+const LAW_TERMS = [
+  ['E', 'irreducibleLoss'],
+  ['A', 'paramCoeff'],
+  ['B', 'dataCoeff'],
+  ['α', 'paramExponent'],
+  ['β', 'dataExponent'],
+] as const;
+
+/** E, A, B, α, β each with its interval (and an edge mark where one sits at the edge of its interval). */
+function lawTerms(law: LossLaw, intervals: FitSummary['lawIntervals'] = {}): HTMLElement {
+  return h(
+    'span',
+    { class: 'law-terms' },
+    LAW_TERMS.map(([symbol, key]) =>
+      h(
+        'span',
+        { class: 'law-term' },
+        `${symbol} `,
+        estimateCell(law[key], intervals[key] as [number, number] | undefined, (v) => fmt.param(v)),
+      ),
+    ),
+  );
+}
+
+/** The exponents of the frontier a law implies: a = β/(α+β), b = α/(α+β) (Hoffmann et al. 2022, eq. 4). */
+export const frontierExponents = (law: LossLaw): { a: number; b: number } => ({
+  a: law.dataExponent / (law.paramExponent + law.dataExponent),
+  b: law.paramExponent / (law.paramExponent + law.dataExponent),
+});
+
+/**
+ * The fitted parameters of each method with their intervals and trust verdicts; estimates at the edge
+ * of their own interval are marked. A simulated study gets a last row with the true law, so the fits
+ * can be checked against it.
+ */
 export function fitsTable(law: ScalingLaw, caption = 'Fitted parameters per method'): HTMLElement {
   const fits = [...(law.status?.fits ?? [])].sort((p, q) => p.method - q.method);
   const confidence = law.spec.fit?.confidence ?? 0.8;
-  const lawCell = (fit: FitSummary): Child => {
-    if (fit.law) {
-      const iv = fit.lawIntervals ?? {};
-      const item = (name: string, key: string, value: number) =>
-        `${name}=${fmt.param(value)}${iv[key] ? ` ${fmt.interval(iv[key] as [number, number])}` : ''}`;
-      return [
-        item('E', 'irreducibleLoss', fit.law.irreducibleLoss),
-        item('A', 'paramCoeff', fit.law.paramCoeff),
-        item('B', 'dataCoeff', fit.law.dataCoeff),
-        item('α', 'paramExponent', fit.law.paramExponent),
-        item('β', 'dataExponent', fit.law.dataExponent),
-      ].join(', ');
-    }
+  const primary = law.spec.fit?.primaryMethod;
+  const mappingCell = (fit: FitSummary): Child => {
+    if (fit.law) return lawTerms(fit.law, fit.lawIntervals);
     if (fit.paramCoeff !== undefined) return `N_opt = ${fmt.param(fit.paramCoeff)}·C^a, D_opt = ${fmt.param(fit.tokenCoeff)}·C^b`;
     return '—';
   };
+  const rows: { attrs: Record<string, string | number>; cells: Child[] }[] = fits.map((fit) => ({
+    attrs: { 'data-method': fit.method },
+    cells: [
+      [methodName(fit.method), fit.method === primary ? h('span', { class: 'muted' }, ' (primary)') : null],
+      verdictBadge(fit),
+      estimateCell(fit.a, fit.aInterval, (v) => fmt.param(v)),
+      estimateCell(fit.b, fit.bInterval, (v) => fmt.param(v)),
+      fit.runs,
+      mappingCell(fit),
+    ],
+  }));
+  const truth = law.spec.sweep?.simulate?.law;
+  if (truth && isSimulated(law)) {
+    const { a, b } = frontierExponents(truth);
+    rows.push({
+      attrs: { 'data-method': 'truth' },
+      cells: [
+        h('span', { class: 'truth-label' }, 'True law (simulated)'),
+        h('span', { class: 'muted' }, 'what the fits should find'),
+        fmt.param(a),
+        fmt.param(b),
+        '—',
+        lawTerms(truth),
+      ],
+    });
+  }
   return table({
-    caption: `${caption} (${Math.round(confidence * 100)}% bootstrap intervals)`,
+    caption: `${caption} (${Math.round(confidence * 100)}% bootstrap intervals below each estimate; ⚠ marks an estimate at the edge of its own interval)`,
     columns: [
       { label: 'Method' },
+      { label: 'Verdict', title: 'Whether the fit can be trusted; hover for the reason' },
       { label: 'a (N_opt ∝ C^a)', numeric: true },
-      { label: 'interval', numeric: true },
       { label: 'b (D_opt ∝ C^b)', numeric: true },
-      { label: 'interval', numeric: true },
-      { label: 'Law / mapping', wrap: true },
       { label: 'Runs', numeric: true },
-      { label: 'Converged' },
-      { label: 'Warnings', wrap: true },
+      { label: 'Law / mapping' },
     ],
-    rows: fits.map((fit) => ({
-      attrs: { 'data-method': fit.method },
-      cells: [
-        `Approach ${fit.method}`,
-        fmt.param(fit.a),
-        fmt.interval(fit.aInterval),
-        fmt.param(fit.b),
-        fmt.interval(fit.bInterval),
-        lawCell(fit),
-        fit.runs,
-        fit.converged ? 'yes' : 'no',
-        fit.warnings.length ? fit.warnings.join('; ') : '',
-      ],
-    })),
+    rows,
     empty: 'No fit yet: methods fit once enough runs have finished.',
   });
 }
