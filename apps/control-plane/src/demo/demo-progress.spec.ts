@@ -1,6 +1,6 @@
 import { RunState } from '@scaleplan/contracts';
 import { describe, expect, it } from 'vitest';
-import { formatDuration, parseDuration, sweepEta } from './demo-progress.js';
+import { formatDuration, formatPrecision, parseDuration, sweepEta } from './demo-progress.js';
 
 describe('sweepEta', () => {
   it('counts finished runs and the trained part of running ones, and extrapolates the FLOP rate', () => {
@@ -35,5 +35,16 @@ describe('durations', () => {
   it.each(['', '0', '-5m', 'ten minutes', '10x', '0s'])('refuses %j', (text) => expect(parseDuration(text)).toBeUndefined());
   it('formats seconds for the progress line', () => {
     expect([formatDuration(42), formatDuration(75), formatDuration(3725)]).toEqual(['42s', '1m15s', '1h02m']);
+  });
+});
+
+describe('formatPrecision', () => {
+  it.each([
+    [0.354, 0.5, 'N_opt ±35% (target ±50%)'],
+    [3.51, 0.5, 'N_opt ±351% (target ±50%)'],
+    [52208936.42, 0.5, 'N_opt > ±1000% (target ±50%)'],
+    [0.2, undefined, 'N_opt ±20%'],
+  ])('%s against %s → %s', (achieved, target, text) => {
+    expect(formatPrecision(achieved, target)).toBe(text);
   });
 });

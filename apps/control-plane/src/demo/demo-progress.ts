@@ -48,3 +48,12 @@ export function parseDuration(text: string): number | undefined {
   const ms = (Number(h ?? 0) * 3600 + Number(m ?? 0) * 60 + Number(s ?? 0)) * 1000;
   return ms > 0 ? ms : undefined;
 }
+
+/**
+ * The precision of N_opt for the progress line, against its target: "N_opt ±35% (target ±50%)". An early fit's
+ * half-width can be astronomically wide (±5e9%), which reads as a bug; past ±1000% it says "> ±1000%".
+ */
+export function formatPrecision(achievedHalfWidth: number, targetHalfWidth?: number): string {
+  const achieved = achievedHalfWidth > 10 ? '> ±1000%' : `±${Math.round(100 * achievedHalfWidth)}%`;
+  return `N_opt ${achieved}${targetHalfWidth !== undefined ? ` (target ±${Math.round(100 * targetHalfWidth)}%)` : ''}`;
+}

@@ -9,7 +9,7 @@ import { deleteKeysWithPrefix } from '../redis/redis-connection.js';
 import { COMPUTE_BUDGET_STORE, SCALING_LAW_STORE } from '../resources/resource-store.tokens.js';
 import type { ResourceStore } from '../resources/resource-store.js';
 import { acquireDemoRedis } from './private-redis.js';
-import { formatDuration, sweepEta } from './demo-progress.js';
+import { formatDuration, formatPrecision, sweepEta } from './demo-progress.js';
 import { demoChecks, type DemoCheck } from './demo-verdict.js';
 import { summariseProfiles, writeStudyReport, type ProfileSummary } from './study-report.js';
 
@@ -277,7 +277,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       const precision = current?.status?.sweep?.target?.achievedHalfWidth;
       const line =
         `${bar(total ? done / total : 0)} ${done}/${total} runs${counts?.failed ? `, ${counts.failed} failed` : ''}${counts?.diverged ? `, ${counts.diverged} diverged` : ''} | ${current?.status?.phase ?? ScalingLawPhase.Pending}` +
-        `${fit ? ` | a=${fit.a.toFixed(3)}` : ''}${precision !== undefined ? ` | N_opt ±${Math.round(100 * precision)}%` : ''}${activeText} | ${formatDuration(elapsed)}${etaText}`;
+        `${fit ? ` | a=${fit.a.toFixed(3)}` : ''}${precision !== undefined ? ` | ${formatPrecision(precision, current?.spec.sweep?.target?.relativeHalfWidth)}` : ''}${activeText} | ${formatDuration(elapsed)}${etaText}`;
       if (line !== lastLine) {
         if (tty) out.write(`\r\x1b[2K${line}`);
         else say(line);
