@@ -1,31 +1,21 @@
 // TokenReview and SubjectAccessReview on the kube emulator, asked by the REAL kubectl 1.32 (`kubectl auth can-i --as`,
 // which sends a protobuf SelfSubjectAccessReview with impersonation headers: kubectl sends no bearer token over plain
 // http) and the REAL client-node 1.4, answered from stored RBAC objects.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { startKubeEmulator, type KubeEmulator } from '@scaleplan/kube-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runKubectl, type KubectlResult } from '../support/kubectl.js';
 
-const KUBECTL = '/usr/lib/google-cloud-sdk/bin/kubectl.1.32';
 let emulator: KubeEmulator;
 let home: string;
 let authn: k8s.AuthenticationV1Api;
 let authz: k8s.AuthorizationV1Api;
 
-function kubectl(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      KUBECTL,
-      args,
-      { env: { PATH: process.env.PATH, HOME: home, KUBECONFIG: emulator.kubeconfigPath }, encoding: 'utf8', timeout: 30_000 },
-      (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-    child.stdin?.end(input ?? '');
-  });
-}
+const kubectl = (args: string[], input?: string): Promise<KubectlResult> =>
+  runKubectl({ home, kubeconfig: emulator.kubeconfigPath }, args, input, 30_000);
 
 const RBAC = `apiVersion: v1
 kind: Namespace

@@ -1,7 +1,6 @@
 // Kubernetes decides who may use the REST API (kubernetes mode): the control plane reviews a Kubernetes bearer
 // token with TokenReview and each request with SubjectAccessReview, against the kube emulator (REAL client-node,
 // RBAC objects applied with the REAL kubectl). The shared dashboard token still works, as in local mode.
-import { execFile } from 'node:child_process';
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,8 +9,8 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningControlPlane, startControlPlane } from '../../apps/control-plane/src/bootstrap.js';
 import { deleteKeysWithPrefix } from '../../apps/control-plane/src/redis/redis-connection.js';
+import { runKubectl, type KubectlResult } from '../support/kubectl.js';
 
-const KUBECTL = '/usr/lib/google-cloud-sdk/bin/kubectl.1.32';
 const repoRoot = join(import.meta.dirname, '..', '..');
 const REDIS_URL = 'redis://127.0.0.1:6379';
 const prefix = `e2e-k8s-rbac-${process.pid}-${Date.now().toString(36)}`;
@@ -23,17 +22,8 @@ let home: string;
 let redis: Redis;
 let viewerToken: string;
 
-function kubectl(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      KUBECTL,
-      args,
-      { env: { PATH: process.env.PATH, HOME: home, KUBECONFIG: emulator.kubeconfigPath }, encoding: 'utf8', timeout: 60_000 },
-      (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-    child.stdin?.end(input ?? '');
-  });
-}
+const kubectl = (args: string[], input?: string): Promise<KubectlResult> =>
+  runKubectl({ home, kubeconfig: emulator.kubeconfigPath }, args, input, 60_000);
 
 const RBAC = `apiVersion: v1
 kind: Namespace

@@ -3,37 +3,27 @@
 // (dist/apps/control-plane, with their ServiceAccount's token, the dashboard-token Secret mounted as a file, and
 // probes on their own pod IPs) and the scaled workers (dist/apps/worker) — and routes the Services. Then samples are
 // applied with kubectl and reach their answers.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type KubeEmulator, startKubeEmulator } from '@scaleplan/kube-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runKubectl, type KubectlResult } from '../support/kubectl.js';
 
-const KUBECTL = '/usr/lib/google-cloud-sdk/bin/kubectl.1.32';
 const repoRoot = join(import.meta.dirname, '..', '..');
 const TOKEN = 'in-cluster-e2e-token';
 
 let emulator: KubeEmulator;
 let home: string;
 
-function kubectl(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      KUBECTL,
-      args,
-      { env: { PATH: process.env.PATH, HOME: home, KUBECONFIG: emulator.kubeconfigPath }, encoding: 'utf8', timeout: 120_000 },
-      (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-    child.stdin?.end(input ?? '');
-  });
-}
+const kubectl = (args: string[], input?: string): Promise<KubectlResult> =>
+  runKubectl({ home, kubeconfig: emulator.kubeconfigPath }, args, input, 120_000);
 
-async function kubectlOk(args: string[], input?: string): Promise<string> {
+const kubectlOk = async (args: string[], input?: string): Promise<string> => {
   const result = await kubectl(args, input);
   if (result.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${result.code}): ${result.stderr}${result.stdout}`);
   return result.stdout;
-}
+};
 
 async function eventually<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 90_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -2,7 +2,6 @@
 // run's Job as a local process; the control plane in kubernetes mode with SCALEPLAN_KUBE_DISPATCH=jobs; real Redis.
 // Studies bring their own trainer (test/fixtures/trainers/shell-trainer.sh, a POSIX-sh trainer of
 // docs/trainer-contract.md that reports Chinchilla's law at N, D), or use the built-in worker as a trainer.
-import { execFile } from 'node:child_process';
 import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -12,8 +11,8 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningControlPlane, startControlPlane } from '../../apps/control-plane/src/bootstrap.js';
 import { deleteKeysWithPrefix } from '../../apps/control-plane/src/redis/redis-connection.js';
+import { runKubectl, type KubectlResult } from '../support/kubectl.js';
 
-const KUBECTL = '/usr/lib/google-cloud-sdk/bin/kubectl.1.32';
 const repoRoot = join(import.meta.dirname, '..', '..');
 const TRAINER = join(repoRoot, 'test/fixtures/trainers/shell-trainer.sh');
 const REDIS_URL = 'redis://127.0.0.1:6379';
@@ -29,29 +28,14 @@ let workdir: string;
 let logFile: string;
 let redis: Redis;
 
-interface KubectlResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+const kubectl = (args: string[], input?: string): Promise<KubectlResult> =>
+  runKubectl({ home, kubeconfig: emulator.kubeconfigPath }, args, input, 60_000);
 
-function kubectl(args: string[], input?: string): Promise<KubectlResult> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      KUBECTL,
-      args,
-      { env: { PATH: process.env.PATH, HOME: home, KUBECONFIG: emulator.kubeconfigPath }, encoding: 'utf8', timeout: 60_000 },
-      (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-    child.stdin?.end(input ?? '');
-  });
-}
-
-async function kubectlOk(args: string[], input?: string): Promise<string> {
+const kubectlOk = async (args: string[], input?: string): Promise<string> => {
   const result = await kubectl(args, input);
   if (result.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${result.code}): ${result.stderr}${result.stdout}`);
   return result.stdout;
-}
+};
 
 async function eventually<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -2,7 +2,7 @@
 // kube emulator, whose kubelet simulator runs the real worker (dist/apps/worker) as pod processes; real
 // Redis under a unique prefix; the control plane started in kubernetes mode with startControlPlane.
 // Sweep runs are SIMULATED (losses from a known law plus noise); one final run trains a tiny real model.
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { copyFileSync, createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,8 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { type RunningControlPlane, startControlPlane } from '../../apps/control-plane/src/bootstrap.js';
 import { deleteKeysWithPrefix } from '../../apps/control-plane/src/redis/redis-connection.js';
+import { KUBECTL, runKubectl, type KubectlResult } from '../support/kubectl.js';
 
-const KUBECTL = '/usr/lib/google-cloud-sdk/bin/kubectl.1.32';
 const repoRoot = join(import.meta.dirname, '..', '..');
 const REDIS_URL = 'redis://127.0.0.1:6379';
 const prefix = `e2e-k8s-${process.pid}-${Date.now().toString(36)}`;
@@ -26,30 +26,15 @@ let workdir: string;
 let logFile: string;
 let redis: Redis;
 
-interface KubectlResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs the real kubectl asynchronously (the emulator lives in this process, so a sync call would deadlock it). */
-function kubectl(args: string[], input?: string, timeoutMs = 60_000): Promise<KubectlResult> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      KUBECTL,
-      args,
-      { env: { PATH: process.env.PATH, HOME: home, KUBECONFIG: emulator.kubeconfigPath }, encoding: 'utf8', timeout: timeoutMs },
-      (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-    child.stdin?.end(input ?? '');
-  });
-}
+const kubectl = (args: string[], input?: string, timeoutMs = 60_000): Promise<KubectlResult> =>
+  runKubectl({ home, kubeconfig: emulator.kubeconfigPath }, args, input, timeoutMs);
 
-async function kubectlOk(args: string[], input?: string): Promise<string> {
+const kubectlOk = async (args: string[], input?: string): Promise<string> => {
   const result = await kubectl(args, input);
   if (result.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${result.code}): ${result.stderr}${result.stdout}`);
   return result.stdout;
-}
+};
 
 /** Thrown from a poll to fail at once instead of waiting for the timeout. */
 class FatalCheck extends Error {}
