@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { computeOptimalAllocation, predictLoss, type LossLaw } from '@scaleplan/scaling-laws';
 import { executeRuns, RunStore, type FinishedRun, type TrainOne } from './run-store.js';
-import { fitSweep, verdicts } from './science-fit.js';
+import { fitSweep, seedSpreadVerdict, sizePoints, verdicts } from './science-fit.js';
 import { heldOutRuns, RunRole, sweepRuns, type PlannedRun, type SciencePlanOptions } from './science-plan.js';
 
 const dirs: string[] = [];
@@ -74,6 +74,25 @@ describe('bench:science plan', () => {
     for (const run of runs) expect(6 * run.params * run.tokens).toBeCloseTo(1.6e12, -9);
   });
 
+  it('adds the replicate seeds at the cheap budgets only', () => {
+    const runs = sweepRuns({ ...plan, sweepSeeds: [0], replicateSeeds: { seeds: [1], upToFlops: 2e11 } });
+    const seedsAt = (budget: number): number[] => [...new Set(runs.filter((r) => r.budgetFlops === budget).map((r) => r.seed))];
+    expect(seedsAt(1e11)).toEqual([0, 1]);
+    expect(seedsAt(2e11)).toEqual([0, 1]);
+    expect(seedsAt(4e11)).toEqual([0]);
+    expect(runs).toHaveLength(5 * 2 + 5 * 2 + 5);
+  });
+
+  it('starts a budget’s sizes just above the smallest trainable model when the prior puts them below it', () => {
+    // At 3e10 with 100 tokens/param the centre is 7.1K total and the lower end of a ×8 span 2.5K: below the
+    // smallest model (d_model 8: 5.2K total with the byte embedding).
+    const runs = sweepRuns({ ...plan, budgets: [3e10], priorTokensPerParam: 100, sweepSeeds: [0] });
+    const sizes = runs.map((r) => r.params);
+    expect(Math.min(...sizes)).toBeGreaterThanOrEqual(5224);
+    expect(Math.max(...sizes)).toBeCloseTo(Math.sqrt(3e10 / 600) * Math.sqrt(8), -3);
+    expect(new Set(sizes).size).toBe(5);
+  });
+
   it('refuses fewer than three sizes per budget', () => {
     expect(() => sweepRuns({ ...plan, sizesPerBudget: 2 })).toThrow(/sizesPerBudget must be at least 3/);
   });
@@ -129,13 +148,33 @@ describe('bench:science fit and verdicts (simulated training)', () => {
     expect(fit.heldOut.params / truth.params).toBeLessThan(1.25);
     expect(fit.approach2.parabolas.every((p) => p.bracketed)).toBe(true);
     const heldOut = await executeRuns(heldOutRuns(heldOutFlops, fit.heldOut.params, [0, 1], plan), store, simulated(), { concurrency: 1 });
-    const checks = verdicts(fit, heldOut);
+    const checks = verdicts(fit, heldOut, sweep);
     expect(checks.map((c) => [c.name, c.pass])).toEqual([
       ['predicted loss within 1%', true],
       ['N/2 does not beat N* beyond seed noise', true],
       ['2N does not beat N* beyond seed noise', true],
+      ['seed spread < 0.5% at every replicated sweep size', true],
       ['N_opt 80% interval at the top budget ≤ ×2', true],
     ]);
+  });
+
+  it('fails the seed-spread target when replicates differ by more than 0.5%, and says how many sizes were replicated', async () => {
+    const store = new RunStore(tempDir());
+    const sweep = await executeRuns(
+      sweepRuns({ ...plan, sweepSeeds: [0], replicateSeeds: { seeds: [1], upToFlops: 1e11 } }),
+      store,
+      simulated(0.02),
+      {
+        concurrency: 1,
+      },
+    );
+    const check = seedSpreadVerdict(sizePoints(sweep));
+    expect(check.pass).toBe(false);
+    expect(check.detail).toMatch(/^5 of 15 sizes replicated; 5 at or above 0\.5%/);
+    expect(seedSpreadVerdict(sizePoints(sweep.filter((r) => r.seed === 0)))).toMatchObject({
+      pass: false,
+      detail: 'no sweep size has two seeds',
+    });
   });
 
   it('flags a neighbour that beats the allocated model by more than the seed noise', async () => {

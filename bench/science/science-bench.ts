@@ -44,16 +44,20 @@ export interface ScienceConfig extends SciencePlanOptions {
 
 export const CONFIGS: Record<'full' | 'quick', ScienceConfig> = {
   full: {
-    // Three budgets a factor 2 apart and the held-out one at 1.6e12: the held-out runs dominate the cost
-    // (each about as long as a whole sweep budget's five runs), and 1.6e12 keeps the whole benchmark near an
-    // hour on 2 cores (8e11 at the top put it near two).
-    budgets: [1e11, 2e11, 4e11],
+    // Four budgets a factor 2 apart (8× in all) and the held-out one at 1.6e12: the held-out runs dominate the
+    // cost (each about as long as a whole sweep budget's five runs). 5e10 widens the span that Approach 3's
+    // exponents are read from (3 budgets over 4× left it ill-conditioned: 154/400 bootstrap fits converged)
+    // for 2% more FLOPs; 2.5e10 would put its minimum at the smallest trainable model. 8e11 at the top would
+    // double the held-out cost.
+    budgets: [5e10, 1e11, 2e11, 4e11],
     sizesPerBudget: 5,
     spanFactor: 8,
     // Measured here: at C = 2e11 the minimum lies near N_total = 14K (D/N ≈ 160), so byte-level models at this
     // scale want far more tokens per parameter than Chinchilla's 20; 60 centres the sizes with room both ways.
     priorTokensPerParam: 60,
     sweepSeeds: [0],
+    // A second seed at every size of the two cheapest budgets (6% more FLOPs): the seed spread across sizes.
+    replicateSeeds: { seeds: [1], upToFlops: 1e11 },
     heldOutFactor: 4,
     heldOutSeeds: [0, 1, 2],
     finalEvalSequences: 4096,
@@ -218,7 +222,7 @@ async function main(args: string[]): Promise<number> {
   const heldOutPlan = heldOutRuns(allocation.flops, allocation.params, config.heldOutSeeds, config);
   const heldOut = await executeRuns(heldOutPlan, store, train, { concurrency: workers, onFinished: progress });
 
-  const checks = verdicts(fit, heldOut);
+  const checks = verdicts(fit, heldOut, sweep);
   console.log('\nheld-out check');
   console.log('role      | N total  | D        | loss    | seed');
   for (const run of heldOut)

@@ -11,7 +11,7 @@ import { RunRole, type PlannedRun } from './science-plan.js';
 import type { FinishedRun } from './run-store.js';
 
 /** Targets of issue 11, §5. */
-export const TARGETS = { predictionError: 0.01, intervalRatio: 2 } as const;
+export const TARGETS = { predictionError: 0.01, intervalRatio: 2, seedSpread: 0.005 } as const;
 
 export interface SizePoint {
   readonly budgetFlops: number;
@@ -151,12 +151,36 @@ export interface Verdict {
 }
 
 /**
+ * Issue 11 §1: the recipe's seed-to-seed spread of final loss (sample sd ÷ mean) below 0.5% at every sweep
+ * size that has replicates. The detail names how many sizes were replicated, so a partial check reads as one.
+ */
+export function seedSpreadVerdict(points: readonly SizePoint[]): Verdict {
+  const replicated = points.filter((p) => p.seeds >= 2);
+  const name = 'seed spread < 0.5% at every replicated sweep size';
+  if (replicated.length === 0) return { name, pass: false, detail: 'no sweep size has two seeds' };
+  const relative = replicated.map((p) => ({ point: p, spread: p.seedStd / p.meanLoss }));
+  const worst = relative.reduce((a, b) => (b.spread > a.spread ? b : a));
+  const over = relative.filter((r) => r.spread >= TARGETS.seedSpread).length;
+  return {
+    name,
+    pass: over === 0,
+    detail: `${replicated.length} of ${points.length} sizes replicated; ${over} at or above 0.5%; worst ${(100 * worst.spread).toFixed(2)}% at N ${worst.point.params.toExponential(2)}, C ${worst.point.budgetFlops.toExponential(2)}; median ${(100 * median(relative.map((r) => r.spread))).toFixed(2)}%`,
+  };
+}
+
+const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
+
+/**
  * The three targets, on the held-out runs: prediction within 1% of the allocated model's mean measured loss;
  * neither neighbour better than it by more than the seed noise (the larger of the measured seed standard
  * deviation at the allocated size and the mean sweep seed spread); N_opt's 80% interval at the top sweep
  * budget no wider than ×2.
  */
-export function verdicts(fit: SweepFit, heldOutRuns: readonly FinishedRun[]): Verdict[] {
+export function verdicts(fit: SweepFit, heldOutRuns: readonly FinishedRun[], sweepRuns: readonly FinishedRun[] = []): Verdict[] {
   const allocated = sizePoints(heldOutRuns, RunRole.Allocated)[0];
   const neighbour = (role: PlannedRun['role']): SizePoint | undefined => sizePoints(heldOutRuns, role)[0];
   const results: Verdict[] = [];
@@ -186,6 +210,7 @@ export function verdicts(fit: SweepFit, heldOutRuns: readonly FinishedRun[]): Ve
       detail: `${label} ${other.meanLoss.toFixed(4)} vs N* ${allocated.meanLoss.toFixed(4)} (N* − ${label} = ${margin.toFixed(4)}, seed σ ${noise.toFixed(4)})`,
     });
   }
+  results.push(seedSpreadVerdict(sizePoints(sweepRuns)));
   results.push({
     name: 'N_opt 80% interval at the top budget ≤ ×2',
     pass: fit.topBudget.ratio <= TARGETS.intervalRatio,

@@ -6,7 +6,7 @@
  * Accounting (docs/worker.md, "Parameter and FLOP accounting"): N is the total parameter count (embeddings
  * and the tied output head included, Pearce & Song 2024) and C = 6·N·D.
  */
-import { solveShapeForTotalParams } from '@scaleplan/language-model/shapes';
+import { countParameters, smallestShape, solveShapeForTotalParams } from '@scaleplan/language-model/shapes';
 import type { TransformerShape } from '@scaleplan/scaling-laws';
 
 export const RunRole = { Sweep: 'sweep', Allocated: 'allocated', Smaller: 'half', Larger: 'double' } as const;
@@ -38,6 +38,11 @@ export interface SciencePlanOptions {
   readonly priorTokensPerParam: number;
   /** Seeds of every sweep point (≥ 2 gives a seed-noise estimate at every size). */
   readonly sweepSeeds: readonly number[];
+  /**
+   * More seeds for the sweep points of the cheap budgets (C ≤ `upToFlops`): the seed spread measured at every
+   * size there, for a fraction of what replicating the whole sweep would cost.
+   */
+  readonly replicateSeeds?: { readonly seeds: readonly number[]; readonly upToFlops: number };
   readonly sequenceLength: number;
   readonly vocabSize: number;
 }
@@ -69,17 +74,28 @@ export function planRun(
   };
 }
 
-/** The IsoFLOP sweep: `sizesPerBudget` log-spaced sizes per budget, centred on the prior optimum, every seed. */
+/**
+ * The IsoFLOP sweep: `sizesPerBudget` log-spaced sizes per budget, centred on the prior optimum, every seed.
+ * Where the lower end would fall below the smallest trainable model (a byte vocabulary's embedding alone is
+ * 2K parameters at d_model 8), the sizes start just above it and keep their upper end.
+ */
 export function sweepRuns(options: SciencePlanOptions): PlannedRun[] {
   if (options.sizesPerBudget < 3)
     throw new Error(`sizesPerBudget must be at least 3 (a parabola needs three sizes), got ${options.sizesPerBudget}`);
+  const shapeOptions = { sequenceLength: options.sequenceLength, vocabSize: options.vocabSize };
+  const smallestTotal = countParameters(smallestShape(shapeOptions)).total * 1.02;
   const runs: PlannedRun[] = [];
   for (const budget of options.budgets) {
     const centre = Math.sqrt(budget / (6 * options.priorTokensPerParam));
+    const upper = centre * Math.sqrt(options.spanFactor);
+    const lower = Math.max(smallestTotal, centre / Math.sqrt(options.spanFactor));
+    const seeds = [
+      ...options.sweepSeeds,
+      ...(options.replicateSeeds && budget <= options.replicateSeeds.upToFlops ? options.replicateSeeds.seeds : []),
+    ];
     for (let i = 0; i < options.sizesPerBudget; i += 1) {
-      const exponent = i / (options.sizesPerBudget - 1) - 0.5;
-      const target = centre * options.spanFactor ** exponent;
-      for (const seed of options.sweepSeeds) runs.push(planRun(RunRole.Sweep, budget, target, seed, options));
+      const target = lower * (upper / lower) ** (i / (options.sizesPerBudget - 1));
+      for (const seed of new Set(seeds)) runs.push(planRun(RunRole.Sweep, budget, target, seed, options));
     }
   }
   return runs;

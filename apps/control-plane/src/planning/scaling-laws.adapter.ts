@@ -2,6 +2,7 @@ import {
   ADMISSION_LIMITS,
   RunKind,
   RunState,
+  SweepMode,
   type FitDiagnosticsStatus,
   type FitSummary,
   type RunRecord,
@@ -215,6 +216,24 @@ export function fitOptionsOf(law: ScalingLaw, fittedAt?: string, using: readonly
 }
 
 /**
+ * The budgets whose runs form IsoFLOP profiles, for Approach 2 and the bracketing check; undefined (every
+ * budget) outside training-curves mode. There, each size's shorter runs share budgets (C/16 for every size)
+ * whose sizes are centred on the optimum of C, not of theirs; a budget counts when the spec lists it or
+ * when one of its runs is the longest of its shape (the budgets the adaptive planner adds).
+ */
+export function isoFlopBudgetsOf(law: ScalingLaw, runs: readonly RunRecord[]): number[] | undefined {
+  if (law.spec.sweep?.mode !== SweepMode.TrainingCurves) return undefined;
+  const longestOfShape = new Map<number, number>();
+  for (const run of runs) {
+    const params = runParamsTotal(run);
+    longestOfShape.set(params, Math.max(longestOfShape.get(params) ?? 0, run.budgetFlops));
+  }
+  const budgets = new Set(law.spec.sweep.budgets ?? []);
+  for (const run of runs) if (longestOfShape.get(runParamsTotal(run)) === run.budgetFlops) budgets.add(run.budgetFlops);
+  return [...budgets].sort((p, q) => p - q);
+}
+
+/**
  * The production fitter: `fitScalingLawAsync` of @scaleplan/scaling-laws (every method, its bootstrap,
  * diagnostics and trust verdict), paused every few steps so the event loop keeps serving requests. The
  * previous Approach-3 optimum joins the full start grid, so a refit is never worse than a fresh fit.
@@ -229,9 +248,15 @@ export class LibraryLawFitter implements LawFitter {
     const rows = fitRowsOf(runs);
     const fittedAt = new Date().toISOString();
     const curves = rows.flatMap((r) => (r.curve ? [r.curve] : []));
+    const isoFlopBudgets = isoFlopBudgetsOf(law, runs);
     const result = await fitScalingLawAsync(
       rows.map((r) => r.observation),
-      { ...fitOptionsOf(law, fittedAt, budgets), curves, ...(previous?.warmStart ? { warmStart: previous.warmStart } : {}) },
+      {
+        ...fitOptionsOf(law, fittedAt, budgets),
+        curves,
+        ...(isoFlopBudgets ? { isoFlopBudgets } : {}),
+        ...(previous?.warmStart ? { warmStart: previous.warmStart } : {}),
+      },
       { yieldEvery: 1 },
     );
     const methods: MethodFit[] = [];

@@ -1,7 +1,8 @@
-import { RunState, scalingLawSpecSchema, type RunRecord } from '@scaleplan/contracts';
+import { RunState, scalingLawSpecSchema, type RunRecord, type ScalingLaw } from '@scaleplan/contracts';
 import { describe, expect, it } from 'vitest';
 import { bowlCentre, fitWithSpread as fitOf, NOW, succeedOnBowl, targetSweep } from './__tests__/target-sweep.fixtures.js';
 import { plannedShapeOf } from './model-shapes.js';
+import { isoFlopBudgetsOf } from './scaling-laws.adapter.js';
 import { planIsoFlopSweep, type SweepPlanInput } from './sweep-planner.js';
 import { planTargetRuns, sweepFlops } from './sweep-target.js';
 
@@ -88,6 +89,19 @@ describe('training-curves mode', () => {
       expect(new Set(runs.map((r) => r.budgetFlops)).size).toBe(4);
     }
     expect(new Set(plan.runs.map((r) => r.runId)).size).toBe(plan.runs.length);
+  });
+
+  it('gives Approach 2 the IsoFLOP budgets only: the spec’s and the adaptive planner’s, not the shorter runs’ shared ones', () => {
+    const sweep = { mode: 'training-curves', budgets: [1e11, 4e11] };
+    const plan = planIsoFlopSweep(input(sweep));
+    const law = { spec: spec(sweep) } as ScalingLaw;
+    // 5 sizes × 2 budgets × 4 lengths: the C/16 runs of each budget share a budget; the others stand alone.
+    expect(new Set(plan.runs.map((r) => r.budgetFlops)).size).toBeGreaterThan(4);
+    expect(isoFlopBudgetsOf(law, plan.runs)).toEqual([1e11, 4e11]);
+    // A budget the adaptive planner added (no shorter siblings) is an IsoFLOP budget too.
+    const added = { ...plan.runs.find((r) => r.budgetFlops === 4e11)!, runId: 'added', budgetFlops: 1.6e12 };
+    expect(isoFlopBudgetsOf(law, [...plan.runs, added])).toEqual([1e11, 4e11, 1.6e12]);
+    expect(isoFlopBudgetsOf({ spec: spec({ budgets: [1e11, 4e11] }) } as ScalingLaw, plan.runs)).toBeUndefined();
   });
 });
 

@@ -145,3 +145,37 @@ describe('trust verdict on bad evidence', () => {
     expect(() => fitScalingLaw(goodSweep, { methods: [4 as 1] })).toThrow(/unknown method 4; known methods: 1, 2, 3/);
   });
 });
+
+describe('fitScalingLaw with a training-curves sweep (isoFlopBudgets)', () => {
+  // Every size of the IsoFLOP sweep is also trained at C/16: those shorter runs share a budget, but their sizes
+  // span ×8 around the optimum of C, which lies ~4× above the optimum of C/16: that profile's minimum is not bracketed.
+  const budgets = [1e18, 3e18, 1e19, 3e19, 1e20];
+  const longest = syntheticIsoFlopSweep(EPOCH_2024, { budgets, sizesPerBudget: 7, span: 8, noise: 0.005, seed: 7 });
+  const shorter: LossObservation[] = longest.map((o) => ({
+    ...o,
+    runId: `${o.runId}-short`,
+    tokens: o.tokens / 16,
+    budgetFlops: o.budgetFlops! / 16,
+    loss: predictLoss(EPOCH_2024, o.params, o.tokens / 16),
+  }));
+  const runs = [...longest, ...shorter];
+  const options = { methods: [2, 3] as const, primaryMethod: 2 as const, resamples: 20, seed: 3, budgets: [1e21] };
+
+  it('reads the shorter runs’ shared budgets as IsoFLOP profiles when not told which budgets are (MinimumNotBracketed)', () => {
+    const approach2 = fitScalingLaw(runs, options).methods.find((m) => m.method === 2)!;
+    expect(approach2.diagnostics.budgets.filter((b) => !b.bracketed).map((b) => b.flops)).toEqual(budgets.map((c) => c / 16));
+    expect(approach2.verdict).toMatchObject({ trusted: false, reason: 'MinimumNotBracketed' });
+  });
+
+  it('fits Approach 2 on the IsoFLOP budgets only, while Approach 3 reads every run', () => {
+    const result = fitScalingLaw(runs, { ...options, isoFlopBudgets: budgets });
+    const approach2 = result.methods.find((m) => m.method === 2)!;
+    const approach3 = result.methods.find((m) => m.method === 3)!;
+    expect(approach2.runs).toBe(longest.length);
+    expect(approach3.runs).toBe(runs.length);
+    expect(approach2.diagnostics.budgets.map((b) => b.flops)).toEqual(budgets);
+    expect(approach2.diagnostics.budgets.every((b) => b.bracketed)).toBe(true);
+    expect(approach2.verdict.checks.find((c) => c.name === 'minimumBracketed')!.passed).toBe(true);
+    expect(Math.abs(approach2.a! - epochA)).toBeLessThan(0.05);
+  });
+});

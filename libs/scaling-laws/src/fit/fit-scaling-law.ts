@@ -49,6 +49,12 @@ export interface FitScalingLawOptions {
   readonly percentiles?: readonly [number, number];
   /** budgets (FLOPs) that use the law: allocations with intervals, the N_opt width check, and (the largest) the influence check. @default [] */
   readonly budgets?: readonly number[];
+  /**
+   * the budgets whose runs form IsoFLOP profiles: Approach 2's parabolas and the bracketing check read only
+   * these. A training-curves sweep's shorter runs share budgets (C/16 for every size) whose profiles are not
+   * centred on their minima; Approaches 1 and 3 still read every run. @default every budget
+   */
+  readonly isoFlopBudgets?: readonly number[];
   /** a previous Approach-3 optimum: it joins the start grid (never replaces it) */
   readonly warmStart?: LossLaw;
   readonly approach1?: Approach1Options;
@@ -182,7 +188,9 @@ export function* fitScalingLawSteps(input: readonly LossObservation[], options: 
   const percentiles = options.percentiles ?? [10, 90];
   const budgets = [...(options.budgets ?? [])];
   const thresholds = { ...DEFAULT_TRUST_THRESHOLDS, ...options.thresholds };
-  const profiles = budgetProfiles(observations);
+  const isoFlop = options.isoFlopBudgets ? new Set(options.isoFlopBudgets) : undefined;
+  const profileRows = isoFlop ? observations.filter((o) => o.budgetFlops !== undefined && isoFlop.has(o.budgetFlops)) : observations;
+  const profiles = budgetProfiles(profileRows);
   // The influence check compares N_opt at the largest budget that uses the law (else the largest budget run).
   const influenceFlops = budgets.length
     ? Math.max(...budgets)
@@ -216,21 +224,21 @@ export function* fitScalingLawSteps(input: readonly LossObservation[], options: 
         fitted.push({ method, runs: observations.length, boot: result, refused: null, subject });
       } else if (method === 2) {
         const fitOptions: Approach2Options = options.approach2 ?? { smallBudgets: 'skip' };
-        const result = yield* bootstrapApproach2Steps(observations, { ...boot, fit: fitOptions });
+        const result = yield* bootstrapApproach2Steps(profileRows, { ...boot, fit: fitOptions });
         const subject: InfluenceSubject = {
-          runIds,
+          runIds: profileRows.map((o) => runIds[observations.indexOf(o)]!),
           mapping: mappingOf(result.fit),
           refit: (keep) =>
             refusedAsNull(() =>
               mappingOf(
                 fitApproach2(
-                  observations.filter((_, i) => keep(i)),
+                  profileRows.filter((_, i) => keep(i)),
                   fitOptions,
                 ),
               ),
             ),
         };
-        fitted.push({ method, runs: observations.length, boot: result, refused: null, subject });
+        fitted.push({ method, runs: profileRows.length, boot: result, refused: null, subject });
       } else {
         const curves = [...(options.curves ?? [])].sort((p, q) => p.params - q.params || compareText(p.runId, q.runId));
         const result = yield* bootstrapApproach1Steps(curves, { ...boot, fit: options.approach1 });
@@ -252,7 +260,7 @@ export function* fitScalingLawSteps(input: readonly LossObservation[], options: 
     } catch (error) {
       fitted.push({
         method,
-        runs: method === 1 ? (options.curves ?? []).length : observations.length,
+        runs: method === 1 ? (options.curves ?? []).length : method === 2 ? profileRows.length : observations.length,
         boot: null,
         refused: refusal(error),
         subject: null,
