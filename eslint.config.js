@@ -71,15 +71,32 @@ export default tseslint.config(
   ),
   // Workers have no cluster credentials and never touch the emulator or the planner's numerics directly.
   boundary(['apps/worker/**'], ['kube-emulator'], [{ group: ['@kubernetes/*'], message: 'Workers get no Kubernetes API access.' }]),
-  // The CLI composes the apps: it may start the control plane, through its public entry point only.
+  // The CLI composes the apps: it may start the control plane and run the demo, through their public entry points only.
   {
     files: ['apps/cli/**'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [deepLibImports] }] },
+  },
+  // The demo drives a control plane it starts, through the control plane's public entry point only.
+  {
+    files: ['apps/demo/**'],
     rules: { 'no-restricted-imports': ['error', { patterns: [deepLibImports] }] },
   },
   // Relative paths too: resolved against the importing file, they may not reach into another app or library.
   {
     files: ['apps/**/*.ts', 'libs/**/*.ts'],
     plugins: { scaleplan: { rules: { 'app-boundaries': appBoundaries } } },
-    rules: { 'scaleplan/app-boundaries': ['error', { root, entryPoints: { 'apps/cli': ['apps/control-plane/src/index.ts'] } }] },
+    rules: {
+      'scaleplan/app-boundaries': [
+        'error',
+        {
+          root,
+          entryPoints: {
+            'apps/cli': ['apps/control-plane/src/index.ts', 'apps/demo/src/index.ts'],
+            // (apps/worker has no public entry point: the demo's workers are the control plane's local workers.)
+            'apps/demo': ['apps/control-plane/src/index.ts'],
+          },
+        },
+      ],
+    },
   },
 );

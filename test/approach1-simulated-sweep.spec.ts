@@ -2,7 +2,7 @@ import { RunState, type RunRecord, type ScalingLaw } from '@scaleplan/contracts'
 import { simulateRun } from '@scaleplan/language-model';
 import { allocate, frontierExponents } from '@scaleplan/scaling-laws';
 import { describe, expect, it } from 'vitest';
-import { SIMULATED_DEMO_STUDY } from '../apps/control-plane/src/demo/demo-runner.js';
+import { SIMULATED_DEMO_STUDY } from '../apps/demo/src/index.js';
 import { LibraryLawFitter } from '../apps/control-plane/src/planning/scaling-laws.adapter.js';
 import { planIsoFlopSweep } from '../apps/control-plane/src/planning/sweep-planner.js';
 

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { acquireDemoRedis, freePort } from '../../apps/control-plane/src/demo/private-redis.js';
+import { acquireDemoRedis, freePort } from '../../apps/demo/src/index.js';
 import { join } from 'node:path';
 import { repositoryRoot } from '../../apps/control-plane/src/dispatch/local-worker-options.js';
 import { deleteKeysWithPrefix, createRedis } from '../../apps/control-plane/src/redis/redis-connection.js';

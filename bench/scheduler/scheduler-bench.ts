@@ -7,7 +7,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { startControlPlane } from '../../apps/control-plane/src/bootstrap.js';
 import { deleteKeysWithPrefix } from '../../apps/control-plane/src/redis/redis-connection.js';
-import { acquireDemoRedis } from '../../apps/control-plane/src/demo/private-redis.js';
+import { acquireDemoRedis } from '../../apps/demo/src/index.js';
 
 /**
  * `npm run bench:scheduler`: 10,000 simulated runs through the whole control-plane path (plan →
@@ -93,12 +93,12 @@ async function fullPath(url: string, prefix: string): Promise<{ seconds: number;
       });
       if (!response.ok) throw new Error(`POST failed: ${response.status} ${await response.text()}`);
     }
-    const laws = cp.core.deps.laws;
+    const laws = cp.laws;
     let lastReport = 0;
     for (;;) {
       if (process.env.BENCH_VERBOSE && performance.now() - lastReport > 1000) {
         lastReport = performance.now();
-        const depth = await cp.core.deps.queue.depth();
+        const depth = await cp.queue.depth();
         const all = await laws.list('bench');
         process.stdout.write(
           `  t=${((performance.now() - started) / 1000).toFixed(1)}s queue=${JSON.stringify(depth)} stored=${all.reduce((s, l) => s + (l.status?.runs?.succeeded ?? 0), 0)} ready=${all.filter((l) => l.status?.phase === 'Ready').length}\n`,
@@ -112,7 +112,7 @@ async function fullPath(url: string, prefix: string): Promise<{ seconds: number;
       await new Promise((r) => setTimeout(r, 50));
     }
     const seconds = (performance.now() - started) / 1000;
-    const metric = (await cp.core.deps.metrics.registry.getSingleMetric('scaleplan_refit_duration_seconds')?.get()) as
+    const metric = (await cp.metrics.registry.getSingleMetric('scaleplan_refit_duration_seconds')?.get()) as
       { values: { metricName?: string; value: number }[] } | undefined;
     const refits = metric?.values.find((v) => v.metricName?.endsWith('_count'))?.value ?? 0;
     return { seconds, refits };

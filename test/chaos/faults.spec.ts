@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort, redisReachable } from '../../apps/control-plane/src/demo/private-redis.js';
+import { freePort, redisReachable } from '../../apps/demo/src/index.js';
 import { simulatedStudy, TEST_TOKEN, uniquePrefix, waitFor } from '../support/e2e-harness.js';
 import { printChaosTable, type ChaosFigure } from './faults-table.js';
 

@@ -74,11 +74,11 @@ describe('memory under 10,000 create/delete cycles (real Redis, no workers)', ()
     // Deletion finishes in the reconcilers (finalizers): wait until nothing is left, then until they are idle.
     await waitFor(
       'every object to be gone',
-      async () => (await cp.core.deps.laws.list('chaos')).length + (await cp.core.deps.budgets.list('chaos')).length === 0,
+      async () => (await cp.laws.list('chaos')).length + (await cp.budgets.list('chaos')).length === 0,
       120_000,
       200,
     );
-    await cp.core.settle();
+    await cp.settle();
   };
 
   const measure = async () => {
@@ -125,16 +125,16 @@ describe('memory under 10,000 create/delete cycles (real Redis, no workers)', ()
       {
         scenario: 'caches',
         figure: 'run store owners / fit store studies cached',
-        value: `${cp.core.runs.cachedOwners} / ${cp.core.fits.cachedStudies}`,
+        value: `${cp.runs.cachedOwners} / ${cp.fits.cachedStudies}`,
         bound: '0 / 0',
-        ok: cp.core.runs.cachedOwners === 0 && cp.core.fits.cachedStudies === 0,
+        ok: cp.runs.cachedOwners === 0 && cp.fits.cachedStudies === 0,
       },
     ]);
     process.stdout.write(`keys kept across cycles (one per prefix): ${after.keys.map((key) => key.slice(prefix.length + 1)).join(', ')}\n`);
     expect(leftKeys).toEqual([]);
     expect(after.keys).toHaveLength(before.keys.length);
-    expect(cp.core.runs.cachedOwners).toBe(0);
-    expect(cp.core.fits.cachedStudies).toBe(0);
+    expect(cp.runs.cachedOwners).toBe(0);
+    expect(cp.fits.cachedStudies).toBe(0);
     expect(rssRatio).toBeLessThanOrEqual(1.1);
   });
 });

@@ -268,12 +268,11 @@ describe('control plane REST API (real Redis, no workers)', () => {
     const runs = (await request(cp.url).get('/api/v1/namespaces/default/scalinglaws/queued-study/runs').set(auth).expect(200)).body.items;
     expect(runs).toHaveLength(15);
     const studyJobs = async (): Promise<number> =>
-      (await cp.core.deps.queue.queue.getJobs(['prioritized', 'waiting'])).filter((job) => job.id?.startsWith('default/queued-study/'))
-        .length;
+      (await cp.queue.queue.getJobs(['prioritized', 'waiting'])).filter((job) => job.id?.startsWith('default/queued-study/')).length;
     expect(await studyJobs()).toBe(3);
     // tuning.disableDispatch: queued work must not start local workers (reconciles and results kick the dispatch loop).
     await new Promise((resolve) => setTimeout(resolve, 500));
-    expect((cp.core.deps.dispatcher as LocalWorkerDispatcher).pids()).toEqual([]);
+    expect((cp.dispatcher as LocalWorkerDispatcher).pids()).toEqual([]);
     expect(await studyJobs()).toBe(3);
     await request(cp.url).delete('/api/v1/namespaces/default/scalinglaws/queued-study').set(auth).expect(202);
     await waitFor(

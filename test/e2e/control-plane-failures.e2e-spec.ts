@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort, redisReachable } from '../../apps/control-plane/src/demo/private-redis.js';
+import { freePort, redisReachable } from '../../apps/demo/src/index.js';
 import type { LocalWorkerDispatcher } from '../../apps/control-plane/src/dispatch/local-worker-dispatcher.js';
 import {
   deletePrefix,
@@ -65,7 +65,7 @@ describe('control plane failure modes (real Redis, real worker processes, simula
       () => deletePrefix(REDIS_URL, prefix),
       () => cp.close(),
     );
-    const dispatcher = cp.core.deps.dispatcher as LocalWorkerDispatcher;
+    const dispatcher = cp.dispatcher as LocalWorkerDispatcher;
     await submitSlowStudy(cp.url, { sizesPerBudget: 3, durationMs: 1500, maxConcurrentRuns: 1 });
     const victim = await waitFor('a run to be training', async () => (await runsOf(cp.url)).find((r) => r.state === 'running'), 30_000, 50);
     const [pid] = await waitFor('a worker process', () => (dispatcher.pids().length > 0 ? dispatcher.pids() : undefined));
@@ -106,7 +106,7 @@ describe('control plane failure modes (real Redis, real worker processes, simula
     expect(new Set(runs.map((r) => r.runId)).size).toBe(10);
     expect(runs.every((r) => r.state === 'succeeded')).toBe(true);
     expect((await status(second.url)).primaryFit?.runs).toBe(10);
-    const left = await second.core.deps.queue.depth();
+    const left = await second.queue.depth();
     expect(left.waiting + left.prioritized + left.active + left.delayed + left.completed + left.failed).toBe(0);
   });
 

@@ -4,7 +4,7 @@ import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningControlPlane } from '../../apps/control-plane/src/bootstrap.js';
 import { startControlPlane } from '../../apps/control-plane/src/bootstrap.js';
-import { freePort, redisReachable } from '../../apps/control-plane/src/demo/private-redis.js';
+import { freePort, redisReachable } from '../../apps/demo/src/index.js';
 import {
   deletePrefix,
   nullStream,

@@ -13,6 +13,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadKubeConfig } from '../../apps/control-plane/src/kube/kube-client.js';
 import { deleteKeysWithPrefix } from '../../apps/control-plane/src/redis/redis-connection.js';
+import { pollUntil } from '../support/poll.js';
 
 const repoRoot = join(import.meta.dirname, '..', '..');
 const ENTRY = join(repoRoot, 'dist/apps/control-plane/src/main.js');
@@ -42,25 +43,15 @@ function freePort(): Promise<number> {
   });
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) {
-      const logs = [...planes.entries()].map(
-        ([name, p]) => `--- ${name} ---\n${existsSync(p.log) ? readFileSync(p.log, 'utf8').split('\n').slice(-8).join('\n') : ''}`,
-      );
-      throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}\n${logs.join('\n')}`);
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const until = <T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> =>
+  pollUntil(what, probe, {
+    timeoutMs,
+    intervalMs: 200,
+    explain: () =>
+      [...planes.entries()]
+        .map(([name, p]) => `--- ${name} ---\n${existsSync(p.log) ? readFileSync(p.log, 'utf8').split('\n').slice(-8).join('\n') : ''}`)
+        .join('\n'),
+  });
 
 /** Starts a control plane process as if it ran in pod `name` (the downward API's SCALEPLAN_POD_NAME). */
 async function startPlane(name: string): Promise<void> {
@@ -168,7 +159,8 @@ describe('two control planes on one Lease', () => {
     await until('cp-a to hold the Lease', async () => (await holder()) === 'cp-a');
     await startPlane('cp-b');
     await until('cp-b to be standby', async () => (await readyz('cp-b')).body.checks.leadership.state === 'standby');
-    expect(await labelOf('cp-a')).toBe('true');
+    // The leader reports 'leading' as it patches its pod's label: the label follows within one API round trip.
+    await until('cp-a to carry the leader label', async () => (await labelOf('cp-a')) === 'true', 5000);
     expect(await labelOf('cp-b')).toBeUndefined();
     const standby = await readyz('cp-b');
     expect(standby.status).toBe(200); // Ready: the Service routes by the leader label, and a PDB may drain either pod
@@ -187,8 +179,8 @@ describe('two control planes on one Lease', () => {
     await until('cp-b to lead', async () => (await readyz('cp-b')).body.checks.leadership.state === 'leading', 5000);
     const failoverMs = Date.now() - killedAt;
     expect(failoverMs).toBeLessThan(15_000);
-    expect(await labelOf('cp-b')).toBe('true');
-    expect(await labelOf('cp-a')).toBeUndefined(); // taken off the dead leader's pod
+    await until('cp-b to carry the leader label', async () => (await labelOf('cp-b')) === 'true', 5000);
+    expect(await labelOf('cp-a')).toBeUndefined(); // taken off the dead leader's pod (before cp-b's own label)
     expect(await apiStatus('cp-b')).toBe(200);
     await budgetResolves('after-failover');
     console.info(`failover after SIGKILL: ${(failoverMs / 1000).toFixed(1)} s (lease ${LEASE_SECONDS} s)`);
@@ -205,6 +197,6 @@ describe('two control planes on one Lease', () => {
       10_000,
     );
     expect(Date.now() - stoppedAt).toBeLessThan(5000);
-    expect(await labelOf('cp-a')).toBe('true');
+    await until('cp-a to carry the leader label', async () => (await labelOf('cp-a')) === 'true', 5000);
   }, 30_000);
 });

@@ -1,7 +1,6 @@
 // The informer wrapper against a real API-server outage: client-node 1.4's informer stops for good when its
 // watch fails with anything but 410 (here: connection refused while the emulator is down). The
 // ResilientInformer must restart it with backoff and catch up once a server is back on the same address.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,48 +13,25 @@ import { startControlPlane } from '../../apps/control-plane/src/bootstrap.js';
 import { createKubeClients, loadKubeConfig } from '../../apps/control-plane/src/kube/kube-client.js';
 import { deletePrefix, nullStream, uniquePrefix, waitFor } from '../support/e2e-harness.js';
 import { KubeResourceStore } from '../../apps/control-plane/src/kube/kube-resource-store.js';
+import { applyScalePlanCrds, runKubectlOk, type KubectlTarget } from '../support/kubectl.js';
 
-const KUBECTL = '/usr/lib/google-cloud-sdk/bin/kubectl.1.32';
-const repoRoot = join(import.meta.dirname, '..', '..');
 const home = mkdtempSync(join(tmpdir(), 'kubectl-home-'));
 const kubeconfigPath = join(home, 'kubeconfig');
+const target: KubectlTarget = { home, kubeconfig: kubeconfigPath };
 let emulator: KubeEmulator | undefined;
 
-const kubectl = (args: string[], input = ''): Promise<string> =>
-  new Promise((resolve, reject) => {
-    const child = execFile(
-      KUBECTL,
-      args,
-      { env: { PATH: process.env.PATH, HOME: home, KUBECONFIG: kubeconfigPath }, encoding: 'utf8' },
-      (error, stdout, stderr) => (error ? reject(new Error(`kubectl ${args.join(' ')}: ${stderr}`)) : resolve(stdout)),
-    );
-    child.stdin?.end(input);
-  });
+const kubectl = (args: string[], input?: string): Promise<string> => runKubectlOk(target, args, input);
 
 async function serve(port = 0): Promise<KubeEmulator> {
   emulator = await startKubeEmulator({ port, kubeconfigPath });
-  await kubectl(['apply', '-f', join(repoRoot, 'k8s/crds/')]);
-  await kubectl([
-    'wait',
-    '--for',
-    'condition=Established',
-    '--timeout=20s',
-    'crd/computebudgets.scaleplan.dev',
-    'crd/scalinglaws.scaleplan.dev',
-  ]);
+  await applyScalePlanCrds(target);
   return emulator;
 }
 
 const budget = (name: string) =>
   `apiVersion: scaleplan.dev/v1alpha1\nkind: ComputeBudget\nmetadata: {name: ${name}}\nspec: {flops: 1e21, preset: chinchilla-2022}\n`;
 
-async function until(what: string, check: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const until = async (what: string, check: () => boolean, timeoutMs = 20_000): Promise<void> => void (await waitFor(what, check, timeoutMs));
 
 afterAll(async () => {
   await emulator?.stop();

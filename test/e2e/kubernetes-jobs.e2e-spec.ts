@@ -11,7 +11,8 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningControlPlane, startControlPlane } from '../../apps/control-plane/src/bootstrap.js';
 import { deleteKeysWithPrefix } from '../../apps/control-plane/src/redis/redis-connection.js';
-import { runKubectl, type KubectlResult } from '../support/kubectl.js';
+import { applyScalePlanCrds, runKubectl, runKubectlOk, type KubectlResult, type KubectlTarget } from '../support/kubectl.js';
+import { pollUntil } from '../support/poll.js';
 
 const repoRoot = join(import.meta.dirname, '..', '..');
 const TRAINER = join(repoRoot, 'test/fixtures/trainers/shell-trainer.sh');
@@ -28,30 +29,17 @@ let workdir: string;
 let logFile: string;
 let redis: Redis;
 
-const kubectl = (args: string[], input?: string): Promise<KubectlResult> =>
-  runKubectl({ home, kubeconfig: emulator.kubeconfigPath }, args, input, 60_000);
+const target = (): KubectlTarget => ({ home, kubeconfig: emulator.kubeconfigPath });
+const kubectl = (args: string[], input?: string): Promise<KubectlResult> => runKubectl(target(), args, input, 60_000);
+const kubectlOk = (args: string[], input?: string): Promise<string> => runKubectlOk(target(), args, input, 60_000);
 
-const kubectlOk = async (args: string[], input?: string): Promise<string> => {
-  const result = await kubectl(args, input);
-  if (result.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${result.code}): ${result.stderr}${result.stdout}`);
-  return result.stdout;
-};
-
-async function eventually<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await check();
-      if (value !== undefined && value !== false) return value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((r) => setTimeout(r, 300));
-  }
-  const tail = existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-20).join('\n') : '';
-  throw new Error(`Timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}\n--- control-plane log tail ---\n${tail}`);
-}
+const eventually = <T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> =>
+  pollUntil(what, check, {
+    timeoutMs,
+    intervalMs: 300,
+    explain: () =>
+      `--- control-plane log tail ---\n${existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-20).join('\n') : ''}`,
+  });
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -108,15 +96,7 @@ beforeAll(async () => {
     },
   });
   process.env.KUBECONFIG = emulator.kubeconfigPath;
-  await kubectlOk(['apply', '-f', join(repoRoot, 'k8s/crds/')]);
-  await kubectlOk([
-    'wait',
-    '--for',
-    'condition=Established',
-    '--timeout=20s',
-    'crd/scalinglaws.scaleplan.dev',
-    'crd/computebudgets.scaleplan.dev',
-  ]);
+  await applyScalePlanCrds(target());
   const port = await freePort();
   controlPlane = await startControlPlane({
     port,

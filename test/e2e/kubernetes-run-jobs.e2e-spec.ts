@@ -17,6 +17,7 @@ import { runJobName } from '../../apps/control-plane/src/kube/jobs/run-job-names
 import { RunReportStore } from '../../apps/control-plane/src/kube/jobs/run-report-store.js';
 import { loadKubeConfig } from '../../apps/control-plane/src/kube/kube-client.js';
 import { deleteKeysWithPrefix } from '../../apps/control-plane/src/redis/redis-connection.js';
+import { pollUntil } from '../support/poll.js';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
 const repoRoot = join(import.meta.dirname, '..', '..');
@@ -61,20 +62,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
+const until = <T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> =>
+  pollUntil(what, probe, { timeoutMs, intervalMs: 150 });
 
 /** A ScalingLaw whose runs train in the shell trainer in `mode`. */
 async function createLaw(name: string, mode: string, extra: Record<string, unknown> = {}): Promise<ScalingLaw> {

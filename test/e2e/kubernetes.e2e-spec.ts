@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { type RunningControlPlane, startControlPlane } from '../../apps/control-plane/src/bootstrap.js';
 import { deleteKeysWithPrefix } from '../../apps/control-plane/src/redis/redis-connection.js';
-import { KUBECTL, runKubectl, type KubectlResult } from '../support/kubectl.js';
+import { applyScalePlanCrds, KUBECTL, runKubectl, runKubectlOk, type KubectlResult, type KubectlTarget } from '../support/kubectl.js';
+import { pollUntil } from '../support/poll.js';
 
 const repoRoot = join(import.meta.dirname, '..', '..');
 const REDIS_URL = 'redis://127.0.0.1:6379';
@@ -27,36 +28,22 @@ let logFile: string;
 let redis: Redis;
 
 /** Runs the real kubectl asynchronously (the emulator lives in this process, so a sync call would deadlock it). */
+const target = (): KubectlTarget => ({ home, kubeconfig: emulator.kubeconfigPath });
 const kubectl = (args: string[], input?: string, timeoutMs = 60_000): Promise<KubectlResult> =>
-  runKubectl({ home, kubeconfig: emulator.kubeconfigPath }, args, input, timeoutMs);
-
-const kubectlOk = async (args: string[], input?: string): Promise<string> => {
-  const result = await kubectl(args, input);
-  if (result.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${result.code}): ${result.stderr}${result.stdout}`);
-  return result.stdout;
-};
+  runKubectl(target(), args, input, timeoutMs);
+const kubectlOk = (args: string[], input?: string): Promise<string> => runKubectlOk(target(), args, input, 60_000);
 
 /** Thrown from a poll to fail at once instead of waiting for the timeout. */
 class FatalCheck extends Error {}
 
 /** Polls until `check` returns a value (not undefined/false) or the time is up; the last error explains a timeout. */
-async function eventually<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 30_000, intervalMs = 250): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await check();
-      if (value !== undefined && value !== false) return value;
-    } catch (error) {
-      if (error instanceof FatalCheck) throw error;
-      last = error;
-    }
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-  throw new Error(
-    `Timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}\n--- control-plane log tail ---\n${tailLog()}`,
-  );
-}
+const eventually = <T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 30_000, intervalMs = 250): Promise<T> =>
+  pollUntil(what, check, {
+    timeoutMs,
+    intervalMs,
+    isFatal: (error) => error instanceof FatalCheck,
+    explain: () => `--- control-plane log tail ---\n${tailLog()}`,
+  });
 
 function tailLog(): string {
   return existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-25).join('\n') : '';
@@ -119,15 +106,7 @@ beforeAll(async () => {
   });
   // client-node reads KUBECONFIG when the control plane builds its clients (as `KUBECONFIG=… scaleplan serve`).
   process.env.KUBECONFIG = emulator.kubeconfigPath;
-  await kubectlOk(['apply', '-f', join(repoRoot, 'k8s/crds/')]);
-  await kubectlOk([
-    'wait',
-    '--for',
-    'condition=Established',
-    '--timeout=20s',
-    'crd/computebudgets.scaleplan.dev',
-    'crd/scalinglaws.scaleplan.dev',
-  ]);
+  await applyScalePlanCrds(target());
   await kubectlOk(['apply', '-f', '-'], workerDeploymentYaml());
   controlPlane = await startPlane();
 }, 90_000);

@@ -190,7 +190,7 @@ describe('deleting a study stops its running run (control plane, local worker pr
       await waitFor(
         'the runs queue to hold nothing of the study',
         async () => {
-          const depth = await cp.core.deps.queue.depth();
+          const depth = await cp.queue.depth();
           return depth.active + depth.waiting + depth.prioritized === 0;
         },
         10_000,

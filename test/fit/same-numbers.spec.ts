@@ -1,6 +1,6 @@
 // The control plane's fit (LibraryLawFitter → fit store → ScalingLaw status) and `scaleplan fit` on the runs.csv
 // the demo and the dashboard export: the round trip of the exports, and the same numbers from both.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RunKind, RunState, scalingLawSchema, type RunRecord } from '@scaleplan/contracts';
@@ -8,7 +8,7 @@ import { syntheticIsoFlopSweep, type LossLaw } from '@scaleplan/scaling-laws';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readRunsCsv } from '../../apps/cli/src/runs-csv.js';
 import { runsCsv as dashboardRunsCsv } from '../../apps/control-plane/src/dashboard/study-exports.js';
-import { runsCsv as demoRunsCsv } from '../../apps/control-plane/src/demo/study-report.js';
+import { writeStudyReport } from '../../apps/control-plane/src/dashboard/study-report.js';
 import { decideScalingLaw } from '../../apps/control-plane/src/scaling-laws/scaling-law.reconciler.js';
 import { fitRowsOf, LibraryLawFitter } from '../../apps/control-plane/src/planning/scaling-laws.adapter.js';
 import { scaleplanFitJson as cliFit } from '../../apps/cli/src/__tests__/run-in-process.js';
@@ -75,10 +75,17 @@ describe('runs.csv round trip: what the demo and the dashboard export, scaleplan
 
   it.each([
     ['dashboard', () => dashboardRunsCsv(records)],
-    ['demo report', () => demoRunsCsv(records.map((r) => ({ ...r, curve: [] })))],
-  ])('%s runs.csv: the succeeded sweep runs, exactly, and the other rows listed as left out', (name, text) => {
+    [
+      'demo report',
+      async () => {
+        const reportDir = join(dir, 'report');
+        await writeStudyReport(reportDir, { law: study, runs: records.map((r) => ({ ...r, curve: [] })), simulated: true });
+        return readFileSync(join(reportDir, 'runs.csv'), 'utf8');
+      },
+    ],
+  ])('%s runs.csv: the succeeded sweep runs, exactly, and the other rows listed as left out', async (name, text) => {
     const path = join(dir, `${name}.csv`);
-    writeFileSync(path, text());
+    writeFileSync(path, await text());
     const file = readRunsCsv(path);
     expect(file.columns.loss).toBe('finalLoss');
     expect(sortById(file.observations)).toEqual(sortById(expected));

@@ -47,6 +47,19 @@ describe('app-boundary lint rules', () => {
     expect(errors).toEqual([expect.stringMatching(/public entry point \(apps\/control-plane\/src\/index\.ts\)/)]);
   });
 
+  it("lets the demo use the control plane's public entry point, the CLI the demo's, and the control plane neither", async () => {
+    expect(await boundaryErrors('apps/demo/src/x.ts', "export { startControlPlane } from '../../control-plane/src/index.js';\n")).toEqual(
+      [],
+    );
+    expect(
+      await boundaryErrors('apps/demo/src/x.ts', "export { RunStore } from '../../control-plane/src/scheduling/run-store.js';\n"),
+    ).toEqual([expect.stringMatching(/public entry point \(apps\/control-plane\/src\/index\.ts\)/)]);
+    expect(await boundaryErrors('apps/cli/src/commands/x.ts', "export { runDemo } from '../../../demo/src/index.js';\n")).toEqual([]);
+    expect(await boundaryErrors('apps/control-plane/src/x.ts', "export { runDemo } from '../../demo/src/index.js';\n")).toEqual([
+      expect.stringMatching(/reaches into apps\/demo from apps\/control-plane/),
+    ]);
+  });
+
   it('allows relative imports within one app', async () => {
     expect(
       await boundaryErrors('apps/control-plane/src/http/x.ts', "export { createRedis } from '../redis/redis-connection.js';\n"),

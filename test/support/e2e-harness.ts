@@ -7,6 +7,7 @@ import { WorkerEnv, type ScalingLaw } from '@scaleplan/contracts';
 import { Redis } from 'ioredis';
 import { startControlPlane, type ControlPlaneOverrides, type RunningControlPlane } from '../../apps/control-plane/src/bootstrap.js';
 import { deleteKeysWithPrefix } from '../../apps/control-plane/src/redis/redis-connection.js';
+import { pollUntil } from './poll.js';
 
 // The e2e harness: control planes started for tests, with unique Redis prefixes and fast timings.
 
@@ -67,27 +68,13 @@ export async function deletePrefix(redisUrl: string, prefix: string): Promise<vo
 }
 
 /** Polls `check` until it returns a value (not undefined/false) or the time is up. */
-export async function waitFor<T>(
+export function waitFor<T>(
   what: string,
   check: () => Promise<T | undefined | false> | T | undefined | false,
   timeoutMs = 30_000,
   everyMs = 100,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined && value !== false) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() > deadline)
-      throw new Error(
-        `Timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`,
-      );
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
+  return pollUntil(what, check, { timeoutMs, intervalMs: everyMs });
 }
 
 /** The simulated law tests use (Chinchilla's published fit). */

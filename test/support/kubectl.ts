@@ -1,6 +1,7 @@
 // The real kubectl against the emulator, as the Kubernetes e2e specs run it: a private HOME (kubectl's cache) and
 // the emulator's kubeconfig, nothing else from the environment but PATH.
 import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 
 /** The versioned binary of Debian's kubectl package: it skips the dispatcher's /version probe. */
 export const KUBECTL = '/usr/lib/google-cloud-sdk/bin/kubectl.1.32';
@@ -35,4 +36,17 @@ export async function runKubectlOk(target: KubectlTarget, args: string[], input?
   const result = await runKubectl(target, args, input, timeoutMs);
   if (result.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${result.code}): ${result.stderr}${result.stdout}`);
   return result.stdout;
+}
+
+/** Applies ScalePlan's CRDs (k8s/crds/) and waits until the API server has established them. */
+export async function applyScalePlanCrds(target: KubectlTarget): Promise<void> {
+  await runKubectlOk(target, ['apply', '-f', join(import.meta.dirname, '..', '..', 'k8s/crds/')]);
+  await runKubectlOk(target, [
+    'wait',
+    '--for',
+    'condition=Established',
+    '--timeout=20s',
+    'crd/computebudgets.scaleplan.dev',
+    'crd/scalinglaws.scaleplan.dev',
+  ]);
 }

@@ -47,10 +47,12 @@ export const appBoundaries = {
       if (to !== undefined && to !== from) {
         const allowed = entryPoints[from] ?? [];
         if (allowed.includes(target.replace(/\.js$/, '.ts'))) return;
+        // Name the entry points of the area it reaches into (the ones that would do).
+        const into = allowed.filter((entry) => areaOf(entry) === to);
         context.report({
           node,
           messageId: 'crossArea',
-          data: { source, from, to, allowed: allowed.length ? ` (${allowed.join(', ')})` : '' },
+          data: { source, from, to, allowed: into.length ? ` (${into.join(', ')})` : '' },
         });
       } else if (isTestSupport(target) && !isTestSupport(file)) {
         context.report({ node, messageId: 'testSupport', data: { source } });

@@ -3,22 +3,29 @@ import { NestFactory } from '@nestjs/core';
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { isIPv6 } from 'node:net';
-import { REQUEST_LIMITS } from '@scaleplan/contracts';
+import { REQUEST_LIMITS, type ComputeBudget, type ScalingLaw } from '@scaleplan/contracts';
 import express from 'express';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { loadControlPlaneConfig, type ControlPlaneConfig, type ControlPlaneTuning } from './config/control-plane.config.js';
-import { ControlPlaneCore } from './control-plane.core.js';
+import { ControlLoops } from './control-loops.js';
 import { ControlPlaneModule, type ControlPlaneExtensions } from './control-plane.module.js';
-import { CONTROL_PLANE_CORE } from './control-plane.tokens.js';
+import { CONTROL_PLANE_METRICS, RUN_QUEUE } from './control-plane.tokens.js';
 import { createBearerAuthMiddleware, DashboardAuthService } from './auth/index.js';
+import { WORKER_DISPATCHER, type WorkerDispatcher } from './dispatch/worker-dispatcher.js';
+import type { ControlPlaneMetrics } from './http/control-plane.metrics.js';
 import { ControlPlaneExceptionFilter, requestBodyErrorResponse } from './http/control-plane-exception.filter.js';
 import { ObjectPathPipe } from './http/object-path.pipe.js';
 import { LEADER_GUARD, type LeaderGuard } from './leader/leader-guard.js';
 import { createStandbyGate } from './leader/standby-gate.js';
 import { createRootLogger } from './logging/logger.js';
 import { extensionsForDispatch } from './kube/kubernetes.module.js';
-import { connectOrFail, createRedis } from './redis/redis-connection.js';
+import { FitStore } from './planning/fit-store.js';
+import { connectOrFail, createRedis, deleteKeysWithPrefix } from './redis/redis-connection.js';
+import type { ResourceStore } from './resources/resource-store.js';
+import { COMPUTE_BUDGET_STORE, SCALING_LAW_STORE } from './resources/resource-store.tokens.js';
+import type { RunQueue } from './scheduling/run-queue.js';
+import { RunStore } from './scheduling/run-store.js';
 
 /** Overrides of `startControlPlane` (the environment fills in the rest). */
 export interface ControlPlaneOverrides extends Partial<Omit<ControlPlaneConfig, 'tuning'>> {
@@ -42,10 +49,25 @@ export interface RunningControlPlane {
   /** Base URL, e.g. http://127.0.0.1:8080 */
   readonly url: string;
   readonly config: ControlPlaneConfig;
-  readonly core: ControlPlaneCore;
   readonly log: Logger;
-  /** Stops workers, listeners, the HTTP server and the Redis connections. */
-  close(): Promise<void>;
+  /** The ScalingLaw and ComputeBudget stores. */
+  readonly laws: ResourceStore<ScalingLaw>;
+  readonly budgets: ResourceStore<ComputeBudget>;
+  /** Run records (with their loss curves) of every study and budget. */
+  readonly runs: RunStore;
+  /** The latest fit of every study. */
+  readonly fits: FitStore;
+  /** The BullMQ queue of training runs. */
+  readonly queue: RunQueue;
+  readonly dispatcher: WorkerDispatcher;
+  readonly metrics: ControlPlaneMetrics;
+  /** Resolves when no reconcile, refit or result collection is pending (tests, bench). */
+  settle(): Promise<void>;
+  /**
+   * Stops workers, listeners, the HTTP server and the Redis connections; with `deleteData`, deletes every
+   * Redis key of the prefix first (studies, budgets, runs, fits, the queue).
+   */
+  close(options?: { readonly deleteData?: boolean }): Promise<void>;
 }
 
 const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml'];
@@ -104,12 +126,13 @@ export async function startControlPlane(overrides: ControlPlaneOverrides = {}): 
     );
     SwaggerModule.setup('docs', app, document);
     await app.init();
-    const core = app.get<ControlPlaneCore>(CONTROL_PLANE_CORE);
+    const loops = app.get(ControlLoops);
+    const queue = app.get<RunQueue>(RUN_QUEUE);
     // The control loops run only in the one process that holds the prefix's single-writer role.
     await leader.start({
-      onStartedLeading: () => core.start(),
+      onStartedLeading: () => loops.start(),
       onStoppedLeading: (reason) => {
-        void core
+        void loops
           .stop()
           .finally(() => (onLostLeadership ?? ((why: string) => log.error({ reason: why }, 'Stopped the control loops')))(reason));
       },
@@ -128,15 +151,26 @@ export async function startControlPlane(overrides: ControlPlaneOverrides = {}): 
       app,
       url,
       config,
-      core,
       log,
-      close: () => {
+      laws: app.get<ResourceStore<ScalingLaw>>(SCALING_LAW_STORE),
+      budgets: app.get<ResourceStore<ComputeBudget>>(COMPUTE_BUDGET_STORE),
+      runs: app.get(RunStore),
+      fits: app.get(FitStore),
+      queue,
+      dispatcher: app.get<WorkerDispatcher>(WORKER_DISPATCHER),
+      metrics: app.get<ControlPlaneMetrics>(CONTROL_PLANE_METRICS),
+      settle: () => loops.settle(),
+      close: (options = {}) => {
         closing ??= (async () => {
-          await core.stop();
+          await loops.stop();
           await leader.stop();
           await app?.close();
-          await (app?.get(CONTROL_PLANE_CORE) as ControlPlaneCore).deps.queue.close();
-          redis.disconnect();
+          await queue.close();
+          try {
+            if (options.deleteData) await deleteKeysWithPrefix(redis, config.queuePrefix);
+          } finally {
+            redis.disconnect();
+          }
           log.info({}, 'Stopped control plane');
         })();
         return closing;

@@ -1,8 +1,6 @@
-/** DI token of the wired `ControlPlaneCore`. */
-export const CONTROL_PLANE_CORE = Symbol('CONTROL_PLANE_CORE');
 /** DI token of the BullMQ `RunQueue` (the dashboard mounts bull-board on `RunQueue.queue`). */
 export const RUN_QUEUE = Symbol('RUN_QUEUE');
-/** DI token of the in-process `EventBus` (server-sent events). */
+/** DI token of the in-process `EventBus` (server-sent events; the parts' own events are `ControlPlaneEvents`). */
 export const EVENT_BUS = Symbol('EVENT_BUS');
 /** DI token of the `ControlPlaneMetrics`. */
 export const CONTROL_PLANE_METRICS = Symbol('CONTROL_PLANE_METRICS');

@@ -36,6 +36,26 @@ const builtin = (r: BuiltinInput): ResourceType => ({
   ...(r.logSubresource ? { logSubresource: true } : {}),
 });
 
+/**
+ * An apps/v1 workload: namespaced, listed by `kubectl get all`, with a status subresource and, when it has
+ * replicas, a scale subresource.
+ */
+const appsWorkload = (kind: string, shortName: string, options: { scale?: boolean; columns?: PrinterColumn[] } = {}): ResourceType =>
+  builtin({
+    group: 'apps',
+    version: 'v1',
+    plural: `${kind.toLowerCase()}s`,
+    kind,
+    namespaced: true,
+    shortNames: [shortName],
+    categories: ['all'],
+    statusSubresource: true,
+    ...(options.scale
+      ? { scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas', labelSelectorPath: '.spec.selector' } }
+      : {}),
+    ...(options.columns ? { columns: options.columns } : {}),
+  });
+
 function podStatusText(pod: KubeObject): string {
   if (pod.metadata.deletionTimestamp) return 'Terminating';
   const status = field(pod, 'status');
@@ -236,18 +256,7 @@ export const BUILTIN_RESOURCES: readonly ResourceType[] = [
     statusSubresource: true,
     columns: JOB_COLUMNS,
   }),
-  builtin({
-    group: 'apps',
-    version: 'v1',
-    plural: 'deployments',
-    kind: 'Deployment',
-    namespaced: true,
-    shortNames: ['deploy'],
-    categories: ['all'],
-    statusSubresource: true,
-    scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas', labelSelectorPath: '.spec.selector' },
-    columns: DEPLOYMENT_COLUMNS,
-  }),
+  appsWorkload('Deployment', 'deploy', { scale: true, columns: DEPLOYMENT_COLUMNS }),
   builtin({ group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'roles', kind: 'Role', namespaced: true }),
   builtin({ group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'rolebindings', kind: 'RoleBinding', namespaced: true }),
   builtin({ group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'clusterroles', kind: 'ClusterRole', namespaced: false }),
@@ -269,38 +278,9 @@ export const BUILTIN_RESOURCES: readonly ResourceType[] = [
     shortNames: ['pvc'],
     statusSubresource: true,
   }),
-  builtin({
-    group: 'apps',
-    version: 'v1',
-    plural: 'statefulsets',
-    kind: 'StatefulSet',
-    namespaced: true,
-    shortNames: ['sts'],
-    categories: ['all'],
-    statusSubresource: true,
-    scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas', labelSelectorPath: '.spec.selector' },
-  }),
-  builtin({
-    group: 'apps',
-    version: 'v1',
-    plural: 'replicasets',
-    kind: 'ReplicaSet',
-    namespaced: true,
-    shortNames: ['rs'],
-    categories: ['all'],
-    statusSubresource: true,
-    scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas', labelSelectorPath: '.spec.selector' },
-  }),
-  builtin({
-    group: 'apps',
-    version: 'v1',
-    plural: 'daemonsets',
-    kind: 'DaemonSet',
-    namespaced: true,
-    shortNames: ['ds'],
-    categories: ['all'],
-    statusSubresource: true,
-  }),
+  appsWorkload('StatefulSet', 'sts', { scale: true }),
+  appsWorkload('ReplicaSet', 'rs', { scale: true }),
+  appsWorkload('DaemonSet', 'ds'),
   builtin({
     group: 'autoscaling',
     version: 'v2',

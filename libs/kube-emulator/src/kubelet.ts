@@ -87,6 +87,20 @@ type Status = Record<string, unknown>;
 const isTrue = (conditions: unknown, type: string) =>
   Array.isArray(conditions) && conditions.some((c: { type?: string; status?: string }) => c.type === type && c.status === 'True');
 
+/** A pod that is scheduled and no more: Pending, with the PodScheduled condition only. */
+const scheduledOnly = (now: string) => ({
+  phase: 'Pending',
+  conditions: [{ type: 'PodScheduled', status: 'True', lastTransitionTime: now }],
+});
+/** The status of a container that is not running: waiting to start, or terminated. */
+const idleContainerStatus = (container: ContainerSpec, restartCount: number, state: Status) => ({
+  name: container.name,
+  image: container.image ?? '',
+  ready: false,
+  started: false,
+  restartCount,
+  state,
+});
 const controllerOf = (o: KubeObject): OwnerReference | undefined => (o.metadata.ownerReferences ?? []).find((r) => r.controller);
 const ownedBy = (o: KubeObject, uid: string) => (o.metadata.ownerReferences ?? []).some((r) => r.uid === uid);
 
@@ -430,23 +444,15 @@ export class Kubelet {
     if (!container || !entry || entry.command.length === 0) {
       this.writeStatus(this.podType, pod, {
         ...base,
-        phase: 'Pending',
-        conditions: [{ type: 'PodScheduled', status: 'True', lastTransitionTime: now }],
+        ...scheduledOnly(now),
         containerStatuses: container
           ? [
-              {
-                name: container.name,
-                image: container.image ?? '',
-                ready: false,
-                started: false,
-                restartCount: 0,
-                state: {
-                  waiting: {
-                    reason: 'NoCommand',
-                    message: `image "${container.image ?? ''}" has no command in the pod spec and no imageCommand mapping in the kube-emulator kubelet`,
-                  },
+              idleContainerStatus(container, 0, {
+                waiting: {
+                  reason: 'NoCommand',
+                  message: `image "${container.image ?? ''}" has no command in the pod spec and no imageCommand mapping in the kube-emulator kubelet`,
                 },
-              },
+              }),
             ]
           : [],
       });
@@ -459,17 +465,11 @@ export class Kubelet {
       if (!(error instanceof VolumeNotReady)) throw error;
       this.writeStatus(this.podType, pod, {
         ...base,
-        phase: 'Pending',
-        conditions: [{ type: 'PodScheduled', status: 'True', lastTransitionTime: now }],
+        ...scheduledOnly(now),
         containerStatuses: [
-          {
-            name: container.name,
-            image: container.image ?? '',
-            ready: false,
-            started: false,
-            restartCount: running.restartCount,
-            state: { waiting: { reason: 'ContainerCreating', message: `MountVolume.SetUp failed: ${error.message}` } },
-          },
+          idleContainerStatus(container, running.restartCount, {
+            waiting: { reason: 'ContainerCreating', message: `MountVolume.SetUp failed: ${error.message}` },
+          }),
         ],
       });
       running.restartTimer = this.later(this.options.restartDelayMs ?? 1000, () => this.launch(running));
@@ -615,17 +615,7 @@ export class Kubelet {
         },
         { type: 'Ready', status: 'False', reason: phase === 'Running' ? 'ContainersNotReady' : 'PodCompleted', lastTransitionTime: now },
       ],
-      containerStatuses: [
-        {
-          name: container.name,
-          image: container.image ?? '',
-          ready: false,
-          started: false,
-          restartCount: running.restartCount,
-          state,
-          lastState: {},
-        },
-      ],
+      containerStatuses: [{ ...idleContainerStatus(container, running.restartCount, state), lastState: {} }],
     });
     if (restart) {
       running.restartCount += 1;

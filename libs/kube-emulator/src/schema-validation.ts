@@ -56,6 +56,20 @@ export function validateAgainstSchema(object: unknown, schema: JsonSchema | unde
   const unknownFields: string[] = [];
   if (!schema) return { value: object, causes, unknownFields };
 
+  /** minItems/maxItems or minProperties/maxProperties, in the API server's words (its "at most" says items for both). */
+  const checkCount = (path: string, count: number, min: number | undefined, max: number | undefined, noun: 'items' | 'properties') => {
+    if (min !== undefined && count < min) {
+      causes.push({
+        reason: 'FieldValueInvalid',
+        field: path,
+        message: `Invalid value: ${count}: ${path} in body should have at least ${min} ${noun}`,
+      });
+    }
+    if (max !== undefined && count > max) {
+      causes.push({ reason: 'FieldValueTooMany', field: path, message: `Too many: ${count}: must have at most ${max} items` });
+    }
+  };
+
   const walk = (value: unknown, s: JsonSchema, path: string, isRoot: boolean): unknown => {
     if (value === null) {
       if (s.nullable) return null;
@@ -129,20 +143,7 @@ export function validateAgainstSchema(object: unknown, schema: JsonSchema | unde
       }
     }
     if (Array.isArray(value)) {
-      if (s.minItems !== undefined && value.length < s.minItems) {
-        causes.push({
-          reason: 'FieldValueInvalid',
-          field: path,
-          message: `Invalid value: ${value.length}: ${path} in body should have at least ${s.minItems} items`,
-        });
-      }
-      if (s.maxItems !== undefined && value.length > s.maxItems) {
-        causes.push({
-          reason: 'FieldValueTooMany',
-          field: path,
-          message: `Too many: ${value.length}: must have at most ${s.maxItems} items`,
-        });
-      }
+      checkCount(path, value.length, s.minItems, s.maxItems, 'items');
       const items = s.items;
       return items ? value.map((v, i) => walk(v, items, `${path}[${i}]`, false)) : value;
     }
@@ -150,20 +151,7 @@ export function validateAgainstSchema(object: unknown, schema: JsonSchema | unde
       const record = value as Record<string, unknown>;
       const out: Record<string, unknown> = {};
       const keys = Object.keys(record);
-      if (s.minProperties !== undefined && keys.length < s.minProperties) {
-        causes.push({
-          reason: 'FieldValueInvalid',
-          field: path,
-          message: `Invalid value: ${keys.length}: ${path} in body should have at least ${s.minProperties} properties`,
-        });
-      }
-      if (s.maxProperties !== undefined && keys.length > s.maxProperties) {
-        causes.push({
-          reason: 'FieldValueTooMany',
-          field: path,
-          message: `Too many: ${keys.length}: must have at most ${s.maxProperties} items`,
-        });
-      }
+      checkCount(path, keys.length, s.minProperties, s.maxProperties, 'properties');
       const preserve = s['x-kubernetes-preserve-unknown-fields'] === true;
       const additional = typeof s.additionalProperties === 'object' ? s.additionalProperties : undefined;
       const openMap = s.additionalProperties === true || (!s.properties && !additional && (preserve || !s.type));

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
-import { DemoIncompleteError, parseDuration, runDemo } from '../../../control-plane/src/index.js';
+import { DemoIncompleteError, parseDuration, runDemo } from '../../../demo/src/index.js';
 import { CliUsageError } from '../cli-errors.js';
 
 /** `scaleplan demo [--simulate] [--report DIR] [--deadline 10m] [--workers N]`: the whole loop on this machine. */

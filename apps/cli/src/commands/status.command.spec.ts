@@ -72,4 +72,27 @@ describe('renderDetails of a study with spec.sweep.target', () => {
     expect(text).toContain('sweep: 2.50e+12 FLOPs spent, 8.00e+11 planned (maxFlops 4.00e+12)');
     expect(text).toContain('planner: run: refine the minimum of budget 4.00e+11');
   });
+
+  it('shows the measured seed spread against its target', () => {
+    const text = renderDetails({
+      apiVersion: 'scaleplan.dev/v1alpha1',
+      kind: 'ScalingLaw',
+      metadata: { name: 'study', namespace: 'default' },
+      spec: {} as never,
+      status: {
+        seedSpread: {
+          sizes: 15,
+          replicatedSizes: 4,
+          medianRelativeStd: 0.004,
+          maxRelativeStd: 0.012,
+          worst: { budgetFlops: 4e10, params: 5224, seeds: 2, relativeStd: 0.012 },
+          target: 0.005,
+          met: false,
+        },
+      },
+    } as never);
+    expect(text).toContain(
+      'seed spread: median 0.40%, worst 1.20% (N=5.22e+3 at C=4.00e+10) over 4 of 15 sizes with two or more seeds; target < 0.5% NOT met',
+    );
+  });
 });

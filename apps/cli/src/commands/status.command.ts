@@ -95,6 +95,11 @@ export function renderDetails(resource: ScalingLaw | ComputeBudget): string {
       );
       if (sweep.decision) lines.push(`    planner: ${sweep.decision}`);
     }
+    const spread = resource.status?.seedSpread;
+    if (spread)
+      lines.push(
+        `  seed spread: median ${(100 * spread.medianRelativeStd).toFixed(2)}%, worst ${(100 * spread.maxRelativeStd).toFixed(2)}% (N=${spread.worst.params.toPrecision(3)} at C=${spread.worst.budgetFlops.toExponential(2)}) over ${spread.replicatedSizes} of ${spread.sizes} sizes with two or more seeds; target < ${(100 * spread.target).toFixed(1)}%${spread.met ? '' : ' NOT met'}`,
+      );
   }
   return lines.join('\n');
 }

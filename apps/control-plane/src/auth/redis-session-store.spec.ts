@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisSessionStore } from './redis-session-store.js';
+import { deleteKeysWithPrefix } from '../redis/redis-connection.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `spec-sessions-${Date.now().toString(36)}`;
@@ -13,8 +14,7 @@ describe('RedisSessionStore (real Redis)', () => {
     store = new RedisSessionStore(redis, prefix);
   });
   afterAll(async () => {
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length) await redis.del(...keys);
+    await deleteKeysWithPrefix(redis, prefix);
     redis.disconnect();
   });
 

@@ -141,7 +141,8 @@ type ResolvedAllocation =
       /** the source's trust, narrowed by this budget's own N_opt interval */
       readonly trust: LawTrust;
     }
-  | { readonly ok: false; readonly message: string };
+  /** `field`: what was refused — the inference demand (the estimate succeeds without it), else the law. */
+  | { readonly ok: false; readonly message: string; readonly field: 'inferenceTokens' | 'law' };
 
 /** The shape the workers would build for N_opt = `paramsTotal` (total parameters); undefined outside what they can build. */
 export function safeShape(paramsTotal: number, model: ScalingLawSpec['model']): PlannedShape | undefined {
@@ -180,6 +181,7 @@ function toAllocationStatus(
     intervalKind: estimate.intervalBasis.kind,
     intervalNote: estimate.intervalNote,
     provisional: !trust.trusted,
+    ...(trust.trusted ? {} : { provisionalReason: trust.message }),
     ...(shape ? { shape: shape.shape } : {}),
     law: source.lawName,
     method: source.method,
@@ -223,6 +225,15 @@ function toAllocationStatus(
   };
 }
 
+const estimates = (source: AllocationSource, flops: number, demand: AllocationDemand): boolean => {
+  try {
+    estimateAllocation(source.fitted, flops, demand);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 /** The estimate of `flops` under the source, as status; a refusal of the library (e.g. inference demand on a power law) as a message. */
 export function resolveAllocation(
   source: AllocationSource,
@@ -234,8 +245,13 @@ export function resolveAllocation(
   try {
     estimate = estimateAllocation(source.fitted, flops, demand);
   } catch (error) {
-    if (error instanceof ScalingLawError) return { ok: false, message: error.message };
-    throw error;
+    if (!(error instanceof ScalingLawError)) throw error;
+    const { inferenceTokens, ...withoutInference } = demand;
+    return {
+      ok: false,
+      message: error.message,
+      field: inferenceTokens !== undefined && estimates(source, flops, withoutInference) ? 'inferenceTokens' : 'law',
+    };
   }
   const shape = safeShape(estimate.params, model);
   const trust = trustAtBudget(source, estimate);

@@ -272,12 +272,15 @@ describe('decideComputeBudget', () => {
       );
       expect(degradedCondition(o)?.status).toBe(degraded);
       expect(o.startFinalRun).toBeUndefined();
+      // The reason as data (the dashboard shows it), not to be parsed back out of the condition message.
+      expect(ready(o)?.message.endsWith(`provisional: ${o.status.allocation!.provisionalReason}`)).toBe(true);
     });
 
     it('a trusted law: Ready=True, not provisional', () => {
       const o = decideComputeBudget(observe(budget({ flops: 1e21, scalingLaw: 'study' }), { law: study('Ready'), lawFit: fit }));
       expect(o.status.phase).toBe('Resolved');
       expect(o.status.allocation?.provisional).toBe(false);
+      expect(o.status.allocation?.provisionalReason).toBeUndefined();
       expect(ready(o)).toMatchObject({ status: 'True', reason: 'AllocationResolved' });
     });
     it('a trusted law whose N_opt interval at this budget is too wide: provisional, Ready=False IntervalTooWide, Degraded, no final run', () => {

@@ -3,11 +3,12 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { ScalingLaw } from '@scaleplan/contracts';
 import type { Response } from 'express';
 import { BearerAuthGuard } from '../auth/bearer-auth.guard.js';
-import { ControlPlaneCore } from '../control-plane.core.js';
-import { CONTROL_PLANE_CORE, PRESET_CATALOG } from '../control-plane.tokens.js';
+import { PRESET_CATALOG } from '../control-plane.tokens.js';
+import { FitStore } from '../planning/fit-store.js';
 import type { PresetCatalog } from '../planning/presets.js';
 import type { ResourceStore } from '../resources/resource-store.js';
 import { SCALING_LAW_STORE } from '../resources/resource-store.tokens.js';
+import { RunStore } from '../scheduling/run-store.js';
 import { fitsCsv, fitsJson, runsCsv } from './study-exports.js';
 import { buildStudyPlots, type PresetLine, type StudyPlots } from './study-plots.js';
 
@@ -22,7 +23,8 @@ export const COMPARISON_PRESETS = ['chinchilla-2022', 'epoch-2024'] as const;
 export class DashboardDataController {
   constructor(
     @Inject(SCALING_LAW_STORE) private readonly laws: ResourceStore<ScalingLaw>,
-    @Inject(CONTROL_PLANE_CORE) private readonly core: ControlPlaneCore,
+    @Inject(RunStore) private readonly runs: RunStore,
+    @Inject(FitStore) private readonly fits: FitStore,
     @Inject(PRESET_CATALOG) private readonly presets: PresetCatalog,
   ) {}
 
@@ -36,11 +38,7 @@ export class DashboardDataController {
   @ApiOperation({ summary: 'IsoFLOP profiles with parabolas, frontier lines with bootstrap bands and presets, iso-loss contours' })
   async plots(@Param('namespace') namespace: string, @Param('name') name: string): Promise<StudyPlots> {
     const ref = { namespace, name };
-    const [study, runs, fit] = await Promise.all([
-      this.study(namespace, name),
-      this.core.runs.list('ScalingLaw', ref),
-      this.core.fits.get(ref),
-    ]);
+    const [study, runs, fit] = await Promise.all([this.study(namespace, name), this.runs.list('ScalingLaw', ref), this.fits.get(ref)]);
     const presets = COMPARISON_PRESETS.flatMap((preset): PresetLine[] => {
       const law = this.presets.get(preset);
       return law ? [{ name: preset, fitted: law.fitted }] : [];
@@ -52,7 +50,7 @@ export class DashboardDataController {
   @ApiOperation({ summary: 'Runs of a study as CSV' })
   async runsCsv(@Param('namespace') namespace: string, @Param('name') name: string, @Res() response: Response): Promise<void> {
     await this.study(namespace, name);
-    const runs = await this.core.runs.list('ScalingLaw', { namespace, name });
+    const runs = await this.runs.list('ScalingLaw', { namespace, name });
     attachment(response, `${name}-runs.csv`).type('text/csv; charset=utf-8').send(runsCsv(runs));
   }
 
@@ -60,7 +58,7 @@ export class DashboardDataController {
   @ApiOperation({ summary: 'Runs of a study with their loss curves as JSON' })
   async runsJson(@Param('namespace') namespace: string, @Param('name') name: string, @Res() response: Response): Promise<void> {
     const study = await this.study(namespace, name);
-    const runs = await this.core.runs.listWithCurves('ScalingLaw', { namespace, name });
+    const runs = await this.runs.listWithCurves('ScalingLaw', { namespace, name });
     const simulated = study.status?.simulated ?? study.spec.sweep?.simulate !== undefined;
     attachment(response, `${name}-runs.json`).json({ study: { namespace, name }, simulated, items: runs });
   }

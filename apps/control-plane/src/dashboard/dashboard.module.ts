@@ -5,7 +5,10 @@ import type { Redis } from 'ioredis';
 import { createBearerAuthMiddleware } from '../auth/bearer-auth.middleware.js';
 import { DashboardAuthService } from '../auth/dashboard-auth.service.js';
 import { createRedisAvailabilityMiddleware } from '../http/redis-availability.middleware.js';
+import { FittingModule } from '../planning/fitting.module.js';
+import { PlanningModule } from '../planning/planning.module.js';
 import { REDIS } from '../redis/redis-connection.js';
+import { SchedulingModule } from '../scheduling/scheduling.module.js';
 import { DashboardAssets } from './dashboard-assets.js';
 import { DashboardAssetsController } from './dashboard-assets.controller.js';
 import { DashboardDataController } from './dashboard-data.controller.js';
@@ -34,7 +37,7 @@ export const QUEUES_ROUTE = '/queues';
  * The dashboard: Studies, Study, Budgets and Budget pages at `/`, their plot data and exports under
  * `/dashboard/api`, static assets under `/assets`, bull-board at `/queues` (read-only by default), and
  * helmet's headers with a CSP that needs no `unsafe-eval` on every response of the control plane.
- * Needs the control plane's global providers (stores, core, run queue, presets) and `AuthModule`.
+ * Needs the control plane's global providers (Redis, the stores) and `AuthModule`.
  */
 @Module({})
 export class DashboardModule implements NestModule {
@@ -42,6 +45,9 @@ export class DashboardModule implements NestModule {
     return {
       module: DashboardModule,
       imports: [
+        SchedulingModule,
+        FittingModule,
+        PlanningModule,
         BullBoardModule.forRootAsync({
           inject: [DashboardAuthService, REDIS],
           useFactory: (auth: DashboardAuthService, redis: Redis) => ({

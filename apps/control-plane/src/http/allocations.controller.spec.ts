@@ -54,8 +54,8 @@ const fit: ScalingLawFitState = {
 
 const controller = (ready = true): AllocationsController => {
   const laws = { get: async (ref: ObjectRef) => (ref.name === 'study' ? study(ready) : undefined) } as unknown as ResourceStore<ScalingLaw>;
-  const core = { fits: { get: async () => fit } } as never;
-  return new AllocationsController(laws, core, createPresetCatalog(), createBudgetFlopsResolverFromLibrary());
+  const fits = { get: async () => fit } as never;
+  return new AllocationsController(laws, fits, createPresetCatalog(), createBudgetFlopsResolverFromLibrary());
 };
 
 type Query = Partial<

@@ -13,10 +13,10 @@ import {
 import type { AllocationIntervals } from '@scaleplan/scaling-laws';
 import type { z } from 'zod';
 import { findAllocationSource, resolveAllocation, type SourceQuery } from '../budgets/budget-allocation.js';
-import { ControlPlaneCore } from '../control-plane.core.js';
 import { ControlPlaneError, type FieldProblem } from '../control-plane.errors.js';
-import { BUDGET_FLOPS_RESOLVER, CONTROL_PLANE_CORE, PRESET_CATALOG } from '../control-plane.tokens.js';
+import { BUDGET_FLOPS_RESOLVER, PRESET_CATALOG } from '../control-plane.tokens.js';
 import type { BudgetFlopsResolver } from '../planning/budget-flops.js';
+import { FitStore } from '../planning/fit-store.js';
 import type { PresetCatalog } from '../planning/presets.js';
 import type { ResourceStore } from '../resources/resource-store.js';
 import { SCALING_LAW_STORE } from '../resources/resource-store.tokens.js';
@@ -57,7 +57,7 @@ export type AllocationResponse = AllocationStatus & {
 export class AllocationsController {
   constructor(
     @Inject(SCALING_LAW_STORE) private readonly laws: ResourceStore<ScalingLaw>,
-    @Inject(CONTROL_PLANE_CORE) private readonly core: Pick<ControlPlaneCore, 'fits'>,
+    @Inject(FitStore) private readonly fits: Pick<FitStore, 'get'>,
     @Inject(PRESET_CATALOG) private readonly presets: PresetCatalog,
     @Inject(BUDGET_FLOPS_RESOLVER) private readonly resolveFlops: BudgetFlopsResolver,
   ) {}
@@ -136,8 +136,7 @@ export class AllocationsController {
     };
     const allocation = resolveAllocation(source, flops, demand, query.law?.spec.model ?? DEFAULT_MODEL);
     if (!allocation.ok) {
-      const field = inferenceTokens !== undefined && /inference/.test(allocation.message) ? 'inferenceTokens' : 'law';
-      throw new ControlPlaneError('Invalid', allocation.message, [{ field, message: allocation.message }]);
+      throw new ControlPlaneError('Invalid', allocation.message, [{ field: allocation.field, message: allocation.message }]);
     }
     return {
       ...(hours !== undefined
@@ -161,7 +160,7 @@ export class AllocationsController {
       ]);
     }
     const lawPreset = law.spec.preset ? this.presets.get(law.spec.preset) : undefined;
-    const lawFit = law.spec.preset ? undefined : await this.core.fits.get({ namespace, name });
+    const lawFit = law.spec.preset ? undefined : await this.fits.get({ namespace, name });
     return {
       lawLabel: `${namespace}/${name}`,
       ...(law.spec.preset ? { presetName: law.spec.preset } : {}),

@@ -1,16 +1,18 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ComputeBudget } from '@scaleplan/contracts';
+import type { ControlPlaneEvents } from '../events/control-plane-events.js';
 import type { ResourceStore } from '../resources/resource-store.js';
 import type { QueueDepth } from '../scheduling/run-queue.js';
-import type { ResultCounters } from '../scheduling/result-collector.js';
 
-/** Prometheus metrics of the control plane (`/metrics`), each on its own registry. */
-export class ControlPlaneMetrics implements ResultCounters {
+type Outcome = 'succeeded' | 'failed' | 'diverged';
+
+/** Prometheus metrics of the control plane (`/metrics`), each on its own registry; results and refits are counted from `events`. */
+export class ControlPlaneMetrics {
   readonly registry = new Registry();
   private readonly runsFinished: Counter<'outcome'>;
   private readonly refitDuration: Histogram;
 
-  constructor(depth: () => Promise<QueueDepth>, budgets: () => ResourceStore<ComputeBudget>) {
+  constructor(depth: () => Promise<QueueDepth>, budgets: () => ResourceStore<ComputeBudget>, events: ControlPlaneEvents) {
     collectDefaultMetrics({ register: this.registry, prefix: 'scaleplan_control_plane_' });
     this.runsFinished = new Counter({
       name: 'scaleplan_runs_finished_total',
@@ -58,13 +60,11 @@ export class ControlPlaneMetrics implements ResultCounters {
     allocationGauge('scaleplan_allocation_params', 'N_opt of each ComputeBudget', (b) => b.status?.allocation?.params);
     allocationGauge('scaleplan_allocation_tokens', 'D_opt of each ComputeBudget', (b) => b.status?.allocation?.tokens);
     allocationGauge('scaleplan_allocation_flops', 'Resolved FLOPs of each ComputeBudget', (b) => b.status?.flops);
-  }
-
-  onFinished(outcome: 'succeeded' | 'failed' | 'diverged', count: number): void {
-    this.runsFinished.inc({ outcome }, count);
-  }
-
-  onRefit(seconds: number): void {
-    this.refitDuration.observe(seconds);
+    events.on('RunsFinished', ({ runs }) => {
+      const tally: Record<Outcome, number> = { succeeded: 0, failed: 0, diverged: 0 };
+      for (const run of runs) if (run.state === 'succeeded' || run.state === 'failed' || run.state === 'diverged') tally[run.state] += 1;
+      for (const [outcome, count] of Object.entries(tally)) if (count > 0) this.runsFinished.inc({ outcome }, count);
+    });
+    events.on('LawRefitted', ({ seconds }) => this.refitDuration.observe(seconds));
   }
 }

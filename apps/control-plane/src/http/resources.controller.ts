@@ -4,14 +4,13 @@ import { API_GROUP_VERSION, computeBudgetSchema, scalingLawSchema, type ComputeB
 import type { Response } from 'express';
 import { z } from 'zod';
 import { BearerAuthGuard } from '../auth/index.js';
-import { ControlPlaneCore } from '../control-plane.core.js';
 import { ControlPlaneError } from '../control-plane.errors.js';
-import { BUDGET_FLOPS_RESOLVER, CONTROL_PLANE_CORE } from '../control-plane.tokens.js';
+import { BUDGET_FLOPS_RESOLVER } from '../control-plane.tokens.js';
 import type { BudgetFlopsResolver } from '../planning/budget-flops.js';
 import { objectSortKey, pageOf } from '../resources/list-page.js';
 import type { ResourceStore } from '../resources/resource-store.js';
 import { COMPUTE_BUDGET_STORE, SCALING_LAW_STORE } from '../resources/resource-store.tokens.js';
-import type { RunOwnerKind, RunWithCurve } from '../scheduling/run-store.js';
+import { RunStore, type RunOwnerKind, type RunWithCurve } from '../scheduling/run-store.js';
 import { listMetadata, MAX_LIST_LIMIT, parseListQuery, type ListMetadata } from './list-query.js';
 import { validateComputeBudget, validateScalingLaw } from './resource-validation.js';
 
@@ -45,16 +44,16 @@ async function listObjects<T extends ScalingLaw | ComputeBudget>(
 
 /** Runs of an owner with their curves, ordered by budget, then size, then id; whole or one page. */
 async function listRuns(
-  core: ControlPlaneCore,
+  runs: RunStore,
   kind: RunOwnerKind,
   owner: { namespace: string; name: string },
   query: ListQuery,
 ): Promise<{ kind: 'RunList'; metadata: ListMetadata; items: RunWithCurve[] }> {
   const list = `runs/${kind}/${owner.namespace}/${owner.name}`;
   const request = parseListQuery(query, list);
-  const records = await core.runs.list(kind, owner);
+  const records = await runs.list(kind, owner);
   const page = pageOf(records, (r) => [r.budgetFlops, r.params, r.runId], request ?? { limit: records.length });
-  return { kind: 'RunList', metadata: listMetadata(page, list), items: await core.runs.withCurves(kind, owner, page.items) };
+  return { kind: 'RunList', metadata: listMetadata(page, list), items: await runs.withCurves(kind, owner, page.items) };
 }
 
 /** JSON Schema of a resource body for /docs (zod 4 → JSON Schema); an open object when conversion fails. */
@@ -98,7 +97,7 @@ async function remove<T extends ScalingLaw | ComputeBudget>(
 export class ScalingLawsController {
   constructor(
     @Inject(SCALING_LAW_STORE) private readonly laws: ResourceStore<ScalingLaw>,
-    @Inject(CONTROL_PLANE_CORE) private readonly core: ControlPlaneCore,
+    @Inject(RunStore) private readonly runStore: RunStore,
   ) {}
 
   @Get('scalinglaws')
@@ -161,7 +160,7 @@ export class ScalingLawsController {
   @ApiOperation({ summary: 'Runs of a study with their loss curves' })
   async runs(@Param('namespace') namespace: string, @Param('name') name: string, @Query() query: ListQuery): Promise<unknown> {
     const law = await this.laws.get({ namespace, name });
-    const runs = await listRuns(this.core, 'ScalingLaw', { namespace, name }, query);
+    const runs = await listRuns(this.runStore, 'ScalingLaw', { namespace, name }, query);
     if (!law && runs.items.length === 0) throw notFound('ScalingLaw', namespace, name);
     return runs;
   }
@@ -174,7 +173,7 @@ export class ComputeBudgetsController {
   constructor(
     @Inject(COMPUTE_BUDGET_STORE) private readonly budgets: ResourceStore<ComputeBudget>,
     @Inject(SCALING_LAW_STORE) private readonly laws: ResourceStore<ScalingLaw>,
-    @Inject(CONTROL_PLANE_CORE) private readonly core: ControlPlaneCore,
+    @Inject(RunStore) private readonly runStore: RunStore,
     @Inject(BUDGET_FLOPS_RESOLVER) private readonly resolveFlops: BudgetFlopsResolver,
   ) {}
 
@@ -243,6 +242,6 @@ export class ComputeBudgetsController {
   @PagedList()
   @ApiOperation({ summary: 'The final run of a budget with its loss curve' })
   async runs(@Param('namespace') namespace: string, @Param('name') name: string, @Query() query: ListQuery): Promise<unknown> {
-    return listRuns(this.core, 'ComputeBudget', { namespace, name }, query);
+    return listRuns(this.runStore, 'ComputeBudget', { namespace, name }, query);
   }
 }

@@ -1,5 +1,6 @@
 import { type AppsV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { CoalescedPasses } from '../dispatch/coalesced-passes.js';
 import type { WorkDemand, WorkerDispatcher } from '../dispatch/worker-dispatcher.js';
 import { apiStatusCode } from './kube-client.js';
 
@@ -38,10 +39,16 @@ export class DeploymentScaleDispatcher implements WorkerDispatcher {
   private lastReplicas: number | undefined;
   private lastReadAt = 0;
   private belowSince: number | undefined;
-  private inFlight: Promise<void> | undefined;
   private pending: WorkDemand | undefined;
-  private closed = false;
   private missingLogged = false;
+  private readonly passes = new CoalescedPasses(
+    () => this.applyPending(),
+    (error) => {
+      // The next queue change or periodic call retries.
+      this.lastReplicas = undefined;
+      this.log.warn({ err: error.message, deployment: this.target }, 'Failed to scale worker Deployment');
+    },
+  );
 
   constructor(
     private readonly apps: Pick<AppsV1Api, 'readNamespacedDeploymentScale' | 'patchNamespacedDeploymentScale'>,
@@ -56,33 +63,20 @@ export class DeploymentScaleDispatcher implements WorkerDispatcher {
   }
 
   reconcileWorkers(demand: WorkDemand): Promise<void> {
-    if (this.closed) return Promise.resolve();
+    if (this.passes.closed) return Promise.resolve();
     this.pending = demand;
-    if (!this.inFlight) {
-      this.inFlight = this.drain().finally(() => {
-        this.inFlight = undefined;
-      });
-    }
-    return this.inFlight;
+    return this.passes.request();
   }
 
-  async close(): Promise<void> {
-    this.closed = true;
-    await this.inFlight;
+  close(): Promise<void> {
+    return this.passes.close();
   }
 
-  private async drain(): Promise<void> {
-    while (this.pending && !this.closed) {
-      const demand = this.pending;
-      this.pending = undefined;
-      try {
-        await this.apply(demand);
-      } catch (error) {
-        // The next queue change or periodic call retries; a failed scale must never fail the reconcile loop.
-        this.lastReplicas = undefined;
-        this.log.warn({ err: (error as Error).message, deployment: this.target }, 'Failed to scale worker Deployment');
-      }
-    }
+  /** Only the latest demand matters. */
+  private async applyPending(): Promise<void> {
+    const demand = this.pending;
+    this.pending = undefined;
+    if (demand) await this.apply(demand);
   }
 
   private get target(): string {

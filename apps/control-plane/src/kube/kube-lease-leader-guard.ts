@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { type CoordinationV1Api, type V1Lease } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import type { LeaderGuard, LeadershipHandlers, LeadershipState, LeadershipStatus } from '../leader/leader-guard.js';
+import type { LeadershipStatus } from '../leader/leader-guard.js';
+import { LeaseLeaderGuard } from '../leader/lease-leader-guard.js';
 import { apiStatusCode } from './kube-client.js';
 
 /** Options of {@link KubeLeaseLeaderGuard}. */
@@ -44,27 +45,22 @@ const epochMs = (value: unknown): number => (value === undefined || value === nu
  * two candidates can't both win. A leader that can't renew within two thirds of the lease stops leading before
  * anyone else can take over. `stop` releases the lease (empty holder), so a standby takes over at its next try.
  */
-export class KubeLeaseLeaderGuard implements LeaderGuard {
+export class KubeLeaseLeaderGuard extends LeaseLeaderGuard {
   readonly identity: string;
   /** With the leader's pod labelled for the Service, a standby is Ready (see LeaderGuard). */
   readonly standbyReady: boolean;
-  private state: LeadershipState = 'campaigning';
-  private holder: string | undefined;
   private observed: ObservedLease | undefined;
   private observedAt = 0;
   private renewedAt = 0;
-  private handlers: LeadershipHandlers | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private attempt: Promise<void> | undefined;
-  private stopped = false;
   private apiDown = false;
 
   constructor(
     private readonly api: Pick<CoordinationV1Api, 'readNamespacedLease' | 'createNamespacedLease' | 'replaceNamespacedLease'>,
     private readonly options: KubeLeaseOptions,
-    private readonly log: Logger,
+    log: Logger,
     private readonly now: () => number = Date.now,
   ) {
+    super(log, options.onRoleChange);
     this.identity = options.identity || `${hostname()}_${randomBytes(3).toString('hex')}`;
     this.standbyReady = options.onRoleChange !== undefined;
   }
@@ -73,42 +69,28 @@ export class KubeLeaseLeaderGuard implements LeaderGuard {
     return `${this.options.namespace}/${this.options.name}`;
   }
 
-  async start(handlers: LeadershipHandlers): Promise<void> {
-    this.handlers = handlers;
-    await this.campaign();
-    this.timer = setInterval(() => void this.campaign(), this.options.retryMs ?? 2000);
-    this.timer.unref();
-  }
-
-  isLeader(): boolean {
-    return this.state === 'leading';
+  protected get retryMs(): number {
+    return this.options.retryMs ?? 2000;
   }
 
   status(): LeadershipStatus {
-    const base = { state: this.state, identity: this.identity, ...(this.holder ? { holder: this.holder } : {}) };
     switch (this.state) {
       case 'leading':
-        return { ...base, message: `This control plane is the leader (Lease ${this.lease})` };
+        return this.describe(`This control plane is the leader (Lease ${this.lease})`);
       case 'standby':
-        return {
-          ...base,
-          message:
-            `Standby: ${this.holder ?? '(unknown)'} holds the Lease ${this.lease}; ` +
+        return this.describe(
+          `Standby: ${this.holder ?? '(unknown)'} holds the Lease ${this.lease}; ` +
             `this control plane takes over when it stops, or within ${this.options.leaseSeconds} s of its crash`,
-        };
+        );
       case 'lost':
-        return { ...base, message: `Lost the Lease ${this.lease}${this.holder ? ` to ${this.holder}` : ''}; restart this process` };
+        return this.describe(`Lost the Lease ${this.lease}${this.holder ? ` to ${this.holder}` : ''}; restart this process`);
       case 'campaigning':
-        return { ...base, message: `Waiting for the Kubernetes API to campaign for the Lease ${this.lease}` };
+        return this.describe(`Waiting for the Kubernetes API to campaign for the Lease ${this.lease}`);
     }
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    await this.attempt?.catch(() => undefined);
-    if (this.state !== 'leading') return;
-    this.state = 'lost';
+    if (!(await this.halt())) return;
     await this.roleChanged(false);
     try {
       const lease = await this.api.readNamespacedLease({ name: this.options.name, namespace: this.options.namespace });
@@ -125,14 +107,7 @@ export class KubeLeaseLeaderGuard implements LeaderGuard {
     }
   }
 
-  /** One attempt at a time: a slow API server must not pile them up. */
-  private campaign(): Promise<void> {
-    if (this.stopped || this.state === 'lost') return Promise.resolve();
-    this.attempt ??= this.tryOnce().finally(() => (this.attempt = undefined));
-    return this.attempt;
-  }
-
-  private async tryOnce(): Promise<void> {
+  protected async tryOnce(): Promise<void> {
     let won: boolean;
     try {
       won = await this.tryAcquireOrRenew();
@@ -148,30 +123,18 @@ export class KubeLeaseLeaderGuard implements LeaderGuard {
     const now = this.now();
     if (won) {
       this.renewedAt = now;
-      if (this.state === 'leading') return;
-      this.state = 'leading';
-      this.log.info({ lease: this.lease, identity: this.identity }, 'Acquired the leader Lease');
-      await this.roleChanged(true);
-      this.handlers?.onStartedLeading();
-      return;
+      return this.startLeading({ lease: this.lease, identity: this.identity }, 'Acquired the leader Lease');
     }
     if (this.state === 'leading') {
       // Stop writing before the lease can expire for the others (client-go's renewDeadline).
       if (this.holder === this.identity && now - this.renewedAt < (this.options.leaseSeconds * 1000 * 2) / 3) return;
-      this.state = 'lost';
-      if (this.timer) clearInterval(this.timer);
       const reason =
         this.holder && this.holder !== this.identity
           ? `control plane ${this.holder} took the Lease ${this.lease}`
           : `could not renew the Lease ${this.lease} for ${Math.round((now - this.renewedAt) / 1000)} s`;
-      this.log.error({ lease: this.lease, holder: this.holder, reason }, 'Lost the leader Lease');
-      await this.roleChanged(false);
-      this.handlers?.onStoppedLeading(reason);
-      return;
+      return this.loseLeadership(reason, { lease: this.lease, holder: this.holder, reason }, 'Lost the leader Lease');
     }
-    if (this.state !== 'standby' && this.holder)
-      this.log.info({ lease: this.lease, holder: this.holder }, 'Waiting as standby for the leader Lease');
-    if (this.holder) this.state = 'standby';
+    if (this.holder) this.standBy({ lease: this.lease, holder: this.holder }, 'Waiting as standby for the leader Lease');
   }
 
   /** True when this process holds the lease after the attempt. */
@@ -236,14 +199,6 @@ export class KubeLeaseLeaderGuard implements LeaderGuard {
     } catch (error) {
       if (apiStatusCode(error) === 409) return false;
       throw error;
-    }
-  }
-
-  private async roleChanged(leading: boolean): Promise<void> {
-    try {
-      await this.options.onRoleChange?.(leading);
-    } catch (error) {
-      this.log.warn({ err: (error as Error).message, leading }, 'Could not update the leader label');
     }
   }
 }

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { LeaderGuard, LeadershipHandlers, LeadershipState, LeadershipStatus } from './leader-guard.js';
+import type { LeadershipStatus } from './leader-guard.js';
+import { LeaseLeaderGuard } from './lease-leader-guard.js';
 
 // Take the lease when it is free, renew it when it is ours; otherwise report who holds it and for how long.
 const ACQUIRE_OR_RENEW = `
@@ -36,65 +37,45 @@ export interface RedisLeaseOptions {
  * is down, and when Redis is back the first renewal either keeps it or, if another process got it
  * first (the key expired meanwhile), hands over. Leadership lost that way is final (`LeaderGuard`).
  */
-export class RedisLeaseLeaderGuard implements LeaderGuard {
+export class RedisLeaseLeaderGuard extends LeaseLeaderGuard {
   readonly identity: string;
-  private state: LeadershipState = 'campaigning';
-  private holder: string | undefined;
   private holderTtlMs: number | undefined;
-  private handlers: LeadershipHandlers | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private attempt: Promise<void> | undefined;
-  private stopped = false;
   private redisDown = false;
 
   constructor(
     private readonly redis: Redis,
     private readonly options: RedisLeaseOptions,
-    private readonly log: Logger,
+    log: Logger,
   ) {
+    super(log);
     this.identity = options.identity ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   }
 
-  async start(handlers: LeadershipHandlers): Promise<void> {
-    this.handlers = handlers;
-    await this.campaign();
-    this.timer = setInterval(() => void this.campaign(), Math.max(100, Math.floor(this.options.leaseMs / 3)));
-    this.timer.unref();
-  }
-
-  isLeader(): boolean {
-    return this.state === 'leading';
+  protected get retryMs(): number {
+    return Math.max(100, Math.floor(this.options.leaseMs / 3));
   }
 
   status(): LeadershipStatus {
     const leaseSeconds = Math.ceil(this.options.leaseMs / 1000);
-    const base = { state: this.state, identity: this.identity, ...(this.holder ? { holder: this.holder } : {}) };
     switch (this.state) {
       case 'leading':
-        return { ...base, message: `This control plane is the leader (lease ${this.options.key})` };
+        return this.describe(`This control plane is the leader (lease ${this.options.key})`);
       case 'standby':
-        return {
-          ...base,
-          message:
-            `Standby: control plane ${this.holder ?? '(unknown)'} holds the single-writer lease ${this.options.key}; ` +
+        return this.describe(
+          `Standby: control plane ${this.holder ?? '(unknown)'} holds the single-writer lease ${this.options.key}; ` +
             `this one takes over when it stops, or within ${leaseSeconds} s of its crash`,
-        };
+        );
       case 'lost':
-        return {
-          ...base,
-          message: `Lost the single-writer lease ${this.options.key} to ${this.holder ?? 'another control plane'}; restart this process`,
-        };
+        return this.describe(
+          `Lost the single-writer lease ${this.options.key} to ${this.holder ?? 'another control plane'}; restart this process`,
+        );
       case 'campaigning':
-        return { ...base, message: `Waiting for Redis to campaign for the single-writer lease ${this.options.key}` };
+        return this.describe(`Waiting for Redis to campaign for the single-writer lease ${this.options.key}`);
     }
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    await this.attempt?.catch(() => undefined);
-    if (this.state !== 'leading') return;
-    this.state = 'lost';
+    if (!(await this.halt())) return;
     await this.redis
       .eval(RELEASE, 1, this.options.key, this.identity)
       .catch((error: unknown) =>
@@ -102,14 +83,7 @@ export class RedisLeaseLeaderGuard implements LeaderGuard {
       );
   }
 
-  /** One attempt at a time; a slow Redis must not pile them up. */
-  private campaign(): Promise<void> {
-    if (this.stopped || this.state === 'lost') return Promise.resolve();
-    this.attempt ??= this.tryOnce().finally(() => (this.attempt = undefined));
-    return this.attempt;
-  }
-
-  private async tryOnce(): Promise<void> {
+  protected async tryOnce(): Promise<void> {
     let result: [number, string, number];
     try {
       result = (await this.redis.eval(ACQUIRE_OR_RENEW, 1, this.options.key, this.identity, String(this.options.leaseMs))) as [
@@ -128,23 +102,11 @@ export class RedisLeaseLeaderGuard implements LeaderGuard {
     const [won, holder, ttlMs] = result;
     this.holder = holder;
     this.holderTtlMs = ttlMs;
-    if (won === 1) {
-      if (this.state === 'leading') return;
-      this.state = 'leading';
-      this.log.info({ lease: this.options.key, identity: this.identity }, 'Acquired the leader lease');
-      this.handlers?.onStartedLeading();
-      return;
-    }
+    if (won === 1) return this.startLeading({ lease: this.options.key, identity: this.identity }, 'Acquired the leader lease');
     if (this.state === 'leading') {
-      this.state = 'lost';
-      if (this.timer) clearInterval(this.timer);
       const reason = `control plane ${holder} took the single-writer lease ${this.options.key}`;
-      this.log.error({ lease: this.options.key, holder }, 'Lost the leader lease');
-      this.handlers?.onStoppedLeading(reason);
-      return;
+      return this.loseLeadership(reason, { lease: this.options.key, holder }, 'Lost the leader lease');
     }
-    if (this.state !== 'standby')
-      this.log.info({ lease: this.options.key, holder, ttlMs: this.holderTtlMs }, 'Waiting as standby for the leader lease');
-    this.state = 'standby';
+    this.standBy({ lease: this.options.key, holder, ttlMs: this.holderTtlMs }, 'Waiting as standby for the leader lease');
   }
 }

@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScalingLawFitState } from './fit-state.js';
 import { FitStore } from './fit-store.js';
+import { deleteKeysWithPrefix } from '../redis/redis-connection.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `spec-fits-${Date.now().toString(36)}`;
@@ -16,8 +17,7 @@ describe('FitStore cache (real Redis)', () => {
     store = new FitStore(redis, prefix);
   });
   afterAll(async () => {
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length) await redis.del(...keys);
+    await deleteKeysWithPrefix(redis, prefix);
     redis.disconnect();
   });
 

@@ -48,6 +48,12 @@ export class RefitScheduler {
     this.firstRequest.delete(key);
   }
 
+  /** True while a refit of `ref` is scheduled, waiting or running (a later one will see every result stored by now). */
+  has(ref: ObjectRef): boolean {
+    const key = refKey(ref);
+    return this.timers.has(key) || this.pending.has(key) || this.running === key;
+  }
+
   /** True while refits are scheduled or running. */
   get busy(): boolean {
     return this.timers.size > 0 || this.pending.size > 0 || this.running !== undefined;

@@ -1,5 +1,6 @@
 import { ResourceKind, type ComputeBudget, type ObjectRef, type ScalingLaw } from '@scaleplan/contracts';
 import type { Logger } from 'pino';
+import type { ControlPlaneEvents } from '../events/control-plane-events.js';
 import type { EventBus } from '../events/event-bus.js';
 import { refKey, refOf, type ResourceChange, type ResourceStore } from '../resources/resource-store.js';
 import { ReconcileQueue } from './reconcile-queue.js';
@@ -10,14 +11,18 @@ export interface Reconciler {
 }
 
 /**
- * Feeds the per-object serial queue from every source of change — store events, run results, refits and
- * a periodic resync of everything (level-based: a missed event is repaired at the next resync) — and
- * routes each key to its reconciler. A ScalingLaw change also wakes the budgets that use it.
+ * Feeds the per-object serial queue from every source of change — store events, run results
+ * (`RunsFinished`, `RunsProgressed`), refits (`LawRefitted`) and a periodic resync of everything
+ * (level-based: a missed event is repaired at the next resync) — and routes each key to its reconciler.
+ * A ScalingLaw change or refit also wakes the budgets that use it. Each finished reconcile announces
+ * `DemandChanged` (it may have queued or cancelled runs).
  */
 export class ReconcileLoop {
   private readonly queue: ReconcileQueue;
   private readonly unsubscribe: (() => void)[] = [];
   private resyncTimer: NodeJS.Timeout | undefined;
+  /** `triggerBudgetsOf` calls still listing budgets (`whenIdle` waits for them). */
+  private readonly triggering = new Set<Promise<void>>();
 
   constructor(
     private readonly laws: ResourceStore<ScalingLaw>,
@@ -25,6 +30,7 @@ export class ReconcileLoop {
     private readonly lawReconciler: Reconciler,
     private readonly budgetReconciler: Reconciler,
     private readonly bus: EventBus,
+    private readonly events: ControlPlaneEvents,
     private readonly log: Logger,
     private readonly resyncSeconds: number,
   ) {
@@ -36,11 +42,17 @@ export class ReconcileLoop {
       this.laws.onChange((change) => {
         const ref = this.announce(ResourceKind.ScalingLaw, change);
         if (change.type !== 'deleted') this.triggerLaw(ref);
-        void this.triggerBudgetsOf(ref);
+        this.triggerBudgetsInBackground(ref);
       }),
       this.budgets.onChange((change) => {
         const ref = this.announce(ResourceKind.ComputeBudget, change);
         if (change.type !== 'deleted') this.triggerBudget(ref);
+      }),
+      this.events.on('RunsFinished', ({ ownerKind, owner }) => this.triggerOwner(ownerKind, owner)),
+      this.events.on('RunsProgressed', ({ ownerKind, owner }) => this.triggerOwner(ownerKind, owner)),
+      this.events.on('LawRefitted', ({ ref }) => {
+        this.triggerLaw(ref);
+        this.triggerBudgetsInBackground(ref);
       }),
     );
     this.resyncTimer = setInterval(() => void this.resync(), this.resyncSeconds * 1000);
@@ -55,16 +67,26 @@ export class ReconcileLoop {
     return ref;
   }
 
-  triggerLaw(ref: ObjectRef): void {
+  private triggerOwner(kind: ResourceKind, owner: ObjectRef): void {
+    if (kind === ResourceKind.ScalingLaw) this.triggerLaw(owner);
+    else this.triggerBudget(owner);
+  }
+
+  private triggerBudgetsInBackground(law: ObjectRef): void {
+    const listing = this.triggerBudgetsOf(law).finally(() => this.triggering.delete(listing));
+    this.triggering.add(listing);
+  }
+
+  private triggerLaw(ref: ObjectRef): void {
     this.queue.enqueue(`${ResourceKind.ScalingLaw}/${refKey(ref)}`);
   }
 
-  triggerBudget(ref: ObjectRef): void {
+  private triggerBudget(ref: ObjectRef): void {
     this.queue.enqueue(`${ResourceKind.ComputeBudget}/${refKey(ref)}`);
   }
 
   /** Wakes every budget of the namespace that names this law. */
-  async triggerBudgetsOf(law: ObjectRef): Promise<void> {
+  private async triggerBudgetsOf(law: ObjectRef): Promise<void> {
     try {
       for (const budget of await this.budgets.list(law.namespace)) {
         if (budget.spec.scalingLaw === law.name) this.triggerBudget(refOf(budget));
@@ -85,7 +107,8 @@ export class ReconcileLoop {
   }
 
   /** Resolves when no reconcile is queued or running. */
-  whenIdle(): Promise<void> {
+  async whenIdle(): Promise<void> {
+    while (this.triggering.size > 0) await Promise.all(this.triggering);
     return this.queue.whenIdle();
   }
 
@@ -99,9 +122,10 @@ export class ReconcileLoop {
     await this.queue.close();
   }
 
-  private dispatch(key: string): Promise<void> {
+  private async dispatch(key: string): Promise<void> {
     const [kind, namespace, name] = key.split('/') as [string, string, string];
     const ref = { namespace, name };
-    return kind === ResourceKind.ScalingLaw ? this.lawReconciler.reconcile(ref) : this.budgetReconciler.reconcile(ref);
+    await (kind === ResourceKind.ScalingLaw ? this.lawReconciler.reconcile(ref) : this.budgetReconciler.reconcile(ref));
+    this.events.publish({ type: 'DemandChanged' });
   }
 }

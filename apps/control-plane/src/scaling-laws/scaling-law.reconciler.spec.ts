@@ -210,6 +210,23 @@ describe('decideScalingLaw', () => {
     expect(status.fits).toEqual([summary]);
   });
 
+  it('reports the seed spread of the sizes trained with two seeds (status.seedSpread)', () => {
+    const finished = withState(
+      runs,
+      runs.map(() => RunState.Succeeded),
+    );
+    expect(decideScalingLaw(observe(law({}, {}, plannedStatus), finished)).status.seedSpread).toBeUndefined();
+    const replicate = {
+      ...finished[0]!,
+      runId: `${finished[0]!.runId}-r1`,
+      seed: 1,
+      outcome: { finalLoss: 2.04, params: finished[0]!.params },
+    };
+    const spread = decideScalingLaw(observe(law({}, {}, plannedStatus), [...finished, replicate as RunRecord])).status.seedSpread!;
+    expect(spread).toMatchObject({ sizes: 10, replicatedSizes: 1, met: false, worst: { budgetFlops: finished[0]!.budgetFlops, seeds: 2 } });
+    expect(spread.maxRelativeStd).toBeCloseTo((Math.SQRT2 * 0.02) / 2.02, 6);
+  });
+
   it("keeps the plan's refusals in status.planNotes, so later reconciles repeat them without re-planning", () => {
     const mixed = law({ sweep: { budgets: [10, 1e11], sizesPerBudget: 5 } });
     const first = decideScalingLaw(observe(mixed));

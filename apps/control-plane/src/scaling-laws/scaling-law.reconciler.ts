@@ -23,6 +23,7 @@ import type { ScalingLawFitState } from '../planning/fit-state.js';
 import { pickMethod } from '../planning/fit-state.js';
 import type { RefitScheduler } from '../planning/refit-scheduler.js';
 import { planAdaptiveRuns, planIsoFlopSweep, type SweepPlanInput } from '../planning/sweep-planner.js';
+import { seedSpreadOf } from '../planning/seed-spread.js';
 import { planTargetRuns, sweepFlops } from '../planning/sweep-target.js';
 import type { PresetCatalog } from '../planning/presets.js';
 import { refKey, type ResourceStore } from '../resources/resource-store.js';
@@ -278,6 +279,7 @@ export function decideScalingLaw(observed: ObservedScalingLaw): ScalingLawOutcom
     } else if (phase === ScalingLawPhase.Ready) phase = ScalingLawPhase.Fitting;
   }
 
+  const seedSpread = seedSpreadOf(runs);
   const status: ScalingLawStatus = {
     phase,
     observedGeneration: generation,
@@ -293,6 +295,7 @@ export function decideScalingLaw(observed: ObservedScalingLaw): ScalingLawOutcom
     ...(verdict ? { verdict: { method: primary, trusted: verdict.trusted, reason: verdict.reason, message: verdict.message } } : {}),
     sweep:
       targetPlan?.progress ?? (({ spent, planned: plannedFlops }) => ({ flopsSpent: spent, flopsPlanned: plannedFlops }))(sweepFlops(runs)),
+    ...(seedSpread ? { seedSpread } : {}),
     conditions,
   };
   return { addFinalizer, finalize: false, addRuns, dropRunIds, enqueue, requestRefit, status };
@@ -485,7 +488,8 @@ export class ScalingLawReconciler {
       );
       log.debug({ scalingLaw: refKey(ref), runs: outcome.enqueue.length }, 'Queued ScalingLaw sweep runs');
     }
-    if (outcome.requestRefit) refits.request(ref);
+    // Results request their refit themselves (LawRefitter); this covers the rest (a restart, a stale fit format).
+    if (outcome.requestRefit && !refits.has(ref)) refits.request(ref);
     if (law.status?.phase !== outcome.status.phase) {
       log.info({ scalingLaw: refKey(ref), generation: law.metadata.generation, phase: outcome.status.phase }, 'Updated ScalingLaw phase');
     }

@@ -14,6 +14,7 @@ import {
 } from '@scaleplan/contracts';
 import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
+import type { ControlPlaneEvents } from '../events/control-plane-events.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { FinishedJob, RunQueue } from './run-queue.js';
 import type { RunOwnerKind, RunStore } from './run-store.js';
@@ -39,11 +40,6 @@ function idsFromPayload(data: unknown): { owner: ObjectRef; runId: string } | un
   return parsed.success ? { owner: parsed.data.owner, runId: parsed.data.runId } : undefined;
 }
 
-/** Counts of stored results, for /metrics. */
-export interface ResultCounters {
-  onFinished(outcome: 'succeeded' | 'failed' | 'diverged', count: number): void;
-}
-
 const BATCH = 500;
 const PROGRESS_WRITE_INTERVAL_MS = 1000;
 
@@ -52,6 +48,7 @@ const PROGRESS_WRITE_INTERVAL_MS = 1000;
  * collector has written them to the run store, so a control-plane restart loses nothing; a result
  * for a run that is already terminal (a duplicate completion) or whose owner is gone is dropped.
  * The collector polls (no QueueEvents stream to fall behind or miss while the control plane is down).
+ * It announces stored results as `RunsFinished` and started or progressing runs as `RunsProgressed`.
  */
 export class ResultCollector {
   private timer: NodeJS.Timeout | undefined;
@@ -63,9 +60,8 @@ export class ResultCollector {
   constructor(
     private readonly queue: RunQueue,
     private readonly runs: RunStore,
-    private readonly onOwnerChanged: (kind: RunOwnerKind, owner: ObjectRef, finished: readonly RunRecord[]) => void,
+    private readonly events: ControlPlaneEvents,
     private readonly bus: EventBus,
-    private readonly counters: ResultCounters,
     private readonly log: Logger,
   ) {}
 
@@ -151,7 +147,6 @@ export class ResultCollector {
       this.lastProgressStep.delete(job.id);
     }
     const finishedAt = new Date().toISOString();
-    const tally = { succeeded: 0, failed: 0, diverged: 0 };
     const changedByOwner: { kind: RunOwnerKind; owner: ObjectRef; records: RunRecord[] }[] = [];
     for (const group of byOwner.values()) {
       const curves = new Map<string, LossPoint[]>();
@@ -170,9 +165,6 @@ export class ResultCollector {
         },
         curves,
       );
-      for (const record of changed) {
-        if (record.state === 'succeeded' || record.state === 'failed' || record.state === 'diverged') tally[record.state] += 1;
-      }
       if (changed.length > 0) changedByOwner.push({ kind: group.kind, owner: group.owner, records: changed });
     }
     // Retire only after the results are stored: a crash in between re-collects them, and the run is terminal by then.
@@ -180,9 +172,8 @@ export class ResultCollector {
       state,
       jobs.map((job) => job.id),
     );
-    for (const [outcome, count] of Object.entries(tally)) if (count > 0) this.counters.onFinished(outcome as keyof typeof tally, count);
     for (const group of changedByOwner) {
-      this.onOwnerChanged(group.kind, group.owner, group.records);
+      this.events.publish({ type: 'RunsFinished', ownerKind: group.kind, owner: group.owner, runs: group.records });
       if (group.records.length <= 20) {
         for (const r of group.records) {
           this.bus.publish({
@@ -305,7 +296,7 @@ export class ResultCollector {
       this.touchTimer = undefined;
       const owners = [...this.touched.values()];
       this.touched.clear();
-      for (const { kind: k, owner: o } of owners) this.onOwnerChanged(k, o, []);
+      for (const { kind: k, owner: o } of owners) this.events.publish({ type: 'RunsProgressed', ownerKind: k, owner: o });
     }, 250);
     this.touchTimer.unref();
   }

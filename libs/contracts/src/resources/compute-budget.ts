@@ -118,6 +118,10 @@ export const allocationStatusSchema = z.object({
   intervalKind: z.enum(['bootstrap', 'published', 'none']).optional().describe('Where the intervals come from.'),
   intervalNote: z.string().optional().describe('Plain words on the intervals, e.g. "bootstrap, 187/200 replicates, 10th–90th percentile".'),
   provisional: z.boolean().default(false).describe('True while the law is still measuring (not Ready): the allocation may still move.'),
+  provisionalReason: z
+    .string()
+    .optional()
+    .describe("Why the allocation is provisional, while it is: the law's trust verdict, or this budget's own N_opt interval."),
   shape: modelShapeSchema.optional().describe('Model shape of the allocated size, when it is trainable here.'),
   law: z.string().describe('Where the mapping came from: preset:<name> or <namespace>/<scaling law>.'),
   method: z.number().int(),

@@ -394,6 +394,20 @@ export const sweepProgressSchema = z.object({
 });
 export type SweepProgress = z.infer<typeof sweepProgressSchema>;
 
+/** The recipe's seed-to-seed noise, measured where sweep sizes have more than one seed. */
+export const seedSpreadSchema = z
+  .object({
+    sizes: z.number().int().describe('Sweep sizes (budget, model) with a succeeded run.'),
+    replicatedSizes: z.number().int().describe('Of those, the sizes with two or more succeeded seeds.'),
+    medianRelativeStd: z.number().describe('Median over the replicated sizes of the sample sd ÷ mean of the final loss.'),
+    maxRelativeStd: z.number(),
+    worst: z.object({ budgetFlops: z.number(), params: z.number(), seeds: z.number().int(), relativeStd: z.number() }),
+    target: z.number().describe('The recipe target (0.005: below 0.5% at every size).'),
+    met: z.boolean().describe('True when every replicated size is below the target.'),
+  })
+  .describe('Seed-to-seed spread of final loss at the replicated sweep sizes; absent until a size has two seeds.');
+export type SeedSpread = z.infer<typeof seedSpreadSchema>;
+
 export const scalingLawStatusSchema = z.object({
   phase: z.enum(ScalingLawPhase).optional(),
   observedGeneration: z.number().int().optional(),
@@ -414,6 +428,7 @@ export const scalingLawStatusSchema = z.object({
   /** Why runs were excluded from the fits (diverged runs, failures), newest first. */
   excludedRuns: z.array(z.object({ runId: z.string(), reason: z.string() })).optional(),
   sweep: sweepProgressSchema.optional().describe('FLOPs spent and planned, and the precision target (spec.sweep.target).'),
+  seedSpread: seedSpreadSchema.optional(),
   verdict: trustVerdictSchema
     .omit({ checks: true })
     .extend({ method: z.number().int() })

@@ -19,9 +19,7 @@ const fact = (term: string, ...value: Child[]): Node[] => [h('dt', {}, term), h(
 function provisionalReason(budget: ComputeBudget, law: ScalingLaw | undefined): string {
   const verdict = law?.status?.verdict;
   if (verdict && !verdict.trusted) return `${methodName(verdict.method)} is not trusted (${verdict.reason}): ${verdict.message}`;
-  return (
-    budget.status?.conditions?.find((c) => c.type === 'Ready')?.message.replace(/^.*; provisional: /, '') ?? 'the law is not Ready yet'
-  );
+  return budget.status?.allocation?.provisionalReason ?? 'the law is not Ready yet';
 }
 
 /** The allocation tuple: each number with its interval and the method, warnings and provisional status first. */

@@ -2,7 +2,8 @@ import type { ComputeBudget, ScalingLaw } from '@scaleplan/contracts';
 import { getJson, itemsOf, refPath } from './api.js';
 import { h, replaceChildren, simulatedBadge, stateBadge, table } from './dom.js';
 import * as fmt from './format.js';
-import { debounce, type LiveUpdates } from './live.js';
+import { byRef, listPage } from './list-page.js';
+import type { LiveUpdates } from './live.js';
 import { budgetText, isSimulatedBudget, lawText } from './budgets-view.js';
 import { estimateCell } from './estimate-view.js';
 import { isSimulated, methodName } from './studies-view.js';
@@ -10,12 +11,6 @@ import { isSimulated, methodName } from './studies-view.js';
 /** The Budgets page: every compute budget with its allocation tuple and final run. */
 export async function budgetsPage(main: HTMLElement, live: LiveUpdates): Promise<void> {
   const slot = h('div', { id: 'budgets' });
-  replaceChildren(
-    main,
-    h('h1', {}, 'Budgets'),
-    h('p', { class: 'muted' }, 'Compute budgets and their compute-optimal allocation (N_opt, D_opt).'),
-    slot,
-  );
   const refresh = async (): Promise<void> => {
     const [budgetList, lawList] = await Promise.all([
       getJson<{ items: ComputeBudget[] }>('/api/v1/computebudgets'),
@@ -27,7 +22,7 @@ export async function budgetsPage(main: HTMLElement, live: LiveUpdates): Promise
         .filter(isSimulated)
         .map((law) => `${law.metadata.namespace ?? 'default'}/${law.metadata.name}`),
     );
-    budgets.sort((p, q) => `${p.metadata.namespace}/${p.metadata.name}`.localeCompare(`${q.metadata.namespace}/${q.metadata.name}`));
+    budgets.sort(byRef);
     replaceChildren(
       slot,
       table({
@@ -95,6 +90,10 @@ export async function budgetsPage(main: HTMLElement, live: LiveUpdates): Promise
       }),
     );
   };
-  await refresh();
-  live.subscribe(debounce(refresh));
+  await listPage(main, live, {
+    title: 'Budgets',
+    intro: 'Compute budgets and their compute-optimal allocation (N_opt, D_opt).',
+    slot,
+    refresh,
+  });
 }

@@ -66,19 +66,11 @@ function methodDiagnostics(law: ScalingLaw, fit: FitSummary): HTMLElement {
       'ul',
       { class: 'facts-list' },
       truthCoverage(law, fit),
-      d?.budgets?.length
-        ? h(
-            'li',
-            {},
-            'Profile minima: ',
-            d.budgets.map((b, i) => [
-              i > 0 ? '; ' : '',
-              `${fmt.flops(b.flops)}: ${b.sizes} sizes, N* ${fmt.count(b.minimumParams ?? undefined)} `,
-              b.bracketed ? 'bracketed' : h('strong', {}, 'not bracketed'),
-              b.bracketed && !b.withinMargin ? ' (near the edge of the sizes run)' : '',
-            ]),
-          )
-        : null,
+      listFact('Profile minima: ', d?.budgets, (b) => [
+        `${fmt.flops(b.flops)}: ${b.sizes} sizes, N* ${fmt.count(b.minimumParams ?? undefined)} `,
+        b.bracketed ? 'bracketed' : h('strong', {}, 'not bracketed'),
+        b.bracketed && !b.withinMargin ? ' (near the edge of the sizes run)' : '',
+      ]),
       d?.irreducibleLoss
         ? h(
             'li',
@@ -87,32 +79,16 @@ function methodDiagnostics(law: ScalingLaw, fit: FitSummary): HTMLElement {
             d.irreducibleLoss.collapsed ? h('strong', {}, ': collapsed (the runs do not constrain E)') : '',
           )
         : null,
-      d?.nOpt?.length
-        ? h(
-            'li',
-            {},
-            'N_opt at the budgets that use it: ',
-            d.nOpt.map((n, i) => [
-              i > 0 ? '; ' : '',
-              `${fmt.flops(n.flops)}: ${fmt.count(n.params)}`,
-              n.interval ? ` [${fmt.count(n.interval[0])}, ${fmt.count(n.interval[1])}]` : ' (no interval)',
-              n.ratio !== undefined ? ` (×${n.ratio.toFixed(2)} wide)` : '',
-              edgeText(n.params, n.interval),
-            ]),
-          )
-        : null,
-      d?.agreement?.length
-        ? h(
-            'li',
-            {},
-            'Agreement on a: ',
-            d.agreement.map((m, i) => [
-              i > 0 ? '; ' : '',
-              `${methodName(m.method)} ${fmt.param(m.a)}${m.aInterval ? ` ${fmt.interval(m.aInterval)}` : ''} `,
-              m.agrees ? 'agrees' : h('strong', {}, 'disagrees'),
-            ]),
-          )
-        : null,
+      listFact('N_opt at the budgets that use it: ', d?.nOpt, (n) => [
+        `${fmt.flops(n.flops)}: ${fmt.count(n.params)}`,
+        n.interval ? ` [${fmt.count(n.interval[0])}, ${fmt.count(n.interval[1])}]` : ' (no interval)',
+        n.ratio !== undefined ? ` (×${n.ratio.toFixed(2)} wide)` : '',
+        edgeText(n.params, n.interval),
+      ]),
+      listFact('Agreement on a: ', d?.agreement, (m) => [
+        `${methodName(m.method)} ${fmt.param(m.a)}${m.aInterval ? ` ${fmt.interval(m.aInterval)}` : ''} `,
+        m.agrees ? 'agrees' : h('strong', {}, 'disagrees'),
+      ]),
       d?.influence
         ? h(
             'li',
@@ -127,6 +103,18 @@ function methodDiagnostics(law: ScalingLaw, fit: FitSummary): HTMLElement {
       fit.warnings.length ? h('li', {}, 'Warnings: ', fit.warnings.join('; ')) : null,
     ),
   );
+}
+
+/** One line of facts on several items, `label` then each item's parts, separated by "; "; nothing when there are none. */
+function listFact<T>(label: string, items: readonly T[] | undefined, parts: (item: T) => Child[]): Child {
+  return items?.length
+    ? h(
+        'li',
+        {},
+        label,
+        items.map((item, i) => [i > 0 ? '; ' : '', ...parts(item)]),
+      )
+    : null;
 }
 
 /** " — at the edge of its interval" when the estimate sits there (or outside). */

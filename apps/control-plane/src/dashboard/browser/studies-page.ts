@@ -1,22 +1,16 @@
 import type { ScalingLaw } from '@scaleplan/contracts';
 import { getJson, itemsOf, refPath } from './api.js';
 import { h, replaceChildren } from './dom.js';
+import { byRef, listPage } from './list-page.js';
 import type { LiveUpdates } from './live.js';
-import { debounce } from './live.js';
 import { agreementLine, fitsTable, runProgress, studyBadges } from './studies-view.js';
 
 /** The Studies page: every scaling law with its progress, fits and whether the methods agree. */
 export async function studiesPage(main: HTMLElement, live: LiveUpdates): Promise<void> {
   const list = h('div', { class: 'cards', id: 'studies' });
-  replaceChildren(
-    main,
-    h('h1', {}, 'Studies'),
-    h('p', { class: 'muted' }, 'Scaling-law studies: IsoFLOP sweeps and the laws fitted to them.'),
-    list,
-  );
   const refresh = async (): Promise<void> => {
     const laws = itemsOf(await getJson<{ items: ScalingLaw[] }>('/api/v1/scalinglaws'));
-    laws.sort((p, q) => `${p.metadata.namespace}/${p.metadata.name}`.localeCompare(`${q.metadata.namespace}/${q.metadata.name}`));
+    laws.sort(byRef);
     replaceChildren(
       list,
       laws.length === 0
@@ -45,6 +39,10 @@ export async function studiesPage(main: HTMLElement, live: LiveUpdates): Promise
           }),
     );
   };
-  await refresh();
-  live.subscribe(debounce(refresh));
+  await listPage(main, live, {
+    title: 'Studies',
+    intro: 'Scaling-law studies: IsoFLOP sweeps and the laws fitted to them.',
+    slot: list,
+    refresh,
+  });
 }

@@ -7,6 +7,7 @@ import { h, replaceChildren, simulatedBadge, stateBadge, table } from './dom.js'
 import { fitDiagnostics } from './fit-diagnostics-view.js';
 import * as fmt from './format.js';
 import { debounce, type LiveUpdates } from './live.js';
+import { seedSpreadLine } from './seed-spread-view.js';
 import { agreementLine, fitsTable, isSimulated, runProgress, studyBadges } from './studies-view.js';
 import { contoursSpec, frontierSpec, profilesSpec } from './study-chart-specs.js';
 
@@ -280,6 +281,7 @@ export async function studyPage(main: HTMLElement, live: LiveUpdates, namespace:
       fits,
       h('h2', { id: 'fits-heading' }, 'Fitted laws'),
       agreementLine(law),
+      seedSpreadLine(law),
       fitsTable(law),
       fitDiagnostics(law),
       h(

@@ -10,6 +10,7 @@ import {
 import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
+import { CoalescedPasses } from '../../dispatch/coalesced-passes.js';
 import type { WorkDemand, WorkerDispatcher } from '../../dispatch/worker-dispatcher.js';
 import type { ResourceStore } from '../../resources/resource-store.js';
 import { apiStatusCode, toControlPlaneError } from '../kube-client.js';
@@ -82,11 +83,13 @@ interface RunStudy {
  * restarted control plane picks up where the last one stopped.
  */
 export class RunJobDispatcher implements WorkerDispatcher {
-  private inFlight: Promise<void> | undefined;
-  private again = false;
-  private closed = false;
   /** Jobs whose run file and token are known to exist (so kueue-suspended Jobs aren't re-checked every pass). */
   private readonly released = new Set<string>();
+  private readonly passes = new CoalescedPasses(
+    () => this.pass(),
+    // The next kick or tick retries.
+    (error) => this.deps.log.warn({ err: error.message }, 'Failed to dispatch run Jobs'),
+  );
 
   constructor(
     private readonly deps: RunJobDispatcherDeps,
@@ -94,30 +97,15 @@ export class RunJobDispatcher implements WorkerDispatcher {
   ) {}
 
   reconcileWorkers(_demand?: WorkDemand): Promise<void> {
-    if (this.closed) return Promise.resolve();
-    if (this.inFlight) {
-      this.again = true;
-      return this.inFlight;
-    }
-    this.inFlight = (async () => {
-      do {
-        this.again = false;
-        try {
-          await this.pass();
-        } catch (error) {
-          // The next kick or tick retries; a failed pass must never fail the reconcile loop.
-          this.deps.log.warn({ err: (error as Error).message }, 'Failed to dispatch run Jobs');
-        }
-      } while (this.again && !this.closed);
-    })().finally(() => {
-      this.inFlight = undefined;
-    });
-    return this.inFlight;
+    return this.passes.request();
   }
 
-  async close(): Promise<void> {
-    this.closed = true;
-    await this.inFlight;
+  close(): Promise<void> {
+    return this.passes.close();
+  }
+
+  private get closed(): boolean {
+    return this.passes.closed;
   }
 
   /** One pass: look after the held runs, then take new ones. */

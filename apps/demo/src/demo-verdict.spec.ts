@@ -1,7 +1,7 @@
 import type { FitSummary } from '@scaleplan/contracts';
 import { describe, expect, it } from 'vitest';
 import { demoChecks } from './demo-verdict.js';
-import type { ProfileSummary } from './study-report.js';
+import type { ProfileSummary } from '../../control-plane/src/index.js';
 
 const profile = (budgetFlops: number, bracketed: boolean): ProfileSummary => ({ budgetFlops, runs: 5, bracketed, nOpt: 1e4 });
 const fit = (method: 2 | 3, a: number, aInterval: [number, number], converged = true): FitSummary => ({

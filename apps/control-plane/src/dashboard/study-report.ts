@@ -1,16 +1,22 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RunState, type ComputeBudget, type ScalingLaw } from '@scaleplan/contracts';
-import { countChannel, frame, logChannel, logExtent, type Spec } from '../dashboard/browser/chart-axes.js';
-import * as fmt from '../dashboard/browser/format.js';
-import { budgetLabel, budgetScale, frontierSpec, profilesSpec, type StudyChartOptions } from '../dashboard/browser/study-chart-specs.js';
-import { renderChartSvg } from '../dashboard/chart-svg.js';
-import { buildStudyPlots, type StudyPlots } from '../dashboard/study-plots.js';
 import type { ScalingLawFitState } from '../planning/fit-state.js';
-import { runParamsTotal } from '../planning/run-params.js';
 import { fitProfiles } from '../planning/sweep-planner.js';
 import type { RunWithCurve } from '../scheduling/run-store.js';
-import type { DemoCheck } from './demo-verdict.js';
+import { countChannel, frame, logChannel, logExtent, type Spec } from './browser/chart-axes.js';
+import * as fmt from './browser/format.js';
+import { budgetLabel, budgetScale, frontierSpec, profilesSpec, type StudyChartOptions } from './browser/study-chart-specs.js';
+import { renderChartSvg } from './chart-svg.js';
+import { buildStudyPlots, type StudyPlots } from './study-plots.js';
+import { runsCsv } from './study-exports.js';
+
+/** A check of the study's answer that the report lists (e.g. the demo's, apps/demo/src/demo-verdict.ts). */
+interface StudyReportCheck {
+  readonly name: string;
+  readonly passed: boolean;
+  readonly detail: string;
+}
 
 /** What a study report is made of. */
 export interface StudyReportInput {
@@ -21,8 +27,8 @@ export interface StudyReportInput {
   readonly simulated: boolean;
   /** Why the study is not finished (e.g. the demo's deadline): the report is marked incomplete. */
   readonly incomplete?: string;
-  /** The demo's checks of its answer (demo-verdict.ts). */
-  readonly checks?: readonly DemoCheck[];
+  /** Checks of the study's answer (the demo's), listed in report.json. */
+  readonly checks?: readonly StudyReportCheck[];
 }
 
 /** One IsoFLOP profile's minimum, as the report shows it. */
@@ -57,57 +63,6 @@ export function summariseProfiles(runs: readonly RunWithCurve[]): ProfileSummary
         minLoss: profile.minLoss,
       };
     });
-}
-
-const csvCell = (value: unknown): string => {
-  const text = value === undefined || value === null ? '' : String(value);
-  return /[",\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-};
-
-/** CSV of the runs (one row per run). */
-export function runsCsv(runs: readonly RunWithCurve[]): string {
-  const header = [
-    'runId',
-    'kind',
-    'budgetFlops',
-    'paramsTotal',
-    'paramsNonEmbedding',
-    'tokens',
-    'layers',
-    'modelDim',
-    'heads',
-    'ffDim',
-    'state',
-    'finalLoss',
-    'attempts',
-    'wallSeconds',
-    'tokensPerSecond',
-    'backend',
-    'simulated',
-    'error',
-  ];
-  const rows = runs.map((r) => [
-    // N (total) and D the worker trained (what the fits use), so that `scaleplan fit runs.csv` gets the service's numbers.
-    r.runId,
-    r.kind,
-    r.budgetFlops,
-    runParamsTotal(r),
-    r.outcome?.params ?? r.params,
-    r.outcome?.tokens ?? r.tokens,
-    r.shape.layers,
-    r.shape.modelDim,
-    r.shape.heads,
-    r.shape.ffDim,
-    r.state,
-    r.outcome?.finalLoss,
-    r.attempts,
-    r.outcome?.wallSeconds,
-    r.outcome?.tokensPerSecond,
-    r.outcome?.backend,
-    r.simulated,
-    r.error,
-  ]);
-  return [header, ...rows].map((row) => row.map(csvCell).join(',')).join('\n') + '\n';
 }
 
 /** Size of the report's charts: reads well in a browser or a document. */
@@ -212,6 +167,7 @@ export async function writeStudyReport(dir: string, input: StudyReportInput): Pr
   };
   const files: [string, string][] = [
     ['report.json', JSON.stringify(report, null, 2)],
+    // The dashboard's runs export, so that `scaleplan fit runs.csv` reads the report as it reads the dashboard.
     ['runs.csv', runsCsv(input.runs)],
     ['isoflop-profiles.svg', await renderChartSvg(charts.profiles)],
     ['nopt-vs-flops.svg', await renderChartSvg(charts.frontier)],

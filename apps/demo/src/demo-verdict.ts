@@ -1,5 +1,5 @@
 import type { FitSummary } from '@scaleplan/contracts';
-import type { ProfileSummary } from './study-report.js';
+import type { ProfileSummary } from '../../control-plane/src/index.js';
 
 /** One of the demo's three claims about its answer, and why it holds or not. */
 export interface DemoCheck {
