@@ -60,7 +60,17 @@ describe('demoChecks', () => {
       ...fit(2, 0.5, [0.45, 0.55]),
       verdict: { trusted: false, reason: 'IntervalTooWide' as const, message: 'N_opt interval ×15', checks: [] },
     };
-    const checks = demoChecks(good.profiles, [untrusted, good.fits[1]!], { params: 1e5, paramsInterval: [2e4, 3e5] });
+    const checks = demoChecks(good.profiles, [untrusted, good.fits[1]!], { params: 1e5, paramsInterval: [2e4, 3e5], method: 2 });
     expect(checks[2]!.detail).toMatch(/fit verdict: N_opt interval ×15/);
+  });
+
+  it('adds only the verdict of the fit the allocation came from, not another method’s', () => {
+    const untrusted = {
+      ...fit(2, 0.5, [0.45, 0.55]),
+      verdict: { trusted: false, reason: 'IntervalTooWide' as const, message: 'N_opt interval ×15', checks: [] },
+    };
+    const checks = demoChecks(good.profiles, [untrusted, good.fits[1]!], { params: 1e5, paramsInterval: [2e4, 3e5], method: 3 });
+    expect(checks[2]!.passed).toBe(false);
+    expect(checks[2]!.detail).not.toMatch(/fit verdict/);
   });
 });

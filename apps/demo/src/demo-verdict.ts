@@ -18,12 +18,12 @@ const range = (i: readonly [number, number]): string => `[${fmt(i[0])}, ${fmt(i[
  * The demo's answer is worth something when (1) every IsoFLOP minimum lies inside the sizes run,
  * (2) Approaches 2 and 3 agree within their intervals (their 80% intervals of the exponent a overlap),
  * and (3) the allocation's N_opt interval is no wider than ×3. Each check says plainly why it failed;
- * the primary fit's trust verdict, when the fit has one, is added to the reason.
+ * the trust verdict of the fit the allocation came from, when it is not trusted, is added to the reason.
  */
 export function demoChecks(
   profiles: readonly ProfileSummary[],
   fits: readonly FitSummary[],
-  allocation: { readonly params: number; readonly paramsInterval?: readonly [number, number] } | undefined,
+  allocation: { readonly params: number; readonly paramsInterval?: readonly [number, number]; readonly method?: number } | undefined,
 ): DemoCheck[] {
   const unbracketed = profiles.filter((p) => !p.bracketed);
   const bracketed: DemoCheck = {
@@ -66,7 +66,8 @@ export function demoChecks(
         : `N_opt = ${fmt(allocation.params)} ${range(interval)}: ×${ratio.toFixed(2)} wide`,
   };
 
-  const primary = fits.find((f) => f.verdict !== undefined && !f.verdict.trusted);
+  // The verdict of the fit the allocation came from (another method's verdict would explain nothing here).
+  const primary = fits.find((f) => f.method === allocation?.method && f.verdict !== undefined && !f.verdict.trusted);
   const checks = [bracketed, agree, width];
   if (!primary?.verdict) return checks;
   return checks.map((c) => (c.passed ? c : { ...c, detail: `${c.detail} (fit verdict: ${primary.verdict!.message})` }));
