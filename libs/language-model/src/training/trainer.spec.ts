@@ -56,6 +56,14 @@ describe('Trainer', () => {
     expect(reference.finalLossStdError!).toBeLessThan(0.1 * reference.finalLoss!);
   });
 
+  it('takes its batch size from batchSequences when given (bench:seeds probes), else from the recipe', async () => {
+    // 24,000 tokens: 12 steps of the recipe's 32 × 64 = 2,048 tokens; 24 steps of 16 × 64.
+    const halved = await new Trainer({ ...quick, backend: 'wasm', batchSequences: 16 }).train(spec);
+    expect(halved.status).toBe('completed');
+    expect(halved.tokens).toBe(24_000);
+    expect(halved.curve.at(-1)!.step).toBe(24);
+  });
+
   it('is bit-identical for the same seed, and a stopped run resumes exactly from its checkpoint', async () => {
     const dir = tempDir();
     await expect(new Trainer({ ...quick, backend: 'wasm', checkpointDir: dir, stopAfterSteps: 5 }).train(spec)).rejects.toBeInstanceOf(

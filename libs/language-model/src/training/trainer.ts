@@ -7,14 +7,7 @@ import { TransformerModel } from '../model/transformer.model.js';
 import { mixSeed } from '../random.js';
 import { budgetFlopsPerToken, countParameters } from '../shapes/parameter-count.js';
 import { DEFAULT_SEQUENCE_LENGTH, runShape } from '../shapes/shape-solver.js';
-import {
-  ADAMW,
-  TRAINING_RECIPE_VERSION,
-  batchSizeFor,
-  learningRateAt,
-  minimumTokensForOneBatch,
-  peakLearningRateFor,
-} from '../shapes/training-rules.js';
+import { ADAMW, TRAINING_RECIPE_VERSION, batchSizeFor, learningRateAt, peakLearningRateFor } from '../shapes/training-rules.js';
 import { AdamW } from './adamw.js';
 import { readCheckpoint, readFinishedResult, removeCheckpoint, writeCheckpoint, writeFinishedResult } from './checkpoint.js';
 import type { LossPoint, TrainingProgressEvent, TrainingResult, TrainingRunSpec } from './training.types.js';
@@ -54,6 +47,8 @@ export interface TrainerOptions {
   readonly trainLossPoints?: number;
   /** Overrides the peak learning rate rule (tests of divergence, LR sweeps). */
   readonly peakLearningRate?: number;
+  /** Overrides the batch-size rule, in sequences per step (recipe probes: `npm run bench:seeds`). */
+  readonly batchSequences?: number;
   /** Stop after this many steps of this call (tests of resume); the run is checkpointed and interrupted. */
   readonly stopAfterSteps?: number;
   readonly onLog?: (fields: Record<string, unknown>, message: string) => void;
@@ -145,8 +140,8 @@ export class Trainer {
     const corpus = loadCorpus(corpusName, tokenizerKind, sequenceLength);
     const shape = runShape(spec.params, spec.shape, { vocabSize: corpus.tokenizer.vocabSize, sequenceLength });
     const counts = countParameters(shape);
-    const batchSequences = batchSizeFor(shape);
-    const batchTokens = minimumTokensForOneBatch(shape);
+    const batchSequences = this.options.batchSequences ?? batchSizeFor(shape);
+    const batchTokens = batchSequences * sequenceLength;
     if (spec.tokens < batchTokens) {
       throw new LanguageModelError(
         'TooFewTokens',
