@@ -7,7 +7,7 @@ import {
   RunKind,
   RunPriority,
   RunState,
-  setCondition,
+  withConditions,
   trainingJobId,
   type AllocationStatus,
   type ComputeBudget,
@@ -78,6 +78,36 @@ function finalRunStatus(run: RunRecord, predictedLoss: number | undefined): Fina
   };
 }
 
+type ConditionTypeValue = (typeof ConditionType)[keyof typeof ConditionType];
+type ConditionReasonValue = (typeof ConditionReason)[keyof typeof ConditionReason];
+type SourceLookup = ReturnType<typeof findAllocationSource>;
+type AllocationSource = Extract<SourceLookup, { readonly ok: true }>['source'];
+type LawTrust = AllocationSource['trust'];
+
+/** What every step of one reconcile shares: the stamp of its conditions, the status it starts from, the finalizer, the law's label. */
+interface BudgetContext {
+  readonly now: string;
+  readonly generation: number;
+  readonly previous: ComputeBudgetStatus;
+  readonly addFinalizer: boolean;
+  /** preset:<name> or <namespace>/<law>, for messages and status */
+  readonly lawLabel: string;
+}
+
+/** The allocation this reconcile shows (re-resolved, or frozen with the final run), or why it could not resolve. */
+type BudgetAllocation =
+  | { readonly ok: true; readonly allocation: AllocationStatus; readonly shape?: PlannedShape; readonly trust: LawTrust }
+  | { readonly ok: false; readonly message: string };
+
+/** A resolved allocation as the status shows it. */
+interface Resolved {
+  /** the FLOPs column (rounded); runs use the exact value */
+  readonly flops: number;
+  readonly allocation: AllocationStatus;
+  /** describeAllocation's sentence, for the Ready condition */
+  readonly message: string;
+}
+
 /**
  * The pure half of the ComputeBudget reconciler. The allocation re-resolves from the law's latest fit
  * on every reconcile until the final run is created (it is frozen from then on, so the run and the
@@ -86,132 +116,183 @@ function finalRunStatus(run: RunRecord, predictedLoss: number | undefined): Fina
  * `train: true` the final run starts only on a trusted law or a preset. A law that is gone clears the allocation.
  */
 export function decideComputeBudget(observed: ObservedComputeBudget): ComputeBudgetOutcome {
-  const { budget, now } = observed;
-  const generation = budget.metadata.generation ?? 1;
-  const previous = budget.status ?? {};
-  let conditions: Condition[] = previous.conditions ?? [];
-  const set = (c: Condition): void => {
-    conditions = setCondition(conditions, c);
-  };
-  const base = { observedGeneration: generation } as const;
-  const degraded = (
-    reason: (typeof ConditionReason)[keyof typeof ConditionReason],
-    message: string,
-    options: {
-      phase?: typeof ComputeBudgetPhase.Pending | typeof ComputeBudgetPhase.Degraded;
-      clearAllocation?: boolean;
-      flops?: number;
-    } = {},
-  ): ComputeBudgetOutcome => {
-    const phase = options.phase ?? ComputeBudgetPhase.Degraded;
-    set(condition(ConditionType.Ready, false, reason, message, now, generation));
-    set(condition(ConditionType.Degraded, phase === ComputeBudgetPhase.Degraded, reason, message, now, generation));
-    const allocation = options.clearAllocation ? undefined : previous.allocation;
-    return {
-      addFinalizer,
-      finalize: false,
-      status: {
-        ...base,
-        phase,
-        lawName: lawLabel,
-        ...(options.flops !== undefined ? { flops: options.flops } : {}),
-        conditions,
-        ...(allocation ? { allocation } : {}),
-      },
-    };
-  };
-
-  if (budget.metadata.deletionTimestamp) {
-    set(
-      condition(
-        ConditionType.Ready,
-        false,
-        ConditionReason.Deleting,
-        'The budget is being deleted; its final run is being cancelled',
-        now,
-        generation,
-      ),
-    );
-    return { addFinalizer: false, finalize: true, status: { ...previous, phase: ComputeBudgetPhase.Deleting, conditions } };
-  }
-  const addFinalizer = !(budget.metadata.finalizers ?? []).includes(RUNS_FINALIZER);
-  const lawLabel = budget.spec.preset ? `preset:${budget.spec.preset}` : `${budget.metadata.namespace}/${budget.spec.scalingLaw}`;
-
-  if (!observed.flops.ok) return degraded(ConditionReason.InvalidBudget, observed.flops.reason);
+  const ctx = budgetContext(observed);
+  if (observed.budget.metadata.deletionTimestamp) return deletingBudget(ctx);
+  if (!observed.flops.ok) return degradedBudget(ctx, ConditionReason.InvalidBudget, observed.flops.reason);
   const flops = observed.flops.flops;
   const statusFlops = roundSignificant(flops, FLOPS_SIGNIFICANT_FIGURES); // the FLOPs column; runs use the exact value
   const model = observed.law?.spec.model ?? DEFAULT_MODEL;
   const tooSmall = budgetTooSmallReason(flops, model);
-  if (tooSmall) return degraded(ConditionReason.BudgetTooSmall, tooSmall);
+  if (tooSmall) return degradedBudget(ctx, ConditionReason.BudgetTooSmall, tooSmall);
 
-  const presetName = budget.spec.preset ?? observed.law?.spec.preset;
-  const lookup = findAllocationSource({
+  const lookup = lookupSource(observed, ctx.lawLabel);
+  if (!lookup.ok) return sourceUnavailable(ctx, lookup, statusFlops);
+  const allocated = budgetAllocation(observed, lookup.source, flops, model);
+  if (!allocated.ok) return degradedBudget(ctx, ConditionReason.InvalidBudget, allocated.message, { clearAllocation: true });
+  const { allocation, trust } = allocated;
+  const resolved: Resolved = { flops: statusFlops, allocation, message: describeAllocation(allocation) };
+  if (!observed.finalRun && !trust.trusted) return provisionalBudget(ctx, resolved, trust);
+
+  const toStart = finalRunToStart(observed, allocated, flops, model);
+  if (!toStart.ok) return degradedBudget(ctx, ConditionReason.InvalidBudget, toStart.message);
+  return finalRunOutcome(ctx, resolved, observed.finalRun, toStart.run);
+}
+
+/** Reads the generation, the previous status, the finalizer and the law's label once for every step. */
+function budgetContext(observed: ObservedComputeBudget): BudgetContext {
+  const { budget, now } = observed;
+  return {
+    now,
+    generation: budget.metadata.generation ?? 1,
+    previous: budget.status ?? {},
+    addFinalizer: !(budget.metadata.finalizers ?? []).includes(RUNS_FINALIZER),
+    lawLabel: budget.spec.preset ? `preset:${budget.spec.preset}` : `${budget.metadata.namespace}/${budget.spec.scalingLaw}`,
+  };
+}
+
+/** `condition` stamped with this reconcile's clock and generation, so the steps below stay short. */
+function stamped(ctx: BudgetContext, type: ConditionTypeValue, status: boolean, reason: ConditionReasonValue, message: string): Condition {
+  return condition(type, status, reason, message, ctx.now, ctx.generation);
+}
+
+/** Being deleted: Ready=False, phase Deleting, and the act half cancels the final run and removes the finalizer. */
+function deletingBudget(ctx: BudgetContext): ComputeBudgetOutcome {
+  const message = 'The budget is being deleted; its final run is being cancelled';
+  const conditions = withConditions(ctx.previous, [stamped(ctx, ConditionType.Ready, false, ConditionReason.Deleting, message)]);
+  return { addFinalizer: false, finalize: true, status: { ...ctx.previous, phase: ComputeBudgetPhase.Deleting, conditions } };
+}
+
+/**
+ * Not Ready, saying why: Degraded (the default) or Pending while the answer may still come. The previous allocation
+ * stays shown unless `clearAllocation`; `flops` fills the FLOPs column when the budget itself resolved.
+ */
+function degradedBudget(
+  ctx: BudgetContext,
+  reason: ConditionReasonValue,
+  message: string,
+  options: {
+    phase?: typeof ComputeBudgetPhase.Pending | typeof ComputeBudgetPhase.Degraded;
+    clearAllocation?: boolean;
+    flops?: number;
+  } = {},
+): ComputeBudgetOutcome {
+  const phase = options.phase ?? ComputeBudgetPhase.Degraded;
+  const conditions = withConditions(ctx.previous, [
+    stamped(ctx, ConditionType.Ready, false, reason, message),
+    stamped(ctx, ConditionType.Degraded, phase === ComputeBudgetPhase.Degraded, reason, message),
+  ]);
+  const allocation = options.clearAllocation ? undefined : ctx.previous.allocation;
+  return {
+    addFinalizer: ctx.addFinalizer,
+    finalize: false,
+    status: {
+      observedGeneration: ctx.generation,
+      phase,
+      lawName: ctx.lawLabel,
+      ...(options.flops !== undefined ? { flops: options.flops } : {}),
+      conditions,
+      ...(allocation ? { allocation } : {}),
+    },
+  };
+}
+
+/** Where the mapping comes from: the preset (spec.preset, or the law's spec.preset), else the law's fit of spec.method. */
+function lookupSource(observed: ObservedComputeBudget, lawLabel: string): SourceLookup {
+  const presetName = observed.budget.spec.preset ?? observed.law?.spec.preset;
+  return findAllocationSource({
     lawLabel,
     ...(presetName ? { presetName } : {}),
     ...(observed.preset ? { preset: observed.preset } : {}),
     ...(observed.law ? { law: observed.law } : {}),
     ...(observed.lawFit ? { lawFit: observed.lawFit } : {}),
-    ...(budget.spec.method !== undefined ? { method: budget.spec.method } : {}),
+    ...(observed.budget.spec.method !== undefined ? { method: observed.budget.spec.method } : {}),
   });
-  if (!lookup.ok) {
-    return degraded(lookup.reason, lookup.message, {
-      phase: lookup.awaiting ? ComputeBudgetPhase.Pending : ComputeBudgetPhase.Degraded,
-      clearAllocation: lookup.clearAllocation,
-      ...(lookup.reason === ConditionReason.AwaitingFit ? { flops: statusFlops } : {}),
-    });
-  }
-  const source = lookup.source;
+}
 
-  const finalRun = observed.finalRun;
-  let allocation: AllocationStatus;
-  let shape: PlannedShape | undefined;
-  let trust = source.trust;
-  if (finalRun && previous.allocation) {
-    allocation = previous.allocation;
-  } else {
-    const demand = {
-      ...(budget.spec.uniqueTokens !== undefined ? { uniqueTokens: budget.spec.uniqueTokens } : {}),
-      ...(budget.spec.inference ? { inferenceTokens: budget.spec.inference.tokens } : {}),
-    };
-    const resolved = resolveAllocation(source, flops, demand, model);
-    if (!resolved.ok) return degraded(ConditionReason.InvalidBudget, resolved.message, { clearAllocation: true });
-    allocation = resolved.allocation;
-    shape = resolved.shape;
-    trust = resolved.trust;
-  }
-  const allocationMessage = describeAllocation(allocation);
-  const status: ComputeBudgetStatus = { ...base, flops: statusFlops, lawName: allocation.law, allocation, conditions };
+/**
+ * No mapping to allocate from: Pending while one may come (the law's first fit, a law not created yet), else Degraded.
+ * While awaiting the first fit the FLOPs column is shown already.
+ */
+function sourceUnavailable(
+  ctx: BudgetContext,
+  lookup: Extract<SourceLookup, { readonly ok: false }>,
+  statusFlops: number,
+): ComputeBudgetOutcome {
+  return degradedBudget(ctx, lookup.reason, lookup.message, {
+    phase: lookup.awaiting ? ComputeBudgetPhase.Pending : ComputeBudgetPhase.Degraded,
+    clearAllocation: lookup.clearAllocation,
+    ...(lookup.reason === ConditionReason.AwaitingFit ? { flops: statusFlops } : {}),
+  });
+}
 
-  if (!finalRun && !trust.trusted) {
-    // Shown, not trusted: Ready=False until the law passes its verdict; Degraded once the law stopped without
-    // passing it, or passed it with an interval too wide at this budget.
-    const stopped = trust.reason !== ConditionReason.LawMeasuring;
-    const message = `${allocationMessage}; provisional: ${trust.message}`;
-    set(condition(ConditionType.Ready, false, trust.reason, message, now, generation));
-    set(
-      condition(
-        ConditionType.Degraded,
-        stopped,
-        stopped ? trust.reason : ConditionReason.Reconciled,
-        stopped ? trust.message : 'The budget resolved provisionally',
-        now,
-        generation,
-      ),
-    );
-    return {
-      addFinalizer,
-      finalize: false,
-      status: { ...status, phase: stopped ? ComputeBudgetPhase.Degraded : ComputeBudgetPhase.Pending, conditions },
-    };
-  }
+/**
+ * Once the final run exists the allocation is frozen (the run and the status agree, and the source's trust stands);
+ * until then it re-resolves from the source on every reconcile, with the budget's unique-token and inference demand.
+ */
+function budgetAllocation(
+  observed: ObservedComputeBudget,
+  source: AllocationSource,
+  flops: number,
+  model: ScalingLaw['spec']['model'],
+): BudgetAllocation {
+  const { budget } = observed;
+  const frozen = budget.status?.allocation;
+  if (observed.finalRun && frozen) return { ok: true, allocation: frozen, trust: source.trust };
+  const demand = {
+    ...(budget.spec.uniqueTokens !== undefined ? { uniqueTokens: budget.spec.uniqueTokens } : {}),
+    ...(budget.spec.inference ? { inferenceTokens: budget.spec.inference.tokens } : {}),
+  };
+  return resolveAllocation(source, flops, demand, model);
+}
 
-  let startFinalRun: RunRecord | undefined;
-  if (budget.spec.train && !finalRun) {
-    const planned = shape ?? safeShape(allocation.params, model);
-    if (!planned)
-      return degraded(ConditionReason.InvalidBudget, `N_opt=${humanCount(allocation.params)} is outside the sizes the workers can build`);
-    startFinalRun = {
-      runId: finalRunId(generation),
+/** The status of a resolved budget; the steps after add the phase (and the final run). */
+function resolvedStatus(ctx: BudgetContext, resolved: Resolved, conditions: Condition[]): ComputeBudgetStatus {
+  const { allocation } = resolved;
+  return { observedGeneration: ctx.generation, flops: resolved.flops, lawName: allocation.law, allocation, conditions };
+}
+
+/**
+ * Shown, not trusted: Ready=False until the law passes its verdict; Degraded once the law stopped without passing it,
+ * or passed it with an interval too wide at this budget.
+ */
+function provisionalBudget(ctx: BudgetContext, resolved: Resolved, trust: Extract<LawTrust, { trusted: false }>): ComputeBudgetOutcome {
+  const stopped = trust.reason !== ConditionReason.LawMeasuring;
+  const conditions = withConditions(ctx.previous, [
+    stamped(ctx, ConditionType.Ready, false, trust.reason, `${resolved.message}; provisional: ${trust.message}`),
+    stamped(
+      ctx,
+      ConditionType.Degraded,
+      stopped,
+      stopped ? trust.reason : ConditionReason.Reconciled,
+      stopped ? trust.message : 'The budget resolved provisionally',
+    ),
+  ]);
+  return {
+    addFinalizer: ctx.addFinalizer,
+    finalize: false,
+    status: { ...resolvedStatus(ctx, resolved, conditions), phase: stopped ? ComputeBudgetPhase.Degraded : ComputeBudgetPhase.Pending },
+  };
+}
+
+/**
+ * With `train: true` and no final run yet, the run to create (undefined otherwise): N_opt's shape, else the nearest
+ * one the workers can build; refused when there is none.
+ */
+function finalRunToStart(
+  observed: ObservedComputeBudget,
+  allocated: Extract<BudgetAllocation, { ok: true }>,
+  flops: number,
+  model: ScalingLaw['spec']['model'],
+): { readonly ok: true; readonly run: RunRecord | undefined } | { readonly ok: false; readonly message: string } {
+  const { budget } = observed;
+  if (!budget.spec.train || observed.finalRun) return { ok: true, run: undefined };
+  const { allocation } = allocated;
+  const planned = allocated.shape ?? safeShape(allocation.params, model);
+  if (!planned) return { ok: false, message: `N_opt=${humanCount(allocation.params)} is outside the sizes the workers can build` };
+  return {
+    ok: true,
+    run: {
+      runId: finalRunId(budget.metadata.generation ?? 1),
       owner: { namespace: budget.metadata.namespace, name: budget.metadata.name },
       ownerKind: ResourceKind.ComputeBudget,
       kind: RunKind.Final,
@@ -225,74 +306,89 @@ export function decideComputeBudget(observed: ObservedComputeBudget): ComputeBud
       state: RunState.Planned,
       attempts: 0,
       simulated: observed.law?.spec.sweep?.simulate !== undefined,
-      plannedAt: now,
+      plannedAt: observed.now,
+    },
+  };
+}
+
+/**
+ * A trusted (or frozen) allocation: Resolved when there is no final run, else the final run's phase and progress. A
+ * run created now is shown queued, as the act half enqueues it before writing the status.
+ */
+function finalRunOutcome(
+  ctx: BudgetContext,
+  resolved: Resolved,
+  finalRun: RunRecord | undefined,
+  startFinalRun: RunRecord | undefined,
+): ComputeBudgetOutcome {
+  const run = finalRun ?? startFinalRun;
+  const reconciled = stamped(ctx, ConditionType.Degraded, false, ConditionReason.Reconciled, 'The budget resolved');
+  if (!run) {
+    const ready = stamped(ctx, ConditionType.Ready, true, ConditionReason.AllocationResolved, resolved.message);
+    const conditions = withConditions(ctx.previous, [reconciled, ready]);
+    return {
+      addFinalizer: ctx.addFinalizer,
+      finalize: false,
+      status: { ...resolvedStatus(ctx, resolved, conditions), phase: ComputeBudgetPhase.Resolved },
     };
   }
+  const finalStatus = finalRunStatus(startFinalRun ? { ...run, state: RunState.Queued } : run, resolved.allocation.predictedLoss);
+  const progress = finalRunConditions(ctx, run, finalStatus, resolved);
+  const conditions = withConditions(ctx.previous, [reconciled, ...progress.conditions]);
+  return {
+    addFinalizer: ctx.addFinalizer,
+    finalize: false,
+    startFinalRun,
+    status: { ...resolvedStatus(ctx, resolved, conditions), phase: progress.phase, finalRun: finalStatus },
+  };
+}
 
-  const run = finalRun ?? startFinalRun;
-  set(condition(ConditionType.Degraded, false, ConditionReason.Reconciled, 'The budget resolved', now, generation));
-  if (!run) {
-    set(condition(ConditionType.Ready, true, ConditionReason.AllocationResolved, allocationMessage, now, generation));
-    return { addFinalizer, finalize: false, status: { ...status, phase: ComputeBudgetPhase.Resolved, conditions } };
-  }
-  const finalStatus = finalRunStatus(startFinalRun ? { ...run, state: RunState.Queued } : run, allocation.predictedLoss);
-  let phase: ComputeBudgetPhase = ComputeBudgetPhase.Training;
+/** The phase and the Ready (and, when it failed, Degraded) conditions for the final run's state. */
+function finalRunConditions(
+  ctx: BudgetContext,
+  run: RunRecord,
+  finalStatus: FinalRunStatus,
+  resolved: Resolved,
+): { readonly phase: ComputeBudgetPhase; readonly conditions: readonly Condition[] } {
   switch (run.state) {
     case RunState.Succeeded: {
-      phase = ComputeBudgetPhase.Succeeded;
-      const delta = finalStatus.lossDelta;
-      set(
-        condition(
-          ConditionType.Ready,
-          true,
-          ConditionReason.FinalRunSucceeded,
-          `Final run finished with loss ${finalStatus.finalLoss?.toFixed(4)}${delta !== undefined ? ` (predicted ${allocation.predictedLoss?.toFixed(4)}, Δ ${delta >= 0 ? '+' : ''}${delta.toFixed(4)})` : ''}`,
-          now,
-          generation,
-        ),
-      );
-      break;
+      const message = finalRunSucceededMessage(finalStatus, resolved.allocation.predictedLoss);
+      const ready = stamped(ctx, ConditionType.Ready, true, ConditionReason.FinalRunSucceeded, message);
+      return { phase: ComputeBudgetPhase.Succeeded, conditions: [ready] };
     }
     case RunState.Failed:
-    case RunState.Diverged:
-      phase = ComputeBudgetPhase.Degraded;
-      set(
-        condition(
-          ConditionType.Ready,
-          false,
-          run.state === RunState.Failed ? ConditionReason.FinalRunFailed : ConditionReason.FinalRunDiverged,
-          `Final run ${run.state}: ${run.error ?? 'no reason given'}`,
-          now,
-          generation,
-        ),
-      );
-      set(
-        condition(
-          ConditionType.Degraded,
-          true,
-          run.state === RunState.Failed ? ConditionReason.FinalRunFailed : ConditionReason.FinalRunDiverged,
-          `Final run ${run.state}`,
-          now,
-          generation,
-        ),
-      );
-      break;
-    case RunState.Running:
-      set(
-        condition(
-          ConditionType.Ready,
-          true,
-          ConditionReason.FinalRunRunning,
-          `${allocationMessage}; final run ${(finalStatus.progress * 100).toFixed(0)}% done`,
-          now,
-          generation,
-        ),
-      );
-      break;
-    default:
-      set(condition(ConditionType.Ready, true, ConditionReason.FinalRunQueued, `${allocationMessage}; final run queued`, now, generation));
+    case RunState.Diverged: {
+      const reason = run.state === RunState.Failed ? ConditionReason.FinalRunFailed : ConditionReason.FinalRunDiverged;
+      return {
+        phase: ComputeBudgetPhase.Degraded,
+        conditions: [
+          stamped(ctx, ConditionType.Ready, false, reason, `Final run ${run.state}: ${run.error ?? 'no reason given'}`),
+          stamped(ctx, ConditionType.Degraded, true, reason, `Final run ${run.state}`),
+        ],
+      };
+    }
+    case RunState.Running: {
+      const message = `${resolved.message}; final run ${(finalStatus.progress * 100).toFixed(0)}% done`;
+      return {
+        phase: ComputeBudgetPhase.Training,
+        conditions: [stamped(ctx, ConditionType.Ready, true, ConditionReason.FinalRunRunning, message)],
+      };
+    }
+    default: {
+      const message = `${resolved.message}; final run queued`;
+      return {
+        phase: ComputeBudgetPhase.Training,
+        conditions: [stamped(ctx, ConditionType.Ready, true, ConditionReason.FinalRunQueued, message)],
+      };
+    }
   }
-  return { addFinalizer, finalize: false, startFinalRun, status: { ...status, phase, finalRun: finalStatus, conditions } };
+}
+
+/** The final loss and, when the allocation predicted one, the prediction and the difference. */
+function finalRunSucceededMessage(finalStatus: FinalRunStatus, predictedLoss: number | undefined): string {
+  const delta = finalStatus.lossDelta;
+  const compared = delta !== undefined ? ` (predicted ${predictedLoss?.toFixed(4)}, Δ ${delta >= 0 ? '+' : ''}${delta.toFixed(4)})` : '';
+  return `Final run finished with loss ${finalStatus.finalLoss?.toFixed(4)}${compared}`;
 }
 
 /** Services the act half needs. */

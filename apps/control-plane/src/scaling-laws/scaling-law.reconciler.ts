@@ -6,7 +6,7 @@ import {
   RunKind,
   RunState,
   ScalingLawPhase,
-  setCondition,
+  withConditions,
   trainingJobId,
   type Condition,
   type FitSummary,
@@ -19,12 +19,12 @@ import {
 } from '@scaleplan/contracts';
 import { allocate } from '@scaleplan/scaling-laws';
 import type { Logger } from 'pino';
-import type { ScalingLawFitState } from '../planning/fit-state.js';
+import type { MethodFit, ScalingLawFitState } from '../planning/fit-state.js';
 import { pickMethod } from '../planning/fit-state.js';
 import type { RefitScheduler } from '../planning/refit-scheduler.js';
 import { planAdaptiveRuns, planIsoFlopSweep, type SweepPlanInput } from '../planning/sweep-planner.js';
 import { seedSpreadOf } from '../planning/seed-spread.js';
-import { planTargetRuns, sweepFlops } from '../planning/sweep-target.js';
+import { planTargetRuns, sweepFlops, type TargetPlan } from '../planning/sweep-target.js';
 import type { PresetCatalog } from '../planning/presets.js';
 import { refKey, type ResourceStore } from '../resources/resource-store.js';
 import type { RunQueue } from '../scheduling/run-queue.js';
@@ -66,6 +66,43 @@ export function countRuns(runs: readonly RunRecord[]): RunCounts {
 
 const NO_OP = { addFinalizer: false, finalize: false, addRuns: [], dropRunIds: [], enqueue: [], requestRefit: false } as const;
 
+type ConditionTypeValue = (typeof ConditionType)[keyof typeof ConditionType];
+type PlanNotes = NonNullable<ScalingLawStatus['planNotes']>;
+
+/** What every step of one reconcile shares: the stamp of its conditions, the status it starts from, the finalizer. */
+interface LawContext {
+  readonly now: string;
+  readonly generation: number;
+  readonly previous: ScalingLawStatus;
+  readonly addFinalizer: boolean;
+}
+
+/** The sweep's runs once this reconcile has planned, and what the planning changed. */
+interface PlannedSweep {
+  readonly runs: readonly RunRecord[];
+  readonly addRuns: readonly RunRecord[];
+  readonly dropRunIds: readonly string[];
+  readonly planNotes: PlanNotes;
+  readonly targetPlan: TargetPlan | undefined;
+}
+
+/** What this reconcile puts on the queue, and the run counts once it has. */
+interface Queueing {
+  readonly overFailureBudget: boolean;
+  readonly enqueue: readonly RunRecord[];
+  readonly afterEnqueue: RunCounts;
+  /** runs planned, queued or running after the enqueue */
+  readonly remaining: number;
+  /** runs succeeded, failed or diverged */
+  readonly finished: number;
+}
+
+/** A phase and the conditions (in the order they are set) one step decided. */
+interface PhaseConditions {
+  readonly phase: ScalingLawPhase;
+  readonly conditions: readonly Condition[];
+}
+
 /**
  * The pure half of the ScalingLaw reconciler: observed state → outcome (level-based, idempotent).
  * Sweep runs are planned once per generation (deterministic ids, so a re-plan of the same points is a
@@ -73,52 +110,89 @@ const NO_OP = { addFinalizer: false, finalize: false, addRuns: [], dropRunIds: [
  * study is Degraded and nothing new is enqueued (queued runs are kept).
  */
 export function decideScalingLaw(observed: ObservedScalingLaw): ScalingLawOutcome {
-  const { law, now } = observed;
-  const generation = law.metadata.generation ?? 1;
-  const previous = law.status ?? {};
-  let conditions: Condition[] = previous.conditions ?? [];
-  const set = (c: Condition): void => {
-    conditions = setCondition(conditions, c);
-  };
-
-  if (law.metadata.deletionTimestamp) {
-    set(
-      condition(
-        ConditionType.Ready,
-        false,
-        ConditionReason.Deleting,
-        'The study is being deleted; its runs are being cancelled',
-        now,
-        generation,
-      ),
-    );
-    return { ...NO_OP, finalize: true, status: { ...previous, phase: ScalingLawPhase.Deleting, conditions } };
-  }
-  const addFinalizer = !(law.metadata.finalizers ?? []).includes(RUNS_FINALIZER);
-
-  if (law.spec.preset) {
-    const fit = observed.presetFit;
-    if (!fit) {
-      set(condition(ConditionType.Ready, false, ConditionReason.InvalidSweep, `Unknown preset ${law.spec.preset}`, now, generation));
-      return { ...NO_OP, addFinalizer, status: { phase: ScalingLawPhase.Degraded, observedGeneration: generation, conditions } };
-    }
-    set(condition(ConditionType.Ready, true, ConditionReason.PresetLoaded, `Loaded the published law ${law.spec.preset}`, now, generation));
-    return {
-      ...NO_OP,
-      addFinalizer,
-      status: { phase: ScalingLawPhase.Ready, observedGeneration: generation, fits: [fit], primaryFit: displayedFit(fit), conditions },
-    };
-  }
-
+  const { law } = observed;
+  const ctx = lawContext(observed);
+  if (law.metadata.deletionTimestamp) return deletingLaw(ctx);
+  if (law.spec.preset) return presetLaw(ctx, law.spec.preset, observed.presetFit);
   const sweep = law.spec.sweep;
-  if (!sweep) {
-    set(condition(ConditionType.Ready, false, ConditionReason.InvalidSweep, 'spec.sweep is missing', now, generation));
-    return { ...NO_OP, addFinalizer, status: { phase: ScalingLawPhase.Degraded, observedGeneration: generation, conditions } };
-  }
+  if (!sweep) return invalidLaw(ctx, 'spec.sweep is missing');
 
   const primary = law.spec.fit.primaryMethod;
   const current = pickMethod(observed.fit, primary, primary);
-  const planInput: SweepPlanInput = {
+  const plan = planSweep(ctx, observed, sweepPlanInput(observed, sweep, current), primary);
+  if (plan.runs.length === 0) return emptySweep(ctx, plan);
+
+  const queueing = queueRuns(plan.runs, law.spec);
+  const requestRefit = refitDue(plan.runs, observed.fit);
+  const primaryFit = current ? displayedFit(current.summary) : undefined;
+  const verdict = observed.fit?.verdicts?.find((v) => v.method === primary)?.verdict;
+  const fitInput = fitConditionInput(observed.fit, { primary, verdict, primaryFit, requestRefit, queueing, total: plan.runs.length });
+  const fitted = studyConditions(ctx, decideFitConditions(fitInput), queueing, law.spec.maxFailedRuns);
+  const targeted = precisionTargetConditions(ctx, plan.targetPlan?.decision, fitted.phase, { queueing, requestRefit });
+  const conditions = withConditions(ctx.previous, [plannedCondition(ctx, plan), ...fitted.conditions, ...targeted.conditions]);
+  const status = sweepStatus(ctx, observed, plan, { phase: targeted.phase, queueing, primary, primaryFit, verdict, conditions });
+  return {
+    addFinalizer: ctx.addFinalizer,
+    finalize: false,
+    addRuns: plan.addRuns,
+    dropRunIds: plan.dropRunIds,
+    enqueue: queueing.enqueue,
+    requestRefit,
+    status,
+  };
+}
+
+/** Reads the generation, the previous status and whether the finalizer is still to add, once for every step. */
+function lawContext(observed: ObservedScalingLaw): LawContext {
+  const { law, now } = observed;
+  return {
+    now,
+    generation: law.metadata.generation ?? 1,
+    previous: law.status ?? {},
+    addFinalizer: !(law.metadata.finalizers ?? []).includes(RUNS_FINALIZER),
+  };
+}
+
+/** `condition` stamped with this reconcile's clock and generation, so the steps below stay short. */
+function stamped(ctx: LawContext, type: ConditionTypeValue, status: boolean, reason: ConditionReasonValue, message: string): Condition {
+  return condition(type, status, reason, message, ctx.now, ctx.generation);
+}
+
+/** Being deleted: Ready=False, phase Deleting, and the act half cancels the runs and removes the finalizer. */
+function deletingLaw(ctx: LawContext): ScalingLawOutcome {
+  const conditions = withConditions(ctx.previous, [
+    stamped(ctx, ConditionType.Ready, false, ConditionReason.Deleting, 'The study is being deleted; its runs are being cancelled'),
+  ]);
+  return { ...NO_OP, finalize: true, status: { ...ctx.previous, phase: ScalingLawPhase.Deleting, conditions } };
+}
+
+/** A `spec.preset` law runs nothing: it is Ready with the published fit, or Degraded when the preset is unknown. */
+function presetLaw(ctx: LawContext, preset: string, fit: FitSummary | undefined): ScalingLawOutcome {
+  if (!fit) return invalidLaw(ctx, `Unknown preset ${preset}`);
+  const conditions = withConditions(ctx.previous, [
+    stamped(ctx, ConditionType.Ready, true, ConditionReason.PresetLoaded, `Loaded the published law ${preset}`),
+  ]);
+  return {
+    ...NO_OP,
+    addFinalizer: ctx.addFinalizer,
+    status: { phase: ScalingLawPhase.Ready, observedGeneration: ctx.generation, fits: [fit], primaryFit: displayedFit(fit), conditions },
+  };
+}
+
+/** A law with nothing to run (unknown preset, no sweep): Degraded with Ready=False saying why. */
+function invalidLaw(ctx: LawContext, message: string): ScalingLawOutcome {
+  const conditions = withConditions(ctx.previous, [stamped(ctx, ConditionType.Ready, false, ConditionReason.InvalidSweep, message)]);
+  return {
+    ...NO_OP,
+    addFinalizer: ctx.addFinalizer,
+    status: { phase: ScalingLawPhase.Degraded, observedGeneration: ctx.generation, conditions },
+  };
+}
+
+/** New sweeps are centred on the current fit's N_opt(C), else on spec.sweep.priorTokensPerParam, else on the prior. */
+function sweepPlanInput(observed: ObservedScalingLaw, sweep: SweepPlanInput['sweep'], current: MethodFit | undefined): SweepPlanInput {
+  const { law, now } = observed;
+  return {
     owner: { namespace: law.metadata.namespace, name: law.metadata.name },
     sweep,
     model: law.spec.model,
@@ -130,24 +204,13 @@ export function decideScalingLaw(observed: ObservedScalingLaw): ScalingLawOutcom
           : observed.prior(flops),
     now,
   };
+}
 
-  let runs = [...observed.runs];
-  const addRuns: RunRecord[] = [];
-  const dropRunIds: string[] = [];
-  const planned = previous.plannedGeneration === generation;
-  // The plan is made once per generation; later reconciles keep its notes from status.planNotes.
-  const plan = planned ? { runs: [], refused: [], warnings: [] } : planIsoFlopSweep(planInput);
-  const planNotes = planned
-    ? (previous.planNotes ?? { warnings: [], refusals: [] })
-    : { warnings: plan.warnings, refusals: plan.refused.map((r) => r.reason) };
-  if (!planned) {
-    const wanted = new Set(plan.runs.map((r) => r.runId));
-    const existing = new Set(runs.map((r) => r.runId));
-    for (const run of runs)
-      if (run.state === RunState.Planned && run.kind === RunKind.Sweep && !wanted.has(run.runId)) dropRunIds.push(run.runId);
-    for (const run of plan.runs) if (!existing.has(run.runId)) addRuns.push(run);
-    runs = [...runs.filter((r) => !dropRunIds.includes(r.runId)), ...addRuns];
-  }
+/** The generation's IsoFLOP plan, then the adaptive planner's runs, then the precision target's (spec.sweep.target). */
+function planSweep(ctx: LawContext, observed: ObservedScalingLaw, planInput: SweepPlanInput, primary: number): PlannedSweep {
+  const planned = planGeneration(ctx, observed.runs, planInput);
+  let runs = planned.runs;
+  const addRuns = [...planned.addRuns];
   const adaptive = planAdaptiveRuns(planInput, runs).filter((r) => !runs.some((x) => x.runId === r.runId));
   addRuns.push(...adaptive);
   runs = [...runs, ...adaptive];
@@ -156,149 +219,210 @@ export function decideScalingLaw(observed: ObservedScalingLaw): ScalingLawOutcom
   const targetRuns = (targetPlan?.runs ?? []).filter((r) => !runs.some((x) => x.runId === r.runId));
   addRuns.push(...targetRuns);
   runs = [...runs, ...targetRuns];
+  return { runs, addRuns, dropRunIds: planned.dropRunIds, planNotes: planned.planNotes, targetPlan };
+}
 
-  if (runs.length === 0) {
-    const reasons = planNotes.refusals.join('; ');
-    set(condition(ConditionType.Planned, false, ConditionReason.BudgetTooSmall, reasons || 'The sweep plans no runs', now, generation));
-    set(condition(ConditionType.Degraded, true, ConditionReason.BudgetTooSmall, reasons || 'The sweep plans no runs', now, generation));
-    set(condition(ConditionType.Ready, false, ConditionReason.InvalidSweep, 'No trainable sweep runs', now, generation));
-    return {
-      ...NO_OP,
-      addFinalizer,
-      addRuns,
-      dropRunIds,
-      status: { phase: ScalingLawPhase.Degraded, observedGeneration: generation, plannedGeneration: generation, planNotes, conditions },
-    };
+/**
+ * The IsoFLOP plan is made once per generation: it adds the points not yet recorded and drops planned sweep runs it
+ * no longer wants. Later reconciles of the same generation keep the runs and the plan's notes from status.planNotes.
+ */
+function planGeneration(ctx: LawContext, runs: readonly RunRecord[], planInput: SweepPlanInput): Omit<PlannedSweep, 'targetPlan'> {
+  const { previous } = ctx;
+  if (previous.plannedGeneration === ctx.generation) {
+    return { runs: [...runs], addRuns: [], dropRunIds: [], planNotes: previous.planNotes ?? { warnings: [], refusals: [] } };
   }
+  const plan = planIsoFlopSweep(planInput);
+  const wanted = new Set(plan.runs.map((r) => r.runId));
+  const existing = new Set(runs.map((r) => r.runId));
+  const dropRunIds = runs
+    .filter((run) => run.state === RunState.Planned && run.kind === RunKind.Sweep && !wanted.has(run.runId))
+    .map((run) => run.runId);
+  const addRuns = plan.runs.filter((run) => !existing.has(run.runId));
+  return {
+    runs: [...runs.filter((r) => !dropRunIds.includes(r.runId)), ...addRuns],
+    addRuns,
+    dropRunIds,
+    planNotes: { warnings: plan.warnings, refusals: plan.refused.map((r) => r.reason) },
+  };
+}
 
-  const counts = countRuns(runs);
+/** A sweep that plans no runs at all (every budget refused) is Degraded, saying why. */
+function emptySweep(ctx: LawContext, plan: PlannedSweep): ScalingLawOutcome {
+  const { planNotes } = plan;
+  const reasons = planNotes.refusals.join('; ');
+  const conditions = withConditions(ctx.previous, [
+    stamped(ctx, ConditionType.Planned, false, ConditionReason.BudgetTooSmall, reasons || 'The sweep plans no runs'),
+    stamped(ctx, ConditionType.Degraded, true, ConditionReason.BudgetTooSmall, reasons || 'The sweep plans no runs'),
+    stamped(ctx, ConditionType.Ready, false, ConditionReason.InvalidSweep, 'No trainable sweep runs'),
+  ]);
+  return {
+    ...NO_OP,
+    addFinalizer: ctx.addFinalizer,
+    addRuns: plan.addRuns,
+    dropRunIds: plan.dropRunIds,
+    status: {
+      phase: ScalingLawPhase.Degraded,
+      observedGeneration: ctx.generation,
+      plannedGeneration: ctx.generation,
+      planNotes,
+      conditions,
+    },
+  };
+}
+
+/** Planned=True: how many runs over how many IsoFLOP budgets, and what the planner warned about or refused. */
+function plannedCondition(ctx: LawContext, plan: PlannedSweep): Condition {
+  const { runs, planNotes } = plan;
   const budgets = new Set(runs.filter((r) => r.kind === RunKind.Sweep).map((r) => r.budgetFlops)).size;
   const noteText = [...planNotes.warnings, ...planNotes.refusals.map((reason) => `refused: ${reason}`)].join('; ');
-  set(
-    condition(
-      ConditionType.Planned,
-      true,
-      ConditionReason.SweepPlanned,
-      `Planned ${runs.length} runs over ${budgets} IsoFLOP budgets${noteText ? ` (${noteText})` : ''}`,
-      now,
-      generation,
-    ),
-  );
+  const message = `Planned ${runs.length} runs over ${budgets} IsoFLOP budgets${noteText ? ` (${noteText})` : ''}`;
+  return stamped(ctx, ConditionType.Planned, true, ConditionReason.SweepPlanned, message);
+}
 
-  const overFailureBudget = counts.failed > law.spec.maxFailedRuns;
+/**
+ * Planned runs fill the free `maxConcurrentRuns` slots; past the failure budget no slot is free (queued runs are
+ * kept). Smallest budgets first, then smallest models: cheap runs give the first fit sooner.
+ */
+function queueRuns(runs: readonly RunRecord[], spec: ScalingLaw['spec']): Queueing {
+  const counts = countRuns(runs);
+  const overFailureBudget = counts.failed > spec.maxFailedRuns;
   const inFlight = counts.queued + counts.running;
-  const slots = overFailureBudget ? 0 : Math.max(0, law.spec.maxConcurrentRuns - inFlight);
-  // Smallest budgets first, then smallest models: cheap runs give the first fit sooner.
+  const slots = overFailureBudget ? 0 : Math.max(0, spec.maxConcurrentRuns - inFlight);
   const enqueue = runs
     .filter((r) => r.state === RunState.Planned)
     .sort((a, b) => a.budgetFlops - b.budgetFlops || a.params - b.params)
     .slice(0, slots);
   const afterEnqueue = { ...counts, planned: counts.planned - enqueue.length, queued: counts.queued + enqueue.length };
+  return {
+    overFailureBudget,
+    enqueue,
+    afterEnqueue,
+    remaining: afterEnqueue.planned + afterEnqueue.queued + afterEnqueue.running,
+    finished: counts.succeeded + counts.failed + counts.diverged,
+  };
+}
 
+/**
+ * A refit is due when the succeeded runs are not exactly the ones the stored fit used, or when the fit was stored
+ * before fits carried their trust verdicts (the verdict decides Ready).
+ */
+function refitDue(runs: readonly RunRecord[], fit: ScalingLawFitState | undefined): boolean {
   const succeeded = runs.filter((r) => r.state === RunState.Succeeded);
-  const fittedIds = new Set(observed.fit?.runIds ?? []);
-  // A fit stored before fits carried their trust verdicts is refitted (the verdict decides Ready).
-  const staleFormat = observed.fit !== undefined && observed.fit.verdicts === undefined;
-  const requestRefit =
-    succeeded.length > 0 && (staleFormat || succeeded.length !== fittedIds.size || succeeded.some((r) => !fittedIds.has(r.runId)));
-  const remaining = afterEnqueue.planned + afterEnqueue.queued + afterEnqueue.running;
-  const finished = counts.succeeded + counts.failed + counts.diverged;
+  const fittedIds = new Set(fit?.runIds ?? []);
+  const staleFormat = fit !== undefined && fit.verdicts === undefined;
+  return succeeded.length > 0 && (staleFormat || succeeded.length !== fittedIds.size || succeeded.some((r) => !fittedIds.has(r.runId)));
+}
 
-  const fits = observed.fit?.methods.map((m) => m.summary) ?? [];
-  const primaryFit = current ? displayedFit(current.summary) : undefined;
-  const excludedRuns = runs
+/** Gathers what `decideFitConditions` reads from the stored fit and this reconcile's run counts. */
+function fitConditionInput(
+  fit: ScalingLawFitState | undefined,
+  study: {
+    readonly primary: number;
+    readonly verdict: TrustVerdictStatus | undefined;
+    readonly primaryFit: FitSummary | undefined;
+    readonly requestRefit: boolean;
+    readonly queueing: Queueing;
+    readonly total: number;
+  },
+): FitConditionInput {
+  const { primary, primaryFit, queueing } = study;
+  return {
+    primary,
+    verdict: study.verdict,
+    fitRuns: fit?.runIds.length ?? 0,
+    primaryFit: primaryFit?.method === primary ? primaryFit : undefined,
+    refitting: study.requestRefit,
+    remaining: queueing.remaining,
+    counts: { ...queueing.afterEnqueue, finished: queueing.finished, total: study.total },
+    skipped: fit?.skipped.map((s) => `approach ${s.method}: ${s.reason}`).join('; ') || undefined,
+  };
+}
+
+/** Progressing, Ready and Degraded from the fit verdict; past the failure budget Degraded says so instead and wins. */
+function studyConditions(ctx: LawContext, fit: FitConditions, queueing: Queueing, maxFailedRuns: number): PhaseConditions {
+  const { progressing, ready, degraded } = fit;
+  const head = [
+    stamped(ctx, ConditionType.Progressing, progressing.status, progressing.reason, progressing.message),
+    stamped(ctx, ConditionType.Ready, ready.status, ready.reason, ready.message),
+  ];
+  if (!queueing.overFailureBudget) {
+    return {
+      phase: fit.phase,
+      conditions: [...head, stamped(ctx, ConditionType.Degraded, degraded.status, degraded.reason, degraded.message)],
+    };
+  }
+  const failed = queueing.afterEnqueue.failed; // enqueueing moves planned runs to queued only: the failed count is the observed one
+  const message = `${failed} runs failed, more than maxFailedRuns=${maxFailedRuns}; no new runs are started (queued runs are kept)`;
+  return {
+    phase: ScalingLawPhase.Degraded,
+    conditions: [...head, stamped(ctx, ConditionType.Degraded, true, ConditionReason.FailureBudgetExceeded, message)],
+  };
+}
+
+/**
+ * With a precision target the law is Ready only once the target holds: once nothing more is coming an unmet target
+ * makes Ready=False, and at the FLOP cap the law is Degraded, saying why (the failure budget's Degraded wins).
+ */
+function precisionTargetConditions(
+  ctx: LawContext,
+  decision: TargetPlan['decision'] | undefined,
+  phase: ScalingLawPhase,
+  study: { readonly queueing: Queueing; readonly requestRefit: boolean },
+): PhaseConditions {
+  const { queueing } = study;
+  if (!decision || decision.kind === 'met' || queueing.remaining !== 0 || study.requestRefit) return { phase, conditions: [] };
+  const notMet = stamped(ctx, ConditionType.Ready, false, ConditionReason.PrecisionTargetNotMet, decision.reason);
+  if (decision.kind === 'capped' && !queueing.overFailureBudget) {
+    const reason = decision.nextStepFlops !== undefined ? ConditionReason.FlopCapReached : ConditionReason.PrecisionTargetNotMet;
+    return { phase: ScalingLawPhase.Degraded, conditions: [notMet, stamped(ctx, ConditionType.Degraded, true, reason, decision.reason)] };
+  }
+  return { phase: phase === ScalingLawPhase.Ready ? ScalingLawPhase.Fitting : phase, conditions: [notMet] };
+}
+
+/** The most recently finished failed or diverged runs, with why, for status.excludedRuns. */
+function excludedRunsOf(runs: readonly RunRecord[]): NonNullable<ScalingLawStatus['excludedRuns']> {
+  return runs
     .filter((r) => r.state === RunState.Diverged || r.state === RunState.Failed)
     .sort((a, b) => (b.finishedAt ?? '').localeCompare(a.finishedAt ?? ''))
     .slice(0, EXCLUDED_RUNS_LIMIT)
     .map((r) => ({ runId: r.runId, reason: `${r.state}: ${r.error ?? 'no reason given'}` }));
+}
 
-  const verdict = observed.fit?.verdicts?.find((v) => v.method === primary)?.verdict;
-  const fitConditions = decideFitConditions({
-    primary,
-    verdict,
-    fitRuns: observed.fit?.runIds.length ?? 0,
-    primaryFit: primaryFit?.method === primary ? primaryFit : undefined,
-    refitting: requestRefit,
-    remaining,
-    counts: { ...afterEnqueue, finished, total: runs.length },
-    skipped: observed.fit?.skipped.map((s) => `approach ${s.method}: ${s.reason}`).join('; ') || undefined,
-  });
-  let phase: ScalingLawPhase = fitConditions.phase;
-  set(
-    condition(
-      ConditionType.Progressing,
-      fitConditions.progressing.status,
-      fitConditions.progressing.reason,
-      fitConditions.progressing.message,
-      now,
-      generation,
-    ),
-  );
-  set(condition(ConditionType.Ready, fitConditions.ready.status, fitConditions.ready.reason, fitConditions.ready.message, now, generation));
-  if (overFailureBudget) {
-    phase = ScalingLawPhase.Degraded;
-    set(
-      condition(
-        ConditionType.Degraded,
-        true,
-        ConditionReason.FailureBudgetExceeded,
-        `${counts.failed} runs failed, more than maxFailedRuns=${law.spec.maxFailedRuns}; no new runs are started (queued runs are kept)`,
-        now,
-        generation,
-      ),
-    );
-  } else {
-    set(
-      condition(
-        ConditionType.Degraded,
-        fitConditions.degraded.status,
-        fitConditions.degraded.reason,
-        fitConditions.degraded.message,
-        now,
-        generation,
-      ),
-    );
-  }
-  // With a precision target the law is Ready only once the target holds; at the FLOP cap it is Degraded, saying why.
-  const targetDecision = targetPlan?.decision;
-  if (targetDecision && targetDecision.kind !== 'met' && remaining === 0 && !requestRefit) {
-    set(condition(ConditionType.Ready, false, ConditionReason.PrecisionTargetNotMet, targetDecision.reason, now, generation));
-    if (targetDecision.kind === 'capped' && !overFailureBudget) {
-      phase = ScalingLawPhase.Degraded;
-      const atCap = targetDecision.nextStepFlops !== undefined;
-      set(
-        condition(
-          ConditionType.Degraded,
-          true,
-          atCap ? ConditionReason.FlopCapReached : ConditionReason.PrecisionTargetNotMet,
-          targetDecision.reason,
-          now,
-          generation,
-        ),
-      );
-    } else if (phase === ScalingLawPhase.Ready) phase = ScalingLawPhase.Fitting;
-  }
-
+/** The complete status of a planned study: counts, fits, verdict, FLOPs spent and planned, seed spread, conditions. */
+function sweepStatus(
+  ctx: LawContext,
+  observed: ObservedScalingLaw,
+  plan: PlannedSweep,
+  study: {
+    readonly phase: ScalingLawPhase;
+    readonly queueing: Queueing;
+    readonly primary: number;
+    readonly primaryFit: FitSummary | undefined;
+    readonly verdict: TrustVerdictStatus | undefined;
+    readonly conditions: Condition[];
+  },
+): ScalingLawStatus {
+  const { runs, targetPlan } = plan;
+  const { verdict, primary } = study;
   const seedSpread = seedSpreadOf(runs);
-  const status: ScalingLawStatus = {
-    phase,
-    observedGeneration: generation,
-    plannedGeneration: generation,
-    planNotes,
-    runs: afterEnqueue,
-    runsSummary: `${finished}/${runs.length}`,
-    simulated: sweep.simulate !== undefined,
-    fits,
-    primaryFit,
+  return {
+    phase: study.phase,
+    observedGeneration: ctx.generation,
+    plannedGeneration: ctx.generation,
+    planNotes: plan.planNotes,
+    runs: study.queueing.afterEnqueue,
+    runsSummary: `${study.queueing.finished}/${runs.length}`,
+    simulated: observed.law.spec.sweep?.simulate !== undefined,
+    fits: observed.fit?.methods.map((m) => m.summary) ?? [],
+    primaryFit: study.primaryFit,
     fitHistory: (observed.fit?.history ?? []).slice(-FIT_HISTORY_LIMIT),
-    excludedRuns,
+    excludedRuns: excludedRunsOf(runs),
     ...(verdict ? { verdict: { method: primary, trusted: verdict.trusted, reason: verdict.reason, message: verdict.message } } : {}),
     sweep:
       targetPlan?.progress ?? (({ spent, planned: plannedFlops }) => ({ flopsSpent: spent, flopsPlanned: plannedFlops }))(sweepFlops(runs)),
     ...(seedSpread ? { seedSpread } : {}),
-    conditions,
+    conditions: study.conditions,
   };
-  return { addFinalizer, finalize: false, addRuns, dropRunIds, enqueue, requestRefit, status };
 }
 
 type ConditionReasonValue = (typeof ConditionReason)[keyof typeof ConditionReason];
@@ -350,19 +474,7 @@ export interface FitConditions {
 export function decideFitConditions(input: FitConditionInput): FitConditions {
   const { verdict, counts, remaining, refitting } = input;
   const moreComing = remaining > 0;
-  const progressing: ConditionValue = moreComing
-    ? {
-        status: true,
-        reason: ConditionReason.SweepRunning,
-        message: `${counts.finished}/${counts.total} runs finished, ${counts.running} running, ${counts.queued} queued`,
-      }
-    : refitting
-      ? {
-          status: true,
-          reason: ConditionReason.AwaitingRuns,
-          message: `All ${counts.total} runs finished; refitting on ${counts.succeeded} succeeded runs`,
-        }
-      : { status: false, reason: ConditionReason.SweepComplete, message: `All ${counts.total} runs finished` };
+  const progressing = progressingCondition(input);
   const settled = !moreComing && !refitting;
   const notDegraded: ConditionValue = { status: false, reason: ConditionReason.Reconciled, message: 'Within the failure budget' };
 
@@ -420,6 +532,25 @@ export function decideFitConditions(input: FitConditionInput): FitConditions {
       message: `${finalWhy}. The sweep has finished and adds no more runs: extend spec.sweep (more budgets or sizes) or set spec.sweep.target so the planner adds runs`,
     },
   };
+}
+
+/** Progressing: True while runs are coming or a refit is due, False once the sweep is complete and fitted. */
+function progressingCondition({ counts, remaining, refitting }: FitConditionInput): ConditionValue {
+  if (remaining > 0) {
+    return {
+      status: true,
+      reason: ConditionReason.SweepRunning,
+      message: `${counts.finished}/${counts.total} runs finished, ${counts.running} running, ${counts.queued} queued`,
+    };
+  }
+  if (refitting) {
+    return {
+      status: true,
+      reason: ConditionReason.AwaitingRuns,
+      message: `All ${counts.total} runs finished; refitting on ${counts.succeeded} succeeded runs`,
+    };
+  }
+  return { status: false, reason: ConditionReason.SweepComplete, message: `All ${counts.total} runs finished` };
 }
 
 /** Services the act half needs. */

@@ -72,6 +72,16 @@ export function setCondition(current: readonly Condition[] | undefined, next: Co
   return [...existing.filter((c) => c.type !== next.type), { ...next, lastTransitionTime }];
 }
 
+/** Sets each of `next` in order on a status's conditions (a later condition of the same type replaces an earlier one). */
+export function withConditions(
+  status: { readonly conditions?: readonly Condition[] | undefined },
+  next: readonly Condition[],
+): Condition[] {
+  let conditions: Condition[] = [...(status.conditions ?? [])];
+  for (const c of next) conditions = setCondition(conditions, c);
+  return conditions;
+}
+
 /** Looks a condition up by type. */
 export const findCondition = (conditions: readonly Condition[] | undefined, type: ConditionType): Condition | undefined =>
   conditions?.find((c) => c.type === type);
