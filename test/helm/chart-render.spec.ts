@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ciScenarios, HelmRenderError, type Manifest, renderChart, type RenderResult } from './support/helm-render.js';
+import { parse, parseAllDocuments } from 'yaml';
+import { CHART_DIR, ciScenarios, HelmRenderError, type Manifest, renderChart, type RenderResult } from './support/helm-render.js';
 
 const scenarios = ciScenarios();
 let rendered: Promise<[string, RenderResult][]> | undefined;
@@ -490,5 +493,142 @@ describe('helm/scaleplan high availability', () => {
       { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
       { apiGroups: [''], resources: ['pods'], verbs: ['list', 'patch'] },
     ]);
+  });
+});
+
+/** The kustomize overlay the chart's dispatch mode jobs mirrors (`kubectl apply -k k8s-overlays/jobs`). */
+const overlay = (file: string): Manifest[] =>
+  parseAllDocuments(readFileSync(join(CHART_DIR, '..', '..', 'k8s-overlays', 'jobs', file), 'utf8')).map((d) => d.toJS() as Manifest);
+const JOBS = 'dispatch: {mode: jobs}';
+const runJobsRbac = (result: RenderResult) => result.manifests.filter((m) => m.metadata.name.endsWith('-run-jobs'));
+
+describe('helm/scaleplan dispatch mode jobs', () => {
+  it("sets the env the overlay sets, grants the overlay's Job rights, installs the final-run PriorityClass and renders no worker objects", async () => {
+    // Worker options that would render a PVC, a PodDisruptionBudget and KEDA objects in mode deployment.
+    const result = await renderChart({
+      valuesYaml: [
+        `${JOBS}\nworker: {autoscaling: {enabled: true, mode: keda}, podDisruptionBudget: {enabled: true}, checkpoints: {persistence: {enabled: true}}}`,
+      ],
+    });
+    expect(find(result, 'Deployment', 'worker')).toEqual([]);
+    for (const kind of ['ScaledObject', 'TriggerAuthentication', 'PersistentVolumeClaim', 'PodDisruptionBudget', 'NetworkPolicy'])
+      expect(find(result, kind, 'worker'), `no worker ${kind}`).toEqual([]);
+    expect(find(result, 'Role').map((r) => r.metadata.name)).not.toContain('sp-scaleplan-scale-workers');
+
+    const pc = one(result, 'PriorityClass');
+    const overlayPc = overlay('final-run-priority-class.yaml')[0]!;
+    expect(pc.metadata.name).toBe('sp-scaleplan-final-run');
+    expect(pc.metadata.namespace, 'PriorityClasses are cluster-scoped').toBeUndefined();
+    expect(pc).toMatchObject({
+      apiVersion: overlayPc.apiVersion,
+      value: overlayPc.value,
+      globalDefault: overlayPc.globalDefault,
+      preemptionPolicy: overlayPc.preemptionPolicy,
+    });
+
+    const cp = env(one(result, 'Deployment', 'control-plane').spec.template.spec.containers[0]);
+    const overlayEnv = (overlay('control-plane-dispatch-jobs.yaml')[0]!.spec.template.spec.containers[0].env as { name: string }[]).map(
+      (e) => e.name,
+    );
+    for (const name of overlayEnv) expect(cp.has(name), `control plane env ${name} (set by the overlay)`).toBe(true);
+    expect(cp.get('SCALEPLAN_KUBE_DISPATCH')?.value).toBe('jobs');
+    expect(cp.get('SCALEPLAN_WORKER_DEPLOYMENT')?.value).toBe('');
+    expect(cp.get('SCALEPLAN_FINAL_RUN_PRIORITY_CLASS')?.value).toBe(pc.metadata.name);
+    const service = one(result, 'Service', 'control-plane');
+    expect(cp.get('SCALEPLAN_REPORT_URL')?.value).toBe(`http://${service.metadata.name}.scaleplan.svc:${service.spec.ports[0].port}`);
+    expect(Object.fromEntries(['MIN', 'MAX'].map((k) => [k, cp.get(`SCALEPLAN_WORKERS_${k}`)?.value]))).toEqual({ MIN: '0', MAX: '4' });
+    expect(cp.get('SCALEPLAN_SWEEP_RUN_PRIORITY_CLASS')?.value).toBe('');
+    expect(cp.get('SCALEPLAN_RUN_JOB_TTL_SECONDS')?.value).toBe('3600');
+    expect(cp.get('SCALEPLAN_RUN_TIMEOUT_SECONDS')?.value).toBe('86400');
+    expect(cp.get('SCALEPLAN_WORKER_IMAGE')?.value, 'the built-in trainer').toBe('ghcr.io/scaleplan/worker:0.1.0');
+    for (const [, e] of cp) expect(e.value === undefined || typeof e.value === 'string', `${e.name} is a string`).toBe(true);
+
+    // The overlay's ClusterRole, as a Role in the release namespace (the operator watches that one only).
+    const overlayRole = overlay('run-jobs-cluster-role.yaml').find((m) => m.kind === 'ClusterRole')!;
+    const [role, binding] = runJobsRbac(result);
+    expect([role?.kind, binding?.kind]).toEqual(['Role', 'RoleBinding']);
+    expect(role!.metadata).toMatchObject({ name: 'sp-scaleplan-run-jobs', namespace: 'scaleplan' });
+    expect(role!.rules).toEqual(overlayRole.rules);
+    expect(binding!.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role!.metadata.name });
+    expect(binding!.subjects).toEqual([
+      { kind: 'ServiceAccount', name: one(result, 'ServiceAccount').metadata.name, namespace: 'scaleplan' },
+    ]);
+
+    for (const m of result.manifests) {
+      expect(m.metadata.labels, `${m.kind}/${m.metadata.name}`).toMatchObject({
+        'helm.sh/chart': 'scaleplan-0.1.0',
+        'app.kubernetes.io/instance': 'sp',
+        'app.kubernetes.io/managed-by': 'Helm',
+      });
+      expect(['control-plane', 'redis'], `${m.kind}/${m.metadata.name} component`).toContain(
+        m.metadata.labels?.['app.kubernetes.io/component'],
+      );
+    }
+    expect(result.notes).toContain('4. Runs (dispatch mode jobs)');
+    expect(result.notes).toContain('kubectl get jobs -n scaleplan -l app.kubernetes.io/managed-by=scaleplan');
+    expect(result.notes).not.toContain('4. Workers');
+  });
+
+  it('follows watchAllNamespaces, and takes an existing PriorityClass, a report URL and trainers through the NetworkPolicy', async () => {
+    const result = await renderChart({
+      valuesYaml: [
+        JOBS,
+        `controlPlane: {watchAllNamespaces: true}
+dispatch:
+  jobs:
+    maxRunJobs: 32
+    reportUrl: https://scaleplan.example.com
+    ttlSecondsAfterFinished: 2592000
+    sweepRunPriorityClassName: batch-low
+    finalRunPriorityClass: {create: false, name: batch-high}
+networkPolicy: {ingressFrom: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: ingress-nginx}}}]}`,
+      ],
+    });
+    const [role, binding] = runJobsRbac(result);
+    expect([role?.kind, binding?.kind]).toEqual(['ClusterRole', 'ClusterRoleBinding']);
+    expect(role!.metadata.namespace).toBeUndefined();
+    expect(binding!.roleRef.kind).toBe('ClusterRole');
+    expect(find(result, 'PriorityClass')).toEqual([]);
+    const cp = env(one(result, 'Deployment', 'control-plane').spec.template.spec.containers[0]);
+    expect(cp.get('SCALEPLAN_NAMESPACE')?.value).toBe('');
+    expect(cp.get('SCALEPLAN_WORKERS_MAX')?.value).toBe('32');
+    expect(cp.get('SCALEPLAN_REPORT_URL')?.value).toBe('https://scaleplan.example.com');
+    expect(cp.get('SCALEPLAN_RUN_JOB_TTL_SECONDS')?.value, 'an integer, not 2.592e+06').toBe('2592000');
+    expect(cp.get('SCALEPLAN_FINAL_RUN_PRIORITY_CLASS')?.value).toBe('batch-high');
+    expect(cp.get('SCALEPLAN_SWEEP_RUN_PRIORITY_CLASS')?.value).toBe('batch-low');
+    // With ingressFrom set, the run Jobs' trainers (in any namespace) may still POST their reports.
+    const policy = one(result, 'NetworkPolicy', 'control-plane');
+    expect(policy.spec.ingress[0].from).toContainEqual({
+      podSelector: { matchLabels: { 'app.kubernetes.io/managed-by': 'scaleplan', 'app.kubernetes.io/component': 'trainer' } },
+      namespaceSelector: {},
+    });
+
+    const none = await renderChart({ valuesYaml: [JOBS, 'dispatch: {jobs: {finalRunPriorityClass: {create: false}}}'] });
+    expect(find(none, 'PriorityClass')).toEqual([]);
+    expect(
+      env(one(none, 'Deployment', 'control-plane').spec.template.spec.containers[0]).get('SCALEPLAN_FINAL_RUN_PRIORITY_CLASS')?.value,
+    ).toBe('');
+  });
+
+  it('leaves the default as it was: the worker Deployment, no Job RBAC, no PriorityClass, no SCALEPLAN_KUBE_DISPATCH', async () => {
+    const values = parse(readFileSync(join(CHART_DIR, 'values.yaml'), 'utf8')) as { dispatch: { mode: string } };
+    expect(values.dispatch.mode).toBe('deployment');
+    for (const [scenario, result] of await all()) {
+      expect(find(result, 'Deployment', 'worker'), scenario).toHaveLength(1);
+      expect(runJobsRbac(result), scenario).toEqual([]);
+      expect(find(result, 'PriorityClass'), scenario).toEqual([]);
+      const cp = env(one(result, 'Deployment', 'control-plane').spec.template.spec.containers[0]);
+      for (const name of ['SCALEPLAN_KUBE_DISPATCH', 'SCALEPLAN_REPORT_URL', 'SCALEPLAN_FINAL_RUN_PRIORITY_CLASS'])
+        expect(cp.has(name), `${scenario}: ${name}`).toBe(false);
+    }
+    // Naming the default explicitly renders the same files.
+    expect((await renderChart({ valuesYaml: ['dispatch: {mode: deployment}'] })).files).toEqual((await renderChart()).files);
+  });
+
+  it('fails with a message naming an unknown dispatch mode and the accepted ones', async () => {
+    await expect(renderChart({ valuesYaml: ['dispatch: {mode: job}'] })).rejects.toThrow(
+      /dispatch\.mode "job" is not supported: use deployment \(.*\) or jobs \(.*\)$/,
+    );
+    await expect(renderChart({ valuesYaml: ['dispatch: {mode: Jobs}'] })).rejects.toThrow(/dispatch\.mode "Jobs" is not supported/);
   });
 });

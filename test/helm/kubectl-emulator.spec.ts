@@ -65,6 +65,8 @@ afterAll(async () => {
 const scenarios: [string, string[]][] = [
   ['default values', []],
   ...Object.entries(ciScenarios()).map(([f, t]) => [f, [t]] as [string, string[]]),
+  // Not a ci/ file: the worker assertions of chart-render.spec.ts run over those, and this mode has no workers.
+  ['dispatch mode jobs', ['dispatch: {mode: jobs}\ncontrolPlane: {watchAllNamespaces: true}']],
 ];
 
 describe('kubectl 1.32 against the kube emulator', () => {

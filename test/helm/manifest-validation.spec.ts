@@ -12,6 +12,9 @@ const scenarios: [string, string[]][] = [
       'controlPlane: {ingress: {enabled: true}, podDisruptionBudget: {enabled: true}}\nworker: {podDisruptionBudget: {enabled: true}, checkpoints: {persistence: {enabled: true}}, autoscaling: {enabled: true, mode: keda}}\nserviceMonitor: {enabled: true}',
     ],
   ],
+  // Dispatch mode jobs: the Job RBAC and the final-run PriorityClass, no worker objects.
+  ['dispatch mode jobs', ['dispatch: {mode: jobs}\nnetworkPolicy: {ingressFrom: [{namespaceSelector: {}}]}']],
+  ['dispatch mode jobs, all namespaces', ['dispatch: {mode: jobs}\ncontrolPlane: {watchAllNamespaces: true}']],
 ];
 
 describe('rendered manifests validate against the Kubernetes API schemas', () => {

@@ -91,6 +91,16 @@ describe('values.schema.json', () => {
       '/worker/checkpoints/persistence/size must match pattern',
     ],
     ['an unknown top-level key', { workers: {} }, '/ must NOT have additional properties: workers'],
+    [
+      'an unknown dispatch mode',
+      { dispatch: { mode: 'job' } },
+      '/dispatch/mode must be equal to one of the allowed values: deployment, jobs',
+    ],
+    [
+      'a report URL that is not http(s)',
+      { dispatch: { jobs: { reportUrl: 'scaleplan:8080' } } },
+      '/dispatch/jobs/reportUrl must match pattern',
+    ],
   ])('rejects %s with a message naming the value', (_what, override, message) => {
     expect(errorsFor(override as Values).join('\n')).toContain(message);
   });

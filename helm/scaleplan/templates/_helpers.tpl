@@ -165,3 +165,32 @@ $(REDIS_PASSWORD) because the variable is defined earlier in the same env list.
       protocol: TCP
 {{- end }}
 {{- end }}
+
+{{/*
+Dispatch mode (dispatch.mode), checked here as well as in values.schema.json so that a bad value fails
+with the accepted ones named even where the schema is not applied: `deployment` (the worker Deployment pulls
+runs from BullMQ) or `jobs` (every run is a batch/v1 Job, SCALEPLAN_KUBE_DISPATCH=jobs).
+*/}}
+{{- define "scaleplan.dispatchMode" -}}
+{{- $mode := toString .Values.dispatch.mode }}
+{{- if not (has $mode (list "deployment" "jobs")) }}
+{{- fail (printf "dispatch.mode %q is not supported: use deployment (a worker Deployment pulls the runs) or jobs (a batch/v1 Job per run)" $mode) }}
+{{- end }}
+{{- $mode }}
+{{- end }}
+
+{{/* Dispatch mode jobs: the PriorityClass of final-run pods (SCALEPLAN_FINAL_RUN_PRIORITY_CLASS); empty: none. */}}
+{{- define "scaleplan.finalRunPriorityClass" -}}
+{{- $pc := .Values.dispatch.jobs.finalRunPriorityClass }}
+{{- if $pc.create }}
+{{- default (include "scaleplan.componentName" (dict "root" . "component" "final-run")) $pc.name }}
+{{- else }}
+{{- $pc.name }}
+{{- end }}
+{{- end }}
+
+{{/* Dispatch mode jobs: the base URL trainers POST their reports to (SCALEPLAN_REPORT_URL), the control plane's Service by default. */}}
+{{- define "scaleplan.reportUrl" -}}
+{{- $service := include "scaleplan.componentName" (dict "root" . "component" "control-plane") }}
+{{- default (printf "http://%s.%s.svc:%d" $service .Release.Namespace (int .Values.controlPlane.service.port)) .Values.dispatch.jobs.reportUrl }}
+{{- end }}
