@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { CliUsageError, ExitStatus, reportCliError } from './cli-errors.js';
@@ -55,5 +55,12 @@ describe('scaleplan exit statuses (docs/cli.md: bad input 2, other failures 1)',
     });
     expect(result.stderr).toMatch(/unknown option '--no-such-flag'/);
     expect(result.status).toBe(2);
+  });
+
+  it('the built CLI prints the package version with --version and exits 0', () => {
+    const result = spawnSync(process.execPath, ['bin/scaleplan.js', '--version'], { encoding: 'utf8', timeout: 60_000 });
+    const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+    expect(result.stdout.trim()).toBe(version);
+    expect(result.status).toBe(0);
   });
 });

@@ -8,7 +8,7 @@ export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
     .description(
-      'Run a real IsoFLOP study end to end on local workers (about 6 minutes on 2 cores, deadline 10), fit it with every method, check its answer and print the allocation for a larger budget',
+      'Run a real IsoFLOP study end to end on local workers (about 6 minutes on 2 cores; a partial report at the 10-minute deadline), fit it with every method, check its answer and print the allocation for a larger budget',
     )
     .option('--simulate', 'simulated runs (seconds; losses from a known law plus noise, labelled as such)', false)
     .option('--report <dir>', 'report folder (JSON, CSV, SVG plots)', 'scaleplan-demo-report')
