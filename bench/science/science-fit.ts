@@ -6,12 +6,19 @@
  * of a size are averaged into one point before fitting: the fit sees the recipe's mean, and the replicates'
  * spread is the noise the verdicts compare against.
  */
-import { bootstrapApproach2, fitApproach3, predictLoss, type LossObservation } from '@scaleplan/scaling-laws';
+import {
+  bootstrapApproach2,
+  fitApproach3,
+  predictLoss,
+  replicateStats,
+  summariseSeedSpread,
+  type LossObservation,
+} from '@scaleplan/scaling-laws';
 import { RunRole, type PlannedRun } from './science-plan.js';
 import type { FinishedRun } from './run-store.js';
 
 /** Targets of issue 11, §5. */
-export const TARGETS = { predictionError: 0.01, intervalRatio: 2, seedSpread: 0.005 } as const;
+export const TARGETS = { predictionError: 0.01, intervalRatio: 2 } as const;
 
 export interface SizePoint {
   readonly budgetFlops: number;
@@ -33,16 +40,14 @@ export function sizePoints(runs: readonly FinishedRun[], role: PlannedRun['role'
   }
   return [...groups.values()]
     .map((group) => {
-      const losses = group.map((r) => r.finalLoss!);
-      const mean = losses.reduce((a, b) => a + b, 0) / losses.length;
-      const variance = losses.length > 1 ? losses.reduce((a, b) => a + (b - mean) ** 2, 0) / (losses.length - 1) : 0;
+      const { mean, std } = replicateStats(group.map((r) => r.finalLoss!));
       return {
         budgetFlops: group[0]!.budgetFlops,
         params: group[0]!.params,
         tokens: group[0]!.tokens,
         meanLoss: mean,
-        seeds: losses.length,
-        seedStd: Math.sqrt(variance),
+        seeds: group.length,
+        seedStd: std,
       };
     })
     .sort((a, b) => a.budgetFlops - b.budgetFlops || a.params - b.params);
@@ -155,24 +160,16 @@ export interface Verdict {
  * size that has replicates. The detail names how many sizes were replicated, so a partial check reads as one.
  */
 export function seedSpreadVerdict(points: readonly SizePoint[]): Verdict {
-  const replicated = points.filter((p) => p.seeds >= 2);
   const name = 'seed spread < 0.5% at every replicated sweep size';
-  if (replicated.length === 0) return { name, pass: false, detail: 'no sweep size has two seeds' };
-  const relative = replicated.map((p) => ({ point: p, spread: p.seedStd / p.meanLoss }));
-  const worst = relative.reduce((a, b) => (b.spread > a.spread ? b : a));
-  const over = relative.filter((r) => r.spread >= TARGETS.seedSpread).length;
+  const summary = summariseSeedSpread(points.map((point) => ({ point, seeds: point.seeds, relativeStd: point.seedStd / point.meanLoss })));
+  if (!summary) return { name, pass: false, detail: 'no sweep size has two seeds' };
+  const worst = summary.worst;
   return {
     name,
-    pass: over === 0,
-    detail: `${replicated.length} of ${points.length} sizes replicated; ${over} at or above 0.5%; worst ${(100 * worst.spread).toFixed(2)}% at N ${worst.point.params.toExponential(2)}, C ${worst.point.budgetFlops.toExponential(2)}; median ${(100 * median(relative.map((r) => r.spread))).toFixed(2)}%`,
+    pass: summary.met,
+    detail: `${summary.replicated.length} of ${points.length} sizes replicated; ${summary.over} at or above 0.5%; worst ${(100 * worst.relativeStd).toFixed(2)}% at N ${worst.point.params.toExponential(2)}, C ${worst.point.budgetFlops.toExponential(2)}; median ${(100 * summary.median).toFixed(2)}%`,
   };
 }
-
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-};
 
 /**
  * The three targets, on the held-out runs: prediction within 1% of the allocated model's mean measured loss;

@@ -35,3 +35,4 @@ export * from './fit/fit-scaling-law.js';
 export * from './fit/fit-diagnostics.js';
 export * from './fit/trust-verdict.js';
 export * from './fit/mapping-exponents.js';
+export * from './seed-spread.js';

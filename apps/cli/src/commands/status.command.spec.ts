@@ -57,29 +57,31 @@ describe('scaleplan submit', () => {
   });
 });
 
+/** A study with only the given status, as the control plane returns it. */
+const studyWith = (status: Record<string, unknown>): never =>
+  ({
+    apiVersion: 'scaleplan.dev/v1alpha1',
+    kind: 'ScalingLaw',
+    metadata: { name: 'study', namespace: 'default' },
+    spec: {},
+    status,
+  }) as never;
+
 describe('renderDetails of a study with spec.sweep.target', () => {
   it('shows the FLOPs spent and planned and the planner decision', () => {
-    const text = renderDetails({
-      apiVersion: 'scaleplan.dev/v1alpha1',
-      kind: 'ScalingLaw',
-      metadata: { name: 'study', namespace: 'default' },
-      spec: {} as never,
-      status: {
+    const text = renderDetails(
+      studyWith({
         phase: 'Running',
         sweep: { flopsSpent: 2.5e12, flopsPlanned: 8e11, maxFlops: 4e12, decision: 'run: refine the minimum of budget 4.00e+11' },
-      },
-    } as never);
+      }),
+    );
     expect(text).toContain('sweep: 2.50e+12 FLOPs spent, 8.00e+11 planned (maxFlops 4.00e+12)');
     expect(text).toContain('planner: run: refine the minimum of budget 4.00e+11');
   });
 
   it('shows the measured seed spread against its target', () => {
-    const text = renderDetails({
-      apiVersion: 'scaleplan.dev/v1alpha1',
-      kind: 'ScalingLaw',
-      metadata: { name: 'study', namespace: 'default' },
-      spec: {} as never,
-      status: {
+    const text = renderDetails(
+      studyWith({
         seedSpread: {
           sizes: 15,
           replicatedSizes: 4,
@@ -89,8 +91,8 @@ describe('renderDetails of a study with spec.sweep.target', () => {
           target: 0.005,
           met: false,
         },
-      },
-    } as never);
+      }),
+    );
     expect(text).toContain(
       'seed spread: median 0.40%, worst 1.20% (N=5.22e+3 at C=4.00e+10) over 4 of 15 sizes with two or more seeds; target < 0.5% NOT met',
     );

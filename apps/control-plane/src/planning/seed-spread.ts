@@ -1,8 +1,6 @@
 import { RunKind, RunState, type RunRecord, type SeedSpread } from '@scaleplan/contracts';
+import { replicateStats, SEED_SPREAD_TARGET, summariseSeedSpread } from '@scaleplan/scaling-laws';
 import { runParamsTotal } from './run-params.js';
-
-/** Issue 11's recipe target: the final loss of one size varies by less than 0.5% from seed to seed. */
-export const SEED_SPREAD_TARGET = 0.005;
 
 /**
  * The seed-to-seed spread of final loss at the sweep sizes trained with more than one seed (the adaptive
@@ -20,24 +18,19 @@ export function seedSpreadOf(runs: readonly RunRecord[]): SeedSpread | undefined
     group.losses.push(loss);
     groups.set(key, group);
   }
-  const replicated = [...groups.values()]
-    .filter((g) => g.losses.length >= 2)
-    .map((g) => {
-      const mean = g.losses.reduce((a, b) => a + b, 0) / g.losses.length;
-      const variance = g.losses.reduce((a, b) => a + (b - mean) ** 2, 0) / (g.losses.length - 1);
-      return { budgetFlops: g.budgetFlops, params: g.params, seeds: g.losses.length, relativeStd: Math.sqrt(variance) / mean };
-    });
-  if (replicated.length === 0) return undefined;
-  const sorted = replicated.map((r) => r.relativeStd).sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  const worst = replicated.reduce((a, b) => (b.relativeStd > a.relativeStd ? b : a));
+  const points = [...groups.values()].map((g) => {
+    const { mean, std } = replicateStats(g.losses);
+    return { budgetFlops: g.budgetFlops, params: g.params, seeds: g.losses.length, relativeStd: std / mean };
+  });
+  const summary = summariseSeedSpread(points);
+  if (!summary) return undefined;
   return {
-    sizes: groups.size,
-    replicatedSizes: replicated.length,
-    medianRelativeStd: sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2,
-    maxRelativeStd: worst.relativeStd,
-    worst,
+    sizes: points.length,
+    replicatedSizes: summary.replicated.length,
+    medianRelativeStd: summary.median,
+    maxRelativeStd: summary.worst.relativeStd,
+    worst: summary.worst,
     target: SEED_SPREAD_TARGET,
-    met: worst.relativeStd < SEED_SPREAD_TARGET,
+    met: summary.met,
   };
 }
