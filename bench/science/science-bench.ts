@@ -2,7 +2,8 @@
  * `npm run bench:science`: the project's central claim, measured on this machine (issue 11, §5).
  *
  * 1. A real IsoFLOP sweep (byte-level sotu, the recipe in docs/worker.md) at three or more budgets.
- * 2. Fit: Approach 2 (bootstrapped N_opt intervals) and Approach 3 (loss prediction).
+ * 2. Fit: Approach 2 (bootstrapped N_opt intervals), the compute frontier through its minima (loss prediction),
+ *    and Approach 3 (reported for comparison).
  * 3. Allocate at a held-out budget 4× the largest sweep budget; train the allocated model (several seeds) and
  *    its neighbours N/2 and 2N at the same FLOPs.
  * 4. Check: predicted loss within 1% of measured; neither neighbour better beyond seed noise; N_opt's 80%
@@ -161,7 +162,9 @@ function printFit(fit: SweepFit): void {
     `N_opt at the top sweep budget ${fmt(fit.topBudget.flops)}: ${fmt(fit.topBudget.params)} [${fmt(fit.topBudget.lower)}, ${fmt(fit.topBudget.upper)}] (×${fit.topBudget.ratio.toFixed(2)})`,
   );
   console.log(
-    `held-out budget ${fmt(fit.heldOut.flops)}: N* = ${fmt(fit.heldOut.params)}, D* = ${fmt(fit.heldOut.tokens)}, predicted loss ${fit.heldOut.predictedLoss?.toFixed(4) ?? 'n/a'}`,
+    `held-out budget ${fmt(fit.heldOut.flops)}: N* = ${fmt(fit.heldOut.params)}, D* = ${fmt(fit.heldOut.tokens)}, predicted loss ${fit.heldOut.predictedLoss?.toFixed(4) ?? 'n/a'}` +
+      (fit.heldOut.predictedLossInterval ? ` [80%: ${fit.heldOut.predictedLossInterval.map((x) => x.toFixed(4)).join(', ')}]` : '') +
+      ` (frontier L*(C)${fit.frontier ? ` = ${fit.frontier.coeff.toPrecision(4)}·C^−${fit.frontier.exponent.toFixed(4)}, γ 80% [${fit.frontier.exponentInterval.map((x) => x.toFixed(4)).join(', ')}]` : ''}); Approach 3 predicts ${fit.heldOut.approach3PredictedLoss?.toFixed(4) ?? 'n/a'}`,
   );
   for (const warning of fit.warnings) console.log(`  warning: ${warning}`);
 }

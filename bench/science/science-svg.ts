@@ -33,7 +33,7 @@ export function profilesSpec(fit: SweepFit, sweep: readonly FinishedRun[], heldO
   const predicted =
     fit.heldOut.predictedLoss === null
       ? []
-      : [{ params: fit.heldOut.params, loss: fit.heldOut.predictedLoss, label: 'predicted (Approach 3)' }];
+      : [{ params: fit.heldOut.params, loss: fit.heldOut.predictedLoss, label: 'predicted (loss frontier)' }];
   const all = [...points, ...heldPoints, ...curves, ...predicted];
   const domain = (key: 'params' | 'loss', pad: number): [number, number] => {
     const values = all.map((d) => d[key]);

@@ -2,7 +2,7 @@
  * `npm run bench:seeds`: the training recipe's seed-to-seed spread of final loss at one sweep point, for the
  * recipe's learning rate and scaled variants of it (issue 11 §1: below 0.5% at every sweep size). Every run is
  * a real training run (byte-level sotu, the worker's Trainer, 4,096-window final evaluation), one process per
- * core. It prints, per learning-rate scale, the losses, their mean and sd ÷ mean.
+ * core. It prints, per batch size and learning-rate scale, the losses, their mean, sd ÷ mean and training speed.
  *
  * Options: --flops C (default 1e11)  --params N_total (default 16661, the noisiest size of bench:science at 1e11)
  *          --batches 32,16 (sequences of 64 tokens per step; default the recipe's rule)
@@ -52,10 +52,12 @@ async function trainOne(probe: Probe): Promise<void> {
     seed: probe.seed,
     corpus: 'sotu',
   });
-  process.stdout.write(`${RESULT}${JSON.stringify({ ...probe, loss: result.finalLoss ?? Number.NaN, status: result.status })}\n`);
+  process.stdout.write(
+    `${RESULT}${JSON.stringify({ ...probe, loss: result.finalLoss ?? Number.NaN, status: result.status, tokensPerSecond: result.tokensPerSecond })}\n`,
+  );
 }
 
-const runChild = (probe: Probe): Promise<Probe & { loss: number; status: string }> =>
+const runChild = (probe: Probe): Promise<Probe & { loss: number; status: string; tokensPerSecond: number }> =>
   new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--train-one', JSON.stringify(probe)], {
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -78,11 +80,8 @@ async function main(args: readonly string[]): Promise<void> {
   const seeds = Number(option(args, 'seeds', '4'));
   const firstSeed = Number(option(args, 'first-seed', '0'));
   const scales = option(args, 'lr-scales', '1,0.5,0.25').split(',').map(Number);
-  const batches = option(
-    args,
-    'batches',
-    String(batchSizeFor(solveShapeForTotalParams(Number(option(args, 'params', '16661')), shapeOptions).shape)),
-  )
+  const recipe = solveShapeForTotalParams(paramsTotal, shapeOptions);
+  const batches = option(args, 'batches', String(batchSizeFor(recipe.shape, Math.round(flops / (6 * recipe.paramsTotal)))))
     .split(',')
     .map(Number);
   const workers = Number(option(args, 'workers', String(cpus().length)));
@@ -106,17 +105,16 @@ async function main(args: readonly string[]): Promise<void> {
       while (next < probes.length) results.push(await runChild(probes[next++]!));
     }),
   );
-  console.log('batch (sequences) | LR scale | peak LR | losses (seed order) | mean | sd ÷ mean');
+  console.log('batch (sequences) | LR scale | peak LR | losses (seed order) | mean | sd ÷ mean | tokens/s per process');
   for (const batch of batches)
     for (const lrScale of scales) {
-      const losses = results
-        .filter((r) => r.lrScale === lrScale && r.batch === batch)
-        .sort((a, b) => a.seed - b.seed)
-        .map((r) => r.loss);
+      const group = results.filter((r) => r.lrScale === lrScale && r.batch === batch).sort((a, b) => a.seed - b.seed);
+      const losses = group.map((r) => r.loss);
+      const speed = group.reduce((a, r) => a + r.tokensPerSecond, 0) / group.length;
       const mean = losses.reduce((a, b) => a + b, 0) / losses.length;
       const sd = Math.sqrt(losses.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, losses.length - 1));
       console.log(
-        `${batch} | ${lrScale} | ${(lrScale * peakLearningRateFor(s)).toPrecision(3)} | ${losses.map((l) => l.toFixed(4)).join(', ')} | ${mean.toFixed(4)} | ${((100 * sd) / mean).toFixed(2)}%`,
+        `${batch} | ${lrScale} | ${(lrScale * peakLearningRateFor(s)).toPrecision(3)} | ${losses.map((l) => l.toFixed(4)).join(', ')} | ${mean.toFixed(4)} | ${((100 * sd) / mean).toFixed(2)}% | ${Math.round(speed)}`,
       );
     }
 }

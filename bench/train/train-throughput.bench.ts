@@ -86,7 +86,7 @@ for (const target of sizes) {
     model.specs.map((s) => s.decay),
   );
   const stream = new TrainingStream(corpus.train, 64, 1);
-  const sequences = batchSizeFor(shape);
+  const sequences = batchSizeFor(shape, Number.POSITIVE_INFINITY);
   for (let i = 0; i < 2; i += 1) trainingStep(model, optimizer, stream.next(sequences), 1e-3);
   if (profile) {
     const info = await tf.profile(() => {

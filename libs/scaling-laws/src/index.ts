@@ -26,6 +26,7 @@ export * from './fit/fit-approach1.js';
 export * from './fit/iso-flop-parabola.js';
 export * from './fit/budget-grouping.js';
 export * from './fit/bootstrap.js';
+export * from './fit/loss-frontier.js';
 export * from './data-constrained.js';
 export * from './fitted-law.js';
 export * from './inference-aware.js';

@@ -1,7 +1,7 @@
 import { mixSeed, SeededRandom } from '../random.js';
 import { budgetFlopsPerToken, countParameters } from '../shapes/parameter-count.js';
 import { DEFAULT_SEQUENCE_LENGTH, DEFAULT_VOCAB_SIZE, runShape } from '../shapes/shape-solver.js';
-import { minimumTokensForOneBatch } from '../shapes/training-rules.js';
+import { batchSizeFor } from '../shapes/training-rules.js';
 import type { LossPoint, TrainingResult, TrainingRunSpec } from '../training/training.types.js';
 
 /** L(N, D) = E + A/N^α + B/D^β (nats/token), N the total parameter count. */
@@ -55,7 +55,7 @@ export function simulateRun(spec: TrainingRunSpec, simulation: SimulationSpec): 
   const shape = runShape(spec.params, spec.shape, { vocabSize: DEFAULT_VOCAB_SIZE, sequenceLength });
   const counts = countParameters(shape);
   const flopsPerToken = budgetFlopsPerToken(shape);
-  const batchTokens = minimumTokensForOneBatch(shape);
+  const batchTokens = batchSizeFor(shape, spec.tokens) * shape.sequenceLength;
   const totalSteps = Math.max(1, Math.ceil(spec.tokens / batchTokens));
   const noise = simulation.noise ?? 0.005;
   const random = new SeededRandom(mixSeed(spec.seed ?? 0, Math.round(spec.params), spec.tokens));

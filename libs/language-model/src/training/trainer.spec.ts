@@ -44,7 +44,7 @@ describe('Trainer', () => {
     expect(reference.status).toBe('completed');
     expect(reference.backend).toBe('wasm');
     expect(reference.tokens).toBe(24_000);
-    expect(reference.curve.at(-1)).toMatchObject({ step: 12, tokens: 24_000, evalLoss: reference.finalLoss });
+    expect(reference.curve.at(-1)).toMatchObject({ step: 94, tokens: 24_000, evalLoss: reference.finalLoss }); // recipe 3: 256-token steps (a short run);
     expect(reference.flops).toBe(reference.curve.at(-1)!.flops);
     expect(reference.curve.filter((p) => p.evalLoss !== undefined).length).toBeGreaterThanOrEqual(5);
     expect(reference.curve.every((p) => p.trainLoss !== undefined)).toBe(true);
@@ -118,7 +118,7 @@ describe('Trainer', () => {
 
   it('refuses D smaller than one batch and unknown corpora before loading anything heavy', async () => {
     await expect(new Trainer({ ...quick, backend: 'wasm' }).train({ ...spec, tokens: 100 })).rejects.toThrow(
-      /tokens 100 is smaller than one batch \(2048 tokens/,
+      /tokens 100 is smaller than one batch \(256 tokens/,
     );
     await expect(new Trainer({ ...quick, backend: 'wasm' }).train({ ...spec, corpus: 'nope' })).rejects.toThrow(/unknown corpus "nope"/);
   });

@@ -140,7 +140,9 @@ export class Trainer {
     const corpus = loadCorpus(corpusName, tokenizerKind, sequenceLength);
     const shape = runShape(spec.params, spec.shape, { vocabSize: corpus.tokenizer.vocabSize, sequenceLength });
     const counts = countParameters(shape);
-    const batchSequences = this.options.batchSequences ?? batchSizeFor(shape);
+    const batchSequences = this.options.batchSequences ?? batchSizeFor(shape, spec.tokens);
+    // Evaluation batches keep the shape's largest batch: fewer kernel calls, and the loss of a window does not depend on it.
+    const evalBatchSequences = batchSizeFor(shape, Number.POSITIVE_INFINITY);
     const batchTokens = batchSequences * sequenceLength;
     if (spec.tokens < batchTokens) {
       throw new LanguageModelError(
@@ -154,11 +156,11 @@ export class Trainer {
     const peakLr = this.options.peakLearningRate ?? peakLearningRateFor(shape);
     const evalSteps = evaluationSteps(totalSteps);
     const trainEvery = Math.max(1, Math.ceil(totalSteps / (this.options.trainLossPoints ?? 100)));
-    const evalBatches = heldOutBatches(corpus.heldOut, sequenceLength, batchSequences, this.options.evalSequences ?? 128);
+    const evalBatches = heldOutBatches(corpus.heldOut, sequenceLength, evalBatchSequences, this.options.evalSequences ?? 128);
     const finalBatches = heldOutBatches(
       corpus.heldOut,
       sequenceLength,
-      batchSequences,
+      evalBatchSequences,
       this.options.finalEvalSequences ?? DEFAULT_FINAL_EVAL_SEQUENCES,
     );
     const fingerprint = JSON.stringify({
@@ -279,7 +281,7 @@ export class Trainer {
         model,
         optimizer,
         batch,
-        learningRateAt(step, totalSteps, peakLr, shape),
+        learningRateAt(step, totalSteps, peakLr, shape, batchTokens),
         explodeAbove,
       );
       if (!Number.isFinite(lossValue) || !Number.isFinite(normValue) || lossValue > explodeAbove) {

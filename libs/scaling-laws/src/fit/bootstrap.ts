@@ -7,6 +7,7 @@ import { toApproach3Data } from './approach3-objective.js';
 import { fitApproach1, type Approach1Fit, type Approach1Options, type LossCurve } from './fit-approach1.js';
 import { fitApproach2, type Approach2Fit, type Approach2Options } from './fit-approach2.js';
 import { runFitSteps, type FitSteps } from './fit-steps.js';
+import { fitLossFrontier, frontierLoss, type LossFrontier } from './loss-frontier.js';
 import type { AllocationMapping } from '../presets.js';
 import {
   APPROACH3_MIN_OBSERVATIONS,
@@ -272,4 +273,57 @@ function* bootstrapPowerLawFitSteps<Row, Fit extends Approach1Fit | Approach2Fit
     addPowerLaw(replicates, replicate.mapping, settings.budgets);
   }
   return summarise(fit, settings, replicates, samples, settings.resamples - samples.length, false);
+}
+
+/** The loss frontier of the full data and, per requested budget, the interval of L*(C) over the resamples. */
+export interface LossFrontierBootstrap {
+  readonly frontier: LossFrontier;
+  readonly resamples: number;
+  readonly succeeded: number;
+  readonly failed: number;
+  readonly percentiles: readonly [number, number];
+  /** the frontier's γ over the replicates */
+  readonly exponent: Interval;
+  /** L*(C) at each of `options.budgets`, with its interval */
+  readonly losses: readonly { readonly flops: number; readonly loss: number; readonly interval: Interval }[];
+}
+
+/**
+ * Bootstrap of the loss frontier through Approach 2's vertices: the same resampling of runs as
+ * `bootstrapApproach2` (same seed → same replicates), each refitted to parabolas and then to L*(C).
+ */
+export function bootstrapLossFrontier(
+  observations: readonly LossObservation[],
+  options: BootstrapOptions & { readonly fit?: Approach2Options } = {},
+): LossFrontierBootstrap {
+  const settings = resolveBootstrapOptions(options);
+  const frontier = fitLossFrontier(fitApproach2(observations, options.fit).parabolas);
+  const random = createRandom(settings.seed);
+  const replicates = new Replicates();
+  let succeeded = 0;
+  for (let k = 0; k < settings.resamples; k++) {
+    let replicate: LossFrontier;
+    try {
+      replicate = fitLossFrontier(fitApproach2(resampleRows(observations, random), options.fit).parabolas);
+    } catch (error) {
+      if (error instanceof ScalingLawError) continue;
+      throw error;
+    }
+    succeeded++;
+    replicates.add('exponent', replicate.exponent);
+    settings.budgets.forEach((flops, i) => replicates.add(`budget${i}`, frontierLoss(replicate, flops)));
+  }
+  return {
+    frontier,
+    resamples: settings.resamples,
+    succeeded,
+    failed: settings.resamples - succeeded,
+    percentiles: settings.percentiles,
+    exponent: replicates.interval('exponent', settings.percentiles),
+    losses: settings.budgets.map((flops, i) => ({
+      flops,
+      loss: frontierLoss(frontier, flops),
+      interval: replicates.interval(`budget${i}`, settings.percentiles),
+    })),
+  };
 }
