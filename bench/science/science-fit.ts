@@ -2,16 +2,16 @@
  * The fit and the verdicts of `bench:science`, on finished runs (pure: no training, no files).
  *
  * Approach 2 (IsoFLOP parabolas, bootstrapped) gives N_opt(C) and its 80% interval. The allocated model's loss is
- * predicted by the compute frontier through the same parabolas' minima, L*(C) = k·C^(−γ) (`fitLossFrontier`,
- * bootstrapped with the same resamples): at this scale Approach 3's floor E is not identifiable and its law
+ * predicted by the compute frontier through the same parabolas' minima, L*(C) = k·C^(−γ) (the mapping's
+ * `lossFrontier`, with its interval from the same bootstrap): at this scale Approach 3's floor E is not identifiable and its law
  * over-predicted a 4× held-out budget by 10.8% (docs/worker.md). Approach 3's prediction is still reported.
  * Seed replicates of a size are averaged into one point before fitting: the fit sees the recipe's mean, and the
  * replicates' spread is the noise the verdicts compare against.
  */
 import {
   bootstrapApproach2,
-  bootstrapLossFrontier,
   fitApproach3,
+  frontierLoss,
   predictLoss,
   replicateStats,
   summariseSeedSpread,
@@ -110,28 +110,20 @@ export function fitSweep(runs: readonly FinishedRun[], heldOutFlops: number, res
     budgetFlops: p.budgetFlops,
   }));
   const topFlops = Math.max(...points.map((p) => p.budgetFlops));
-  const boot = bootstrapApproach2(observations, { resamples, seed: 0, budgets: [topFlops, heldOutFlops] });
+  // Residual resampling: the sweep is a fixed design of five sizes per budget, and resampling runs loses a
+  // budget's third size in most replicates (290 of 400 in the 2026-12-03 run; residual-resampling.ts).
+  const boot = bootstrapApproach2(observations, { resamples, seed: 0, budgets: [topFlops, heldOutFlops], resampling: 'residuals' });
   const [top, held] = boot.allocations as [(typeof boot.allocations)[number], (typeof boot.allocations)[number]];
   const mapping = boot.fit.mapping;
   const heldParams = mapping.paramCoeff * heldOutFlops ** mapping.paramExponent;
   const topParams = mapping.paramCoeff * topFlops ** mapping.paramExponent;
   const warnings = [...boot.warnings, ...boot.fit.warnings];
-  let frontier: SweepFit['frontier'] = null;
-  let predictedLoss: number | null = null;
-  let predictedLossInterval: [number, number] | null = null;
-  try {
-    const frontierBoot = bootstrapLossFrontier(observations, { resamples, seed: 0, budgets: [heldOutFlops] });
-    const held = frontierBoot.losses[0]!;
-    frontier = {
-      coeff: frontierBoot.frontier.coeff,
-      exponent: frontierBoot.frontier.exponent,
-      exponentInterval: [frontierBoot.exponent.lower, frontierBoot.exponent.upper],
-    };
-    predictedLoss = held.loss;
-    predictedLossInterval = [held.interval.lower, held.interval.upper];
-  } catch (error) {
-    warnings.push(`the loss frontier could not be fitted: ${error instanceof Error ? error.message : String(error)}`);
-  }
+  const lossFrontier = mapping.lossFrontier;
+  const exponentInterval = boot.intervals['lossFrontierExponent'];
+  const frontier: SweepFit['frontier'] =
+    lossFrontier && exponentInterval ? { ...lossFrontier, exponentInterval: [exponentInterval.lower, exponentInterval.upper] } : null;
+  const predictedLoss = lossFrontier ? frontierLoss(lossFrontier, heldOutFlops) : null;
+  const predictedLossInterval: [number, number] | null = held.loss ? [held.loss.lower, held.loss.upper] : null;
   let approach3: SweepFit['approach3'] = null;
   let approach3PredictedLoss: number | null = null;
   try {

@@ -6,6 +6,7 @@
  *
  * Options: --flops C (default 1e11)  --params N_total (default 16661, the noisiest size of bench:science at 1e11)
  *          --batches 32,16 (sequences of 64 tokens per step; default the recipe's rule)
+ *          --final-lr 0.1,0 (the learning-rate floor as a fraction of the peak; default the recipe's)
  *          --seeds K (default 4)  --first-seed S (default 0)  --lr-scales 1,0.5,0.25 (× the recipe's peak learning rate)  --workers W
  */
 import { spawn } from 'node:child_process';
@@ -15,6 +16,7 @@ import {
   batchSizeFor,
   DEFAULT_SEQUENCE_LENGTH,
   DEFAULT_VOCAB_SIZE,
+  FINAL_LR_FRACTION,
   loadTrainer,
   peakLearningRateFor,
   solveShapeForTotalParams,
@@ -27,6 +29,8 @@ interface Probe {
   readonly lrScale: number;
   /** Sequences per step; undefined: the recipe's rule. */
   readonly batch?: number;
+  /** The learning-rate floor as a fraction of the peak; undefined: the recipe's. */
+  readonly finalLr?: number;
 }
 
 const RESULT = 'SEEDS_RESULT ';
@@ -44,8 +48,9 @@ async function trainOne(probe: Probe): Promise<void> {
     backend: 'wasm',
     peakLearningRate: probe.lrScale * peakLearningRateFor(solved.shape),
     ...(probe.batch ? { batchSequences: probe.batch } : {}),
+    ...(probe.finalLr !== undefined ? { finalLearningRateFraction: probe.finalLr } : {}),
   }).train({
-    runId: `seeds-${probe.paramsTotal}-lr${probe.lrScale}-s${probe.seed}`,
+    runId: `seeds-${probe.paramsTotal}-lr${probe.lrScale}-b${probe.batch}-f${probe.finalLr}-s${probe.seed}`,
     params: solved.params,
     shape: solved.shape,
     tokens: Math.round(probe.flops / (6 * solved.paramsTotal)),
@@ -80,12 +85,15 @@ async function main(args: readonly string[]): Promise<void> {
   const seeds = Number(option(args, 'seeds', '4'));
   const firstSeed = Number(option(args, 'first-seed', '0'));
   const scales = option(args, 'lr-scales', '1,0.5,0.25').split(',').map(Number);
+  const finalLrs = option(args, 'final-lr', String(FINAL_LR_FRACTION)).split(',').map(Number);
   const recipe = solveShapeForTotalParams(paramsTotal, shapeOptions);
   const batches = option(args, 'batches', String(batchSizeFor(recipe.shape, Math.round(flops / (6 * recipe.paramsTotal)))))
     .split(',')
     .map(Number);
   const workers = Number(option(args, 'workers', String(cpus().length)));
-  const bad = [flops, paramsTotal, seeds, workers, firstSeed + 1, ...scales, ...batches].find((x) => !(Number.isFinite(x) && x > 0));
+  const bad = [flops, paramsTotal, seeds, workers, firstSeed + 1, ...scales, ...batches, ...finalLrs.map((f) => f + 1)].find(
+    (x) => !(Number.isFinite(x) && x > 0),
+  );
   if (bad !== undefined) throw new Error(`every option must be a positive number, got ${bad}`);
   const solved = solveShapeForTotalParams(paramsTotal, shapeOptions);
   const s = solved.shape;
@@ -94,8 +102,10 @@ async function main(args: readonly string[]): Promise<void> {
       `D = ${Math.round(flops / (6 * solved.paramsTotal))}, recipe peak LR ${peakLearningRateFor(s).toPrecision(3)}, ${seeds} seeds, ${workers} workers`,
   );
   const probes = batches.flatMap((batch) =>
-    scales.flatMap((lrScale) =>
-      Array.from({ length: seeds }, (_, i) => ({ flops, paramsTotal: solved.paramsTotal, seed: firstSeed + i, lrScale, batch })),
+    finalLrs.flatMap((finalLr) =>
+      scales.flatMap((lrScale) =>
+        Array.from({ length: seeds }, (_, i) => ({ flops, paramsTotal: solved.paramsTotal, seed: firstSeed + i, lrScale, batch, finalLr })),
+      ),
     ),
   );
   const results: Awaited<ReturnType<typeof runChild>>[] = [];
@@ -105,18 +115,21 @@ async function main(args: readonly string[]): Promise<void> {
       while (next < probes.length) results.push(await runChild(probes[next++]!));
     }),
   );
-  console.log('batch (sequences) | LR scale | peak LR | losses (seed order) | mean | sd ÷ mean | tokens/s per process');
+  console.log('batch (sequences) | LR floor | LR scale | peak LR | losses (seed order) | mean | sd ÷ mean | tokens/s per process');
   for (const batch of batches)
-    for (const lrScale of scales) {
-      const group = results.filter((r) => r.lrScale === lrScale && r.batch === batch).sort((a, b) => a.seed - b.seed);
-      const losses = group.map((r) => r.loss);
-      const speed = group.reduce((a, r) => a + r.tokensPerSecond, 0) / group.length;
-      const mean = losses.reduce((a, b) => a + b, 0) / losses.length;
-      const sd = Math.sqrt(losses.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, losses.length - 1));
-      console.log(
-        `${batch} | ${lrScale} | ${(lrScale * peakLearningRateFor(s)).toPrecision(3)} | ${losses.map((l) => l.toFixed(4)).join(', ')} | ${mean.toFixed(4)} | ${((100 * sd) / mean).toFixed(2)}% | ${Math.round(speed)}`,
-      );
-    }
+    for (const finalLr of finalLrs)
+      for (const lrScale of scales) {
+        const group = results
+          .filter((r) => r.lrScale === lrScale && r.batch === batch && r.finalLr === finalLr)
+          .sort((a, b) => a.seed - b.seed);
+        const losses = group.map((r) => r.loss);
+        const speed = group.reduce((a, r) => a + r.tokensPerSecond, 0) / group.length;
+        const mean = losses.reduce((a, b) => a + b, 0) / losses.length;
+        const sd = Math.sqrt(losses.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, losses.length - 1));
+        console.log(
+          `${batch} | ${finalLr} | ${lrScale} | ${(lrScale * peakLearningRateFor(s)).toPrecision(3)} | ${losses.map((l) => l.toFixed(4)).join(', ')} | ${mean.toFixed(4)} | ${((100 * sd) / mean).toFixed(2)}% | ${Math.round(speed)}`,
+        );
+      }
 }
 
 main(process.argv.slice(2)).then(

@@ -2,6 +2,21 @@ import { ScalingLawError } from './errors.js';
 import { checkPositive, frontierExponents, type Allocation, type LossLaw } from './loss-law.js';
 import { FLOPS_PER_PARAM_TOKEN } from './transformer-flops.js';
 
+/**
+ * The compute frontier of an IsoFLOP sweep: the lowest loss reachable at budget C, L*(C) = k·C^(−γ), through the
+ * parabola vertices' losses (the form of Kaplan et al. 2020 eq. 1.4, L(C_min); no irreducible floor). Fitted by
+ * `fitLossFrontier` (fit/loss-frontier.ts), which says why there is no floor.
+ */
+export interface LossFrontier {
+  /** k */
+  readonly coeff: number;
+  /** γ: the loss falls by a factor 2^−γ per doubling of C */
+  readonly exponent: number;
+}
+
+/** L*(C) of a frontier. */
+export const frontierLoss = (frontier: LossFrontier, flops: number): number => frontier.coeff * flops ** -frontier.exponent;
+
 /** Allocation mapping of Approaches 1 and 2: N_opt = k_N·C^a and D_opt = k_D·C^b (C in FLOPs). */
 export interface PowerLawMapping {
   /** k_N */
@@ -12,6 +27,8 @@ export interface PowerLawMapping {
   readonly tokenCoeff: number;
   /** b */
   readonly tokenExponent: number;
+  /** Approach 2's compute frontier through the same vertices: the predicted loss of the allocation (absent: none) */
+  readonly lossFrontier?: LossFrontier;
 }
 
 /** Straight line y = intercept + slope·x fitted by ordinary least squares. */
@@ -84,13 +101,15 @@ export function fitPowerLaws(points: readonly { readonly flops: number; readonly
 
 /**
  * Allocation from a power-law mapping. The two laws are fitted separately, so k_N·k_D·6 need not be 1
- * and N·D·6 may differ slightly from C: `flops` is the requested budget, not 6·N·D.
+ * and N·D·6 may differ slightly from C: `flops` is the requested budget, not 6·N·D. The loss is the mapping's
+ * compute frontier at C where it has one (Approach 2 fits), else null.
  */
 export function allocateWithPowerLaw(mapping: PowerLawMapping, flops: number): Allocation {
   checkPositive(flops, 'flops');
   const params = mapping.paramCoeff * flops ** mapping.paramExponent;
   const tokens = mapping.tokenCoeff * flops ** mapping.tokenExponent;
-  return { params, tokens, flops, loss: null, tokensPerParam: tokens / params };
+  const loss = mapping.lossFrontier ? frontierLoss(mapping.lossFrontier, flops) : null;
+  return { params, tokens, flops, loss, tokensPerParam: tokens / params };
 }
 
 /** The power-law form of a loss law's closed-form frontier: k_N = G·6^−a, k_D = G⁻¹·6^−b. */

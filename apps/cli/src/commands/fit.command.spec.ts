@@ -98,7 +98,10 @@ describe('scaleplan fit (built CLI)', () => {
       expect(two.params).toBeNull();
       expect(two.fitted.mapping.kind).toBe('power-law');
       expect(Math.abs(two.a - 0.5175)).toBeLessThan(0.03);
-      expect(two.allocations[0].loss).toBeNull();
+      // Approach 2's loss is its compute frontier through the IsoFLOP minima (no floor), with its interval.
+      expect(two.allocations[0].loss).toBeGreaterThan(1.69);
+      expect(two.allocations[0].intervals.loss.lower).toBeLessThan(two.allocations[0].loss);
+      expect(two.allocations[0].intervals.loss.upper).toBeGreaterThan(two.allocations[0].loss);
     },
   );
 

@@ -68,15 +68,22 @@ export function warmupStepsFor(totalSteps: number, shape: TransformerShape, batc
 export const FINAL_LR_FRACTION = 0.1;
 
 /**
- * Learning rate at a 0-based step: linear warm-up to the peak, then a cosine to 10% of the peak whose
- * cycle ends exactly at the run's last step (the cosine length equals the run's own token count).
+ * Learning rate at a 0-based step: linear warm-up to the peak, then a cosine to `finalFraction` (10%) of the peak
+ * whose cycle ends exactly at the run's last step (the cosine length equals the run's own token count).
  */
-export function learningRateAt(step: number, totalSteps: number, peak: number, shape: TransformerShape, batchTokens: number): number {
+export function learningRateAt(
+  step: number,
+  totalSteps: number,
+  peak: number,
+  shape: TransformerShape,
+  batchTokens: number,
+  finalFraction: number = FINAL_LR_FRACTION,
+): number {
   const warmup = warmupStepsFor(totalSteps, shape, batchTokens);
   if (step < warmup) return (peak * (step + 1)) / warmup;
   const span = Math.max(1, totalSteps - warmup);
   const progress = Math.min(1, (step - warmup) / span);
-  return peak * (FINAL_LR_FRACTION + (1 - FINAL_LR_FRACTION) * 0.5 * (1 + Math.cos(Math.PI * progress)));
+  return peak * (finalFraction + (1 - finalFraction) * 0.5 * (1 + Math.cos(Math.PI * progress)));
 }
 
 /**

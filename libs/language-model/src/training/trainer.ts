@@ -49,6 +49,8 @@ export interface TrainerOptions {
   readonly peakLearningRate?: number;
   /** Overrides the batch-size rule, in sequences per step (recipe probes: `npm run bench:seeds`). */
   readonly batchSequences?: number;
+  /** Overrides the learning-rate floor, as a fraction of the peak (recipe probes). @default FINAL_LR_FRACTION */
+  readonly finalLearningRateFraction?: number;
   /** Stop after this many steps of this call (tests of resume); the run is checkpointed and interrupted. */
   readonly stopAfterSteps?: number;
   readonly onLog?: (fields: Record<string, unknown>, message: string) => void;
@@ -173,6 +175,7 @@ export class Trainer {
       tokenizer: tokenizerKind,
       shape,
       peakLr,
+      ...(this.options.finalLearningRateFraction !== undefined ? { finalLr: this.options.finalLearningRateFraction } : {}),
     });
     const explodeAbove = EXPLODING_LOSS_FACTOR * Math.log(shape.vocabSize);
     const log = this.options.onLog ?? (() => undefined);
@@ -281,7 +284,7 @@ export class Trainer {
         model,
         optimizer,
         batch,
-        learningRateAt(step, totalSteps, peakLr, shape, batchTokens),
+        learningRateAt(step, totalSteps, peakLr, shape, batchTokens, this.options.finalLearningRateFraction),
         explodeAbove,
       );
       if (!Number.isFinite(lossValue) || !Number.isFinite(normValue) || lossValue > explodeAbove) {

@@ -74,7 +74,8 @@ describe('bootstrapApproach2', () => {
     const result = bootstrapApproach2(thin, { resamples: 40, seed: 1, budgets: [1e21] });
     expect(result.failed).toBeGreaterThan(0);
     expect(result.succeeded + result.failed).toBe(40);
-    expect(result.allocations[0]!.loss).toBeNull();
+    // Approach 2 predicts a loss through its compute frontier (loss-frontier.ts): an interval, NaN like N's here.
+    expect(result.allocations[0]!.loss).not.toBeNull();
   });
 
   it('gives an interval for a that contains the full-data estimate', () => {

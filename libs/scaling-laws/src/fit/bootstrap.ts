@@ -7,7 +7,7 @@ import { toApproach3Data } from './approach3-objective.js';
 import { fitApproach1, type Approach1Fit, type Approach1Options, type LossCurve } from './fit-approach1.js';
 import { fitApproach2, type Approach2Fit, type Approach2Options } from './fit-approach2.js';
 import { runFitSteps, type FitSteps } from './fit-steps.js';
-import { fitLossFrontier, frontierLoss, type LossFrontier } from './loss-frontier.js';
+import { residualResampler } from './residual-resampling.js';
 import type { AllocationMapping } from '../presets.js';
 import {
   APPROACH3_MIN_OBSERVATIONS,
@@ -46,7 +46,7 @@ export interface AllocationInterval {
   readonly flops: number;
   readonly params: Interval;
   readonly tokens: Interval;
-  /** null for power-law methods, which predict no loss */
+  /** null for power-law mappings without a loss frontier (Approach 1), which predict no loss */
   readonly loss: Interval | null;
 }
 
@@ -167,6 +167,7 @@ function addPowerLaw(replicates: Replicates, mapping: PowerLawMapping, budgets: 
   replicates.add('a', mapping.paramExponent);
   replicates.add('tokenCoeff', mapping.tokenCoeff);
   replicates.add('b', mapping.tokenExponent);
+  if (mapping.lossFrontier) replicates.add('lossFrontierExponent', mapping.lossFrontier.exponent);
   addAllocations(replicates, budgets, (flops) => allocateWithPowerLaw(mapping, flops));
 }
 
@@ -221,10 +222,22 @@ function resampleRows<T>(rows: readonly T[], random: RandomSource): T[] {
   return rows.map(() => rows[Math.floor(random() * rows.length)]!);
 }
 
-/** Bootstrap of Approach 2: resample runs with replacement and refit; resamples that lose a budget's minimum or too many sizes count as failed. */
+/** Options of the Approach-2 bootstrap. */
+export interface Approach2BootstrapOptions extends BootstrapOptions {
+  readonly fit?: Approach2Options;
+  /**
+   * 'runs' resamples runs with replacement (Hoffmann et al.'s bootstrap; a resample that loses a budget's
+   * minimum or third size counts as failed); 'residuals' keeps the design and resamples the parabolas'
+   * residuals (`residualResampler`: every replicate can be fitted; for designed sweeps of few sizes), and falls
+   * back to runs with a warning when no budget has more than 3 runs to measure the noise with. @default 'runs'
+   */
+  readonly resampling?: 'runs' | 'residuals';
+}
+
+/** Bootstrap of Approach 2: resample runs (or the parabolas' residuals) and refit. */
 export function bootstrapApproach2(
   observations: readonly LossObservation[],
-  options: BootstrapOptions & { readonly fit?: Approach2Options } = {},
+  options: Approach2BootstrapOptions = {},
 ): BootstrapResult<Approach2Fit> {
   return runFitSteps(bootstrapApproach2Steps(observations, options));
 }
@@ -232,9 +245,27 @@ export function bootstrapApproach2(
 /** `bootstrapApproach2` as steps (one yield per replicate). */
 export function bootstrapApproach2Steps(
   observations: readonly LossObservation[],
-  options: BootstrapOptions & { readonly fit?: Approach2Options } = {},
+  options: Approach2BootstrapOptions = {},
 ): FitSteps<BootstrapResult<Approach2Fit>> {
-  return bootstrapPowerLawFitSteps(observations, (rows) => fitApproach2(rows, options.fit), options);
+  const resampling = options.resampling ?? 'runs';
+  if (resampling !== 'runs' && resampling !== 'residuals')
+    throw new ScalingLawError('InvalidOption', `resampling must be 'runs' or 'residuals', got ${String(resampling)}`);
+  const fitRows = (rows: readonly LossObservation[]): Approach2Fit => fitApproach2(rows, options.fit);
+  if (resampling === 'runs') return bootstrapPowerLawFitSteps(observations, fitRows, options);
+  fitRows(observations); // refuse a sweep Approach 2 cannot fit before measuring its residuals
+  let resample: (random: RandomSource) => LossObservation[];
+  try {
+    resample = residualResampler(observations, options.fit?.budgetBandwidthDex);
+  } catch (error) {
+    if (!(error instanceof ScalingLawError)) throw error;
+    return withWarning(bootstrapPowerLawFitSteps(observations, fitRows, options), `${error.message}; resampled runs instead`);
+  }
+  return bootstrapPowerLawFitSteps(observations, fitRows, options, resample);
+}
+
+function* withWarning<Fit>(steps: FitSteps<BootstrapResult<Fit>>, warning: string): FitSteps<BootstrapResult<Fit>> {
+  const result = yield* steps;
+  return { ...result, warnings: [...result.warnings, warning] };
 }
 
 /** Bootstrap of Approach 1 as steps (one yield per replicate): resample whole loss curves (runs) with replacement and refit. A resample repeats curves; one copy of each makes the same envelope. */
@@ -246,13 +277,14 @@ export function bootstrapApproach1Steps(
 }
 
 /**
- * The resampling loop shared by the power-law methods: refit on rows drawn with replacement; a resample the
- * method refuses (a `ScalingLawError`, e.g. a budget left with too few sizes) counts as failed, not as data.
+ * The resampling loop shared by the power-law methods: refit on resampled rows (drawn with replacement unless
+ * `resample` says otherwise); a resample the method refuses (a `ScalingLawError`, e.g. a budget left with too few sizes) counts as failed, not as data.
  */
 function* bootstrapPowerLawFitSteps<Row, Fit extends Approach1Fit | Approach2Fit>(
   rows: readonly Row[],
   fitRows: (rows: readonly Row[]) => Fit,
   options: BootstrapOptions,
+  resample: (random: RandomSource) => Row[] = (random) => resampleRows(rows, random),
 ): FitSteps<BootstrapResult<Fit>> {
   const settings = resolveBootstrapOptions(options);
   const fit = fitRows(rows);
@@ -262,7 +294,7 @@ function* bootstrapPowerLawFitSteps<Row, Fit extends Approach1Fit | Approach2Fit
   for (let k = 0; k < settings.resamples; k++) {
     let replicate: Fit;
     try {
-      replicate = fitRows(resampleRows(rows, random));
+      replicate = fitRows(resample(random));
     } catch (error) {
       if (error instanceof ScalingLawError) continue;
       throw error;
@@ -272,58 +304,5 @@ function* bootstrapPowerLawFitSteps<Row, Fit extends Approach1Fit | Approach2Fit
     samples.push({ kind: 'power-law', powerLaw: replicate.mapping });
     addPowerLaw(replicates, replicate.mapping, settings.budgets);
   }
-  return summarise(fit, settings, replicates, samples, settings.resamples - samples.length, false);
-}
-
-/** The loss frontier of the full data and, per requested budget, the interval of L*(C) over the resamples. */
-export interface LossFrontierBootstrap {
-  readonly frontier: LossFrontier;
-  readonly resamples: number;
-  readonly succeeded: number;
-  readonly failed: number;
-  readonly percentiles: readonly [number, number];
-  /** the frontier's γ over the replicates */
-  readonly exponent: Interval;
-  /** L*(C) at each of `options.budgets`, with its interval */
-  readonly losses: readonly { readonly flops: number; readonly loss: number; readonly interval: Interval }[];
-}
-
-/**
- * Bootstrap of the loss frontier through Approach 2's vertices: the same resampling of runs as
- * `bootstrapApproach2` (same seed → same replicates), each refitted to parabolas and then to L*(C).
- */
-export function bootstrapLossFrontier(
-  observations: readonly LossObservation[],
-  options: BootstrapOptions & { readonly fit?: Approach2Options } = {},
-): LossFrontierBootstrap {
-  const settings = resolveBootstrapOptions(options);
-  const frontier = fitLossFrontier(fitApproach2(observations, options.fit).parabolas);
-  const random = createRandom(settings.seed);
-  const replicates = new Replicates();
-  let succeeded = 0;
-  for (let k = 0; k < settings.resamples; k++) {
-    let replicate: LossFrontier;
-    try {
-      replicate = fitLossFrontier(fitApproach2(resampleRows(observations, random), options.fit).parabolas);
-    } catch (error) {
-      if (error instanceof ScalingLawError) continue;
-      throw error;
-    }
-    succeeded++;
-    replicates.add('exponent', replicate.exponent);
-    settings.budgets.forEach((flops, i) => replicates.add(`budget${i}`, frontierLoss(replicate, flops)));
-  }
-  return {
-    frontier,
-    resamples: settings.resamples,
-    succeeded,
-    failed: settings.resamples - succeeded,
-    percentiles: settings.percentiles,
-    exponent: replicates.interval('exponent', settings.percentiles),
-    losses: settings.budgets.map((flops, i) => ({
-      flops,
-      loss: frontierLoss(frontier, flops),
-      interval: replicates.interval(`budget${i}`, settings.percentiles),
-    })),
-  };
+  return summarise(fit, settings, replicates, samples, settings.resamples - samples.length, fit.mapping.lossFrontier !== undefined);
 }

@@ -4,6 +4,7 @@ import { fitPowerLaws, type PowerLawMapping } from '../power-law.js';
 import { FLOPS_PER_PARAM_TOKEN } from '../transformer-flops.js';
 import { BUDGET_BANDWIDTH_DEX, groupByBudget } from './budget-grouping.js';
 import { fitIsoFlopParabola, type IsoFlopParabola } from './iso-flop-parabola.js';
+import { fitLossFrontier } from './loss-frontier.js';
 
 /** Options of `fitApproach2`. */
 export interface Approach2Options {
@@ -21,7 +22,7 @@ export interface Approach2Options {
 /** Result of an Approach-2 fit. */
 export interface Approach2Fit {
   readonly method: 'approach2';
-  /** N_opt = k_N·C^a, D_opt = k_D·C^b through the parabola minima */
+  /** N_opt = k_N·C^a, D_opt = k_D·C^b through the parabola minima, and the loss frontier L*(C) through them */
   readonly mapping: PowerLawMapping;
   /** every budget's parabola, also those left out of the power-law fit (no minimum) */
   readonly parabolas: readonly IsoFlopParabola[];
@@ -37,7 +38,8 @@ const MIN_SIZES = 3;
 
 /**
  * Approach 2 of Hoffmann et al. 2022 (§3.2): per IsoFLOP budget a parabola of loss in ln N, its
- * vertex N*(C), then power laws N_opt ∝ C^a and D_opt = C/(6·N*) ∝ C^b through the vertices.
+ * vertex N*(C), then power laws N_opt ∝ C^a and D_opt = C/(6·N*) ∝ C^b through the vertices, and the compute
+ * frontier L*(C) = k·C^(−γ) through their losses (the predicted loss of an allocation; `fitLossFrontier`).
  * A vertex outside the sampled sizes is an extrapolation (the commonest sweep mistake): it is used,
  * with a warning.
  */
@@ -83,9 +85,17 @@ export function fitApproach2(observations: readonly LossObservation[], options: 
     );
   }
   const fit = fitPowerLaws(minima);
+  let mapping: PowerLawMapping = fit.mapping;
+  try {
+    const { coeff, exponent } = fitLossFrontier(parabolas);
+    mapping = { ...mapping, lossFrontier: { coeff, exponent } };
+  } catch (error) {
+    if (!(error instanceof ScalingLawError)) throw error;
+    warnings.push(`no loss prediction: ${error.message}`);
+  }
   return {
     method: 'approach2',
-    mapping: fit.mapping,
+    mapping,
     parabolas,
     objective: fit.residualSumOfSquares,
     iterations: 0,

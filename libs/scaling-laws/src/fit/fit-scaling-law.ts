@@ -60,6 +60,11 @@ export interface FitScalingLawOptions {
   readonly approach1?: Approach1Options;
   /** @default { smallBudgets: 'skip' } (a budget with < 3 sizes is left out with a warning) */
   readonly approach2?: Approach2Options;
+  /**
+   * how Approach 2's bootstrap resamples: the parabolas' residuals (a sweep is a fixed design of few sizes per
+   * budget; resampling runs loses a budget's third size in most replicates) or the runs. @default 'residuals'
+   */
+  readonly approach2Resampling?: 'runs' | 'residuals';
   readonly approach3?: Approach3Options;
   readonly thresholds?: Partial<TrustThresholds>;
   /** search for influential runs in the primary method (leave-one-out refits). @default true */
@@ -224,7 +229,11 @@ export function* fitScalingLawSteps(input: readonly LossObservation[], options: 
         fitted.push({ method, runs: observations.length, boot: result, refused: null, subject });
       } else if (method === 2) {
         const fitOptions: Approach2Options = options.approach2 ?? { smallBudgets: 'skip' };
-        const result = yield* bootstrapApproach2Steps(profileRows, { ...boot, fit: fitOptions });
+        const result = yield* bootstrapApproach2Steps(profileRows, {
+          ...boot,
+          fit: fitOptions,
+          resampling: options.approach2Resampling ?? 'residuals',
+        });
         const subject: InfluenceSubject = {
           runIds: profileRows.map((o) => runIds[observations.indexOf(o)]!),
           mapping: mappingOf(result.fit),

@@ -2,10 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { computeOptimalAllocation, predictLoss } from '../loss-law.js';
 import { syntheticIsoFlopSweep } from '../synthetic.js';
 import { EPOCH_2024 } from '../__tests__/published-laws.js';
-import { bootstrapLossFrontier } from './bootstrap.js';
+import { allocateWithPowerLaw, frontierLoss } from '../power-law.js';
+import { bootstrapApproach2 } from './bootstrap.js';
 import { fitApproach2 } from './fit-approach2.js';
 import { fitIsoFlopParabola } from './iso-flop-parabola.js';
-import { fitLossFrontier, frontierLoss } from './loss-frontier.js';
+import { fitLossFrontier } from './loss-frontier.js';
 
 // Without a floor, the Chinchilla form's optimal loss is exactly a power law in C: L*(C) ∝ C^(−αβ/(α+β)).
 const noFloor = { ...EPOCH_2024, irreducibleLoss: 0 };
@@ -42,26 +43,27 @@ describe('fitLossFrontier', () => {
   });
 });
 
-describe('bootstrapLossFrontier', () => {
+describe('Approach 2 with its loss frontier', () => {
   const noisy = syntheticIsoFlopSweep(noFloor, { budgets, sizesPerBudget: 7, span: 8, noise: 0.01, seed: 4 });
-  const result = bootstrapLossFrontier(noisy, { resamples: 80, seed: 2, budgets: [6.4e19, 2.56e20] });
+  const result = bootstrapApproach2(noisy, { resamples: 80, seed: 2, budgets: [6.4e19, 2.56e20] });
 
-  it('gives intervals of L*(C) around the full-data frontier at each requested budget', () => {
-    expect(result.succeeded + result.failed).toBe(80);
-    expect(result.succeeded).toBeGreaterThan(40);
-    expect(result.losses.map((l) => l.flops)).toEqual([6.4e19, 2.56e20]);
-    for (const { loss, interval } of result.losses) {
-      expect(interval.lower).toBeLessThan(loss);
-      expect(interval.upper).toBeGreaterThan(loss);
-    }
-    // Extrapolating is less certain than interpolating.
-    const width = (i: number): number => result.losses[i]!.interval.upper / result.losses[i]!.interval.lower;
-    expect(width(1)).toBeGreaterThan(width(0));
-    expect(result.exponent.lower).toBeLessThan(result.frontier.exponent);
-    expect(result.exponent.upper).toBeGreaterThan(result.frontier.exponent);
+  it('carries the frontier in its mapping, so an allocation predicts a loss', () => {
+    const lossFrontier = result.fit.mapping.lossFrontier!;
+    expect(lossFrontier.exponent).toBeCloseTo((alpha * beta) / (alpha + beta), 1);
+    expect(allocateWithPowerLaw(result.fit.mapping, 2.56e20).loss).toBe(frontierLoss(lossFrontier, 2.56e20));
   });
 
-  it('is reproducible for a seed', () => {
-    expect(bootstrapLossFrontier(noisy, { resamples: 80, seed: 2, budgets: [6.4e19, 2.56e20] })).toEqual(result);
+  it('gives bootstrap intervals of the predicted loss around the full-data frontier', () => {
+    for (const allocation of result.allocations) {
+      const loss = frontierLoss(result.fit.mapping.lossFrontier!, allocation.flops);
+      expect(allocation.loss!.lower).toBeLessThan(loss);
+      expect(allocation.loss!.upper).toBeGreaterThan(loss);
+    }
+    // Extrapolating is less certain than interpolating.
+    const width = (i: number): number => result.allocations[i]!.loss!.upper / result.allocations[i]!.loss!.lower;
+    expect(width(1)).toBeGreaterThan(width(0));
+    const gamma = result.intervals['lossFrontierExponent']!;
+    expect(gamma.lower).toBeLessThan(result.fit.mapping.lossFrontier!.exponent);
+    expect(gamma.upper).toBeGreaterThan(result.fit.mapping.lossFrontier!.exponent);
   });
 });

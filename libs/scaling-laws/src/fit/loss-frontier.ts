@@ -1,33 +1,24 @@
 import { ScalingLawError } from '../errors.js';
-import { fitLine } from '../power-law.js';
+import { fitLine, type LossFrontier } from '../power-law.js';
 import type { IsoFlopParabola } from './iso-flop-parabola.js';
 
 /**
- * The compute frontier of an IsoFLOP sweep: the lowest loss reachable at budget C, L*(C) = k·C^(−γ), through
- * the parabola vertices' losses (the form of Kaplan et al. 2020, eq. 1.4, L(C_min); no irreducible floor).
- *
- * Why no floor: a small-scale sweep (CPU models of 5K–100K parameters) is still in its fast early descent, where
- * the floor E of L = E + A/N^α + B/D^β is not identifiable and a fitted E flattens the extrapolation (bench:science
- * measured Approach 3 over-predicting a 4× held-out budget by 10.8%, docs/worker.md). Over a few doublings of C
- * a pure power law through the measured minima is the smaller assumption. It predicts the loss of the allocated
- * model only; Approach 2's mapping says which model that is.
+ * Why the frontier has no floor: a small-scale sweep (CPU models of 5K–100K parameters) is still in its fast early
+ * descent, where the floor E of L = E + A/N^α + B/D^β is not identifiable and a fitted E flattens the extrapolation
+ * (bench:science measured Approach 3 over-predicting a 4× held-out budget by 10.8%, docs/worker.md). Over a few
+ * doublings of C a pure power law through the measured minima is the smaller assumption; far beyond them, a law
+ * with a floor would flatten and the frontier under-predicts (loss-frontier.spec). It predicts the loss of the
+ * allocated model only; Approach 2's mapping says which model that is.
  */
-export interface LossFrontier {
-  /** k */
-  readonly coeff: number;
-  /** γ: the loss falls by a factor 2^−γ per doubling of C */
-  readonly exponent: number;
+export interface FittedLossFrontier extends LossFrontier {
   /** budgets whose vertex the line went through */
   readonly budgets: number;
   /** sum of squared residuals of ln L* */
   readonly residualSumOfSquares: number;
 }
 
-/** L*(C) of a frontier. */
-export const frontierLoss = (frontier: LossFrontier, flops: number): number => frontier.coeff * flops ** -frontier.exponent;
-
 /** Least squares of ln L*(C) on ln C through every parabola with a minimum; needs ≥ 2 such budgets. */
-export function fitLossFrontier(parabolas: readonly IsoFlopParabola[]): LossFrontier {
+export function fitLossFrontier(parabolas: readonly IsoFlopParabola[]): FittedLossFrontier {
   const vertices = parabolas.filter((p) => p.minimumLoss !== null && p.minimumLoss > 0);
   if (vertices.length < 2)
     throw new ScalingLawError(
