@@ -17,6 +17,7 @@
  *          --resamples R (bootstrap, default 400)
  */
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,7 +52,10 @@ export const CONFIGS: Record<'full' | 'quick', ScienceConfig> = {
     // for 2% more FLOPs; 2.5e10 would put its minimum at the smallest trainable model. 8e11 at the top would
     // double the held-out cost.
     budgets: [5e10, 1e11, 2e11, 4e11],
-    sizesPerBudget: 5,
+    // Nine sizes: with five, 73% of the bootstrap's resamples lose a budget's third size and N_opt's 80% interval
+    // is ×2.1–3.5 wide at this noise (`npm run bench:intervals`); nine make it ×1.3–1.8 with 83–93% coverage.
+    // The nine include the five of the 8× grid, so a store of a five-size sweep is reused.
+    sizesPerBudget: 9,
     spanFactor: 8,
     // Measured here: at C = 2e11 the minimum lies near N_total = 14K (D/N ≈ 160), so byte-level models at this
     // scale want far more tokens per parameter than Chinchilla's 20; 60 centres the sizes with room both ways.
@@ -215,8 +219,13 @@ async function main(args: string[]): Promise<number> {
   const heldOutFlops = config.heldOutFactor * Math.max(...config.budgets);
   const fit = fitSweep(sweep, heldOutFlops, resamples);
   printFit(fit);
-  // The allocation is stored per held-out budget, so a rerun after an interruption trains the same held-out models.
-  const allocationKey = `allocation-${heldOutFlops.toExponential(2).replace('+', '')}`;
+  // The allocation is stored per held-out budget and sweep, so a rerun after an interruption trains the same
+  // held-out models, and a different sweep (more sizes, other budgets) allocates afresh.
+  const sweepKey = createHash('sha256')
+    .update(sweepPlan.map((r) => r.id).join(','))
+    .digest('hex')
+    .slice(0, 12);
+  const allocationKey = `allocation-${heldOutFlops.toExponential(2).replace('+', '')}-sweep-${sweepKey}`;
   const allocation = store.readValue<{ flops: number; params: number }>(allocationKey) ?? {
     flops: heldOutFlops,
     params: fit.heldOut.params,

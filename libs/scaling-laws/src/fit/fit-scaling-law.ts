@@ -61,8 +61,10 @@ export interface FitScalingLawOptions {
   /** @default { smallBudgets: 'skip' } (a budget with < 3 sizes is left out with a warning) */
   readonly approach2?: Approach2Options;
   /**
-   * how Approach 2's bootstrap resamples: the parabolas' residuals (a sweep is a fixed design of few sizes per
-   * budget; resampling runs loses a budget's third size in most replicates) or the runs. @default 'residuals'
+   * how Approach 2's bootstrap resamples: the runs (conservative: its 80% intervals held the truth 83–93% of the
+   * time on synthetic sweeps, but with 5 sizes per budget 73% of replicates lose a budget's third size) or the
+   * parabolas' residuals (every replicate fits, but with 5 sizes per budget the 80% interval held the truth
+   * only 65–78% of the time: `npm run bench:intervals`). @default 'runs'
    */
   readonly approach2Resampling?: 'runs' | 'residuals';
   readonly approach3?: Approach3Options;
@@ -232,7 +234,7 @@ export function* fitScalingLawSteps(input: readonly LossObservation[], options: 
         const result = yield* bootstrapApproach2Steps(profileRows, {
           ...boot,
           fit: fitOptions,
-          resampling: options.approach2Resampling ?? 'residuals',
+          resampling: options.approach2Resampling ?? 'runs',
         });
         const subject: InfluenceSubject = {
           runIds: profileRows.map((o) => runIds[observations.indexOf(o)]!),
