@@ -268,7 +268,7 @@ export function verdicts(fit: SweepFit, heldOutRuns: readonly FinishedRun[], swe
     detail:
       `N_opt ${fit.topBudget.params.toExponential(3)} [${fit.topBudget.lower.toExponential(3)}, ${fit.topBudget.upper.toExponential(3)}] = ×${fit.topBudget.ratio.toFixed(2)} ` +
       `(resampling runs, ${fit.topBudget.replicates}/${fit.topBudget.resamples} replicates fitted; resampling residuals: ` +
-      `[${fit.topBudget.byResiduals.lower.toExponential(3)}, ${fit.topBudget.byResiduals.upper.toExponential(3)}] = ×${fit.topBudget.byResiduals.ratio.toFixed(2)}, which under-covers at 5 sizes per budget)`,
+      `[${fit.topBudget.byResiduals.lower.toExponential(3)}, ${fit.topBudget.byResiduals.upper.toExponential(3)}] = ×${fit.topBudget.byResiduals.ratio.toFixed(2)}, residual intervals under-cover with few sizes per budget: bench:intervals)`,
   });
   return results;
 }

@@ -351,6 +351,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       say(
         `  shape: ${allocation.shape.layers} layers, d_model ${allocation.shape.modelDim}, ${allocation.shape.heads} heads, d_ff ${allocation.shape.ffDim}`,
       );
+    // The checks below are the demo's; the control plane's own verdict decides Ready, and is said as plainly.
+    const ready = finalLaw!.status?.conditions?.find((c) => c.type === ConditionType.Ready);
+    say(
+      ready?.status === 'True'
+        ? `  the ScalingLaw is Ready: the allocation is final`
+        : `  the ScalingLaw is not Ready (${ready?.reason ?? 'no verdict'}): the allocation is provisional — ${allocation.provisionalReason ?? ready?.message ?? 'the law is still measuring'}`,
+    );
     say(`Is the answer worth something?`);
     for (const check of checks) say(`  ${check.passed ? 'PASS' : 'FAIL'} ${check.name}: ${check.detail}`);
     say(`Report: ${files.join(', ')}`);

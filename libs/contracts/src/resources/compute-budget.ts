@@ -113,7 +113,10 @@ export const allocationStatusSchema = z.object({
   paramsInterval: intervalSchema.optional(),
   tokensInterval: intervalSchema.optional(),
   tokensPerParamInterval: intervalSchema.optional(),
-  predictedLoss: z.number().optional().describe('Predicted final loss (nats/token) when the law is parametric.'),
+  predictedLoss: z
+    .number()
+    .optional()
+    .describe("Predicted final loss (nats/token) when the mapping predicts one: a loss law, or Approach 2's compute frontier."),
   predictedLossInterval: intervalSchema.optional(),
   intervalKind: z.enum(['bootstrap', 'published', 'none']).optional().describe('Where the intervals come from.'),
   intervalNote: z.string().optional().describe('Plain words on the intervals, e.g. "bootstrap, 187/200 replicates, 10th–90th percentile".'),
