@@ -45,8 +45,8 @@ export const DEMO_DEADLINE_MS = { real: 10 * 60_000, simulated: 2 * 60_000 } as 
  * The real study: 3 IsoFLOP budgets × 5 sizes of real transformers (N ≈ 5e3–6e4 total parameters, one or two
  * layers) on sotu (10.8 MB: no run sees a byte twice), then the adaptive planner adds runs until N_opt at the
  * allocation budget is within ±50% (an interval no wider than ×3) or maxFlops is spent. Sized for the 10-minute
- * deadline on 2 cores with room to spare: measured 2026-12-03 on 2 quiet cores, the whole demo (19 runs,
- * 1.95e12 FLOPs of 6·N_total·D) took 6 min 11 s.
+ * deadline on 2 cores with room to spare: measured 2026-12-03 on 2 quiet cores (recipe 3), the whole demo
+ * (17 runs, 1.85e12 FLOPs of 6·N_total·D) took 6 min 13 s.
  */
 export const REAL_DEMO_STUDY = {
   // The budgets bench:science measures (2026-12-03): their seed noise is known (sd 0.2–4% of the loss at 5e10
