@@ -7,6 +7,7 @@
  * Options: --flops C (default 1e11)  --params N_total (default 16661, the noisiest size of bench:science at 1e11)
  *          --batches 32,16 (sequences of 64 tokens per step; default the recipe's rule)
  *          --final-lr 0.1,0 (the learning-rate floor as a fraction of the peak; default the recipe's)
+ *          --layers L (the same total N with L layers; default the shape rule's)
  *          --seeds K (default 4)  --first-seed S (default 0)  --lr-scales 1,0.5,0.25 (× the recipe's peak learning rate)  --workers W
  */
 import { spawn } from 'node:child_process';
@@ -15,12 +16,15 @@ import { fileURLToPath } from 'node:url';
 import {
   batchSizeFor,
   DEFAULT_SEQUENCE_LENGTH,
+  countParameters,
   DEFAULT_VOCAB_SIZE,
   FINAL_LR_FRACTION,
+  headsFor,
   loadTrainer,
   peakLearningRateFor,
   solveShapeForTotalParams,
 } from '@scaleplan/language-model';
+import type { TransformerShape } from '@scaleplan/scaling-laws';
 
 interface Probe {
   readonly flops: number;
@@ -31,6 +35,8 @@ interface Probe {
   readonly batch?: number;
   /** The learning-rate floor as a fraction of the peak; undefined: the recipe's. */
   readonly finalLr?: number;
+  /** Layers of the shape (same total N, width and MLP searched); undefined: the shape rule's. */
+  readonly layers?: number;
 }
 
 const RESULT = 'SEEDS_RESULT ';
@@ -40,9 +46,29 @@ const option = (args: readonly string[], name: string, fallback: string): string
 };
 const shapeOptions = { sequenceLength: DEFAULT_SEQUENCE_LENGTH, vocabSize: DEFAULT_VOCAB_SIZE };
 
+/**
+ * The sweep's shape for a total N, or with `layers` layers: the width and MLP whose total is nearest N (heads by
+ * the solver's rule), for probes of the shape rule.
+ */
+function shapeFor(paramsTotal: number, layers?: number): { shape: TransformerShape; params: number; paramsTotal: number } {
+  const solved = solveShapeForTotalParams(paramsTotal, shapeOptions);
+  if (layers === undefined || layers === solved.shape.layers) return solved;
+  let best: TransformerShape | undefined;
+  for (let modelDim = 8; modelDim <= 256; modelDim += 1) {
+    const heads = headsFor(modelDim);
+    if (modelDim % heads !== 0) continue;
+    for (let ffDim = 2 * modelDim; ffDim <= 8 * modelDim; ffDim += 1) {
+      const shape = { ...solved.shape, layers, modelDim, heads, headDim: modelDim / heads, ffDim };
+      if (!best || Math.abs(countParameters(shape).total - paramsTotal) < Math.abs(countParameters(best).total - paramsTotal)) best = shape;
+    }
+  }
+  const counts = countParameters(best!);
+  return { shape: best!, params: counts.nonEmbedding, paramsTotal: counts.total };
+}
+
 /** Child: one training run; prints its final loss. */
 async function trainOne(probe: Probe): Promise<void> {
-  const solved = solveShapeForTotalParams(probe.paramsTotal, shapeOptions);
+  const solved = shapeFor(probe.paramsTotal, probe.layers);
   const { Trainer } = await loadTrainer();
   const result = await new Trainer({
     backend: 'wasm',
@@ -50,7 +76,7 @@ async function trainOne(probe: Probe): Promise<void> {
     ...(probe.batch ? { batchSequences: probe.batch } : {}),
     ...(probe.finalLr !== undefined ? { finalLearningRateFraction: probe.finalLr } : {}),
   }).train({
-    runId: `seeds-${probe.paramsTotal}-lr${probe.lrScale}-b${probe.batch}-f${probe.finalLr}-s${probe.seed}`,
+    runId: `seeds-${probe.paramsTotal}-L${probe.layers}-lr${probe.lrScale}-b${probe.batch}-f${probe.finalLr}-s${probe.seed}`,
     params: solved.params,
     shape: solved.shape,
     tokens: Math.round(probe.flops / (6 * solved.paramsTotal)),
@@ -86,7 +112,7 @@ async function main(args: readonly string[]): Promise<void> {
   const firstSeed = Number(option(args, 'first-seed', '0'));
   const scales = option(args, 'lr-scales', '1,0.5,0.25').split(',').map(Number);
   const finalLrs = option(args, 'final-lr', String(FINAL_LR_FRACTION)).split(',').map(Number);
-  const recipe = solveShapeForTotalParams(paramsTotal, shapeOptions);
+  const recipe = shapeFor(paramsTotal, option(args, 'layers', '') ? Number(option(args, 'layers', '')) : undefined);
   const batches = option(args, 'batches', String(batchSizeFor(recipe.shape, Math.round(flops / (6 * recipe.paramsTotal)))))
     .split(',')
     .map(Number);
@@ -95,7 +121,11 @@ async function main(args: readonly string[]): Promise<void> {
     (x) => !(Number.isFinite(x) && x > 0),
   );
   if (bad !== undefined) throw new Error(`every option must be a positive number, got ${bad}`);
-  const solved = solveShapeForTotalParams(paramsTotal, shapeOptions);
+  const layersOption = option(args, 'layers', '');
+  const layers = layersOption ? Number(layersOption) : undefined;
+  if (layers !== undefined && !(Number.isInteger(layers) && layers >= 1))
+    throw new Error(`--layers must be a positive integer, got ${layersOption}`);
+  const solved = shapeFor(paramsTotal, layers);
   const s = solved.shape;
   console.log(
     `bench:seeds: C = ${flops.toExponential(2)}, N_total = ${solved.paramsTotal} (${s.layers}/${s.modelDim}/${s.heads}/${s.ffDim}), ` +
@@ -104,7 +134,15 @@ async function main(args: readonly string[]): Promise<void> {
   const probes = batches.flatMap((batch) =>
     finalLrs.flatMap((finalLr) =>
       scales.flatMap((lrScale) =>
-        Array.from({ length: seeds }, (_, i) => ({ flops, paramsTotal: solved.paramsTotal, seed: firstSeed + i, lrScale, batch, finalLr })),
+        Array.from({ length: seeds }, (_, i) => ({
+          flops,
+          paramsTotal: solved.paramsTotal,
+          seed: firstSeed + i,
+          lrScale,
+          batch,
+          finalLr,
+          ...(layers !== undefined ? { layers } : {}),
+        })),
       ),
     ),
   );
