@@ -112,8 +112,12 @@ async function main(args: readonly string[]): Promise<void> {
   const firstSeed = Number(option(args, 'first-seed', '0'));
   const scales = option(args, 'lr-scales', '1,0.5,0.25').split(',').map(Number);
   const finalLrs = option(args, 'final-lr', String(FINAL_LR_FRACTION)).split(',').map(Number);
-  const recipe = shapeFor(paramsTotal, option(args, 'layers', '') ? Number(option(args, 'layers', '')) : undefined);
-  const batches = option(args, 'batches', String(batchSizeFor(recipe.shape, Math.round(flops / (6 * recipe.paramsTotal)))))
+  const layersOption = option(args, 'layers', '');
+  const layers = layersOption ? Number(layersOption) : undefined;
+  if (layers !== undefined && !(Number.isInteger(layers) && layers >= 1))
+    throw new Error(`--layers must be a positive integer, got ${layersOption}`);
+  const solved = shapeFor(paramsTotal, layers);
+  const batches = option(args, 'batches', String(batchSizeFor(solved.shape, Math.round(flops / (6 * solved.paramsTotal)))))
     .split(',')
     .map(Number);
   const workers = Number(option(args, 'workers', String(cpus().length)));
@@ -121,11 +125,6 @@ async function main(args: readonly string[]): Promise<void> {
     (x) => !(Number.isFinite(x) && x > 0),
   );
   if (bad !== undefined) throw new Error(`every option must be a positive number, got ${bad}`);
-  const layersOption = option(args, 'layers', '');
-  const layers = layersOption ? Number(layersOption) : undefined;
-  if (layers !== undefined && !(Number.isInteger(layers) && layers >= 1))
-    throw new Error(`--layers must be a positive integer, got ${layersOption}`);
-  const solved = shapeFor(paramsTotal, layers);
   const s = solved.shape;
   console.log(
     `bench:seeds: C = ${flops.toExponential(2)}, N_total = ${solved.paramsTotal} (${s.layers}/${s.modelDim}/${s.heads}/${s.ffDim}), ` +

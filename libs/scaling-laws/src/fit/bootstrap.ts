@@ -252,10 +252,10 @@ export function bootstrapApproach2Steps(
     throw new ScalingLawError('InvalidOption', `resampling must be 'runs' or 'residuals', got ${String(resampling)}`);
   const fitRows = (rows: readonly LossObservation[]): Approach2Fit => fitApproach2(rows, options.fit);
   if (resampling === 'runs') return bootstrapPowerLawFitSteps(observations, fitRows, options);
-  fitRows(observations); // refuse a sweep Approach 2 cannot fit before measuring its residuals
+  const { parabolas } = fitRows(observations); // a sweep Approach 2 cannot fit is refused here, with its reason
   let resample: (random: RandomSource) => LossObservation[];
   try {
-    resample = residualResampler(observations, options.fit?.budgetBandwidthDex);
+    resample = residualResampler(observations, parabolas, options.fit?.budgetBandwidthDex);
   } catch (error) {
     if (!(error instanceof ScalingLawError)) throw error;
     return withWarning(bootstrapPowerLawFitSteps(observations, fitRows, options), `${error.message}; resampled runs instead`);

@@ -4,6 +4,7 @@ import { createRandom } from '../random.js';
 import { syntheticIsoFlopSweep } from '../synthetic.js';
 import { EPOCH_2024 } from '../__tests__/published-laws.js';
 import { bootstrapApproach2 } from './bootstrap.js';
+import { fitApproach2 } from './fit-approach2.js';
 import { residualResampler } from './residual-resampling.js';
 
 // A CPU-sized design: 4 budgets a factor 2 apart, 5 sizes each over 8× (bench:science's shape), 0.5% noise.
@@ -13,7 +14,7 @@ const trueA = frontierExponents(EPOCH_2024).a;
 
 describe('residualResampler', () => {
   it('keeps every run’s N, D and budget and moves only the losses', () => {
-    const replicate = residualResampler(sweep)(createRandom(1));
+    const replicate = residualResampler(sweep, fitApproach2(sweep).parabolas)(createRandom(1));
     expect(replicate.map(({ params, tokens, budgetFlops }) => ({ params, tokens, budgetFlops }))).toEqual(
       sweep.map(({ params, tokens, budgetFlops }) => ({ params, tokens, budgetFlops })),
     );
@@ -23,7 +24,9 @@ describe('residualResampler', () => {
 
   it('needs more runs than the parabolas’ 3 coefficients per budget to measure the noise', () => {
     const three = syntheticIsoFlopSweep(EPOCH_2024, { budgets, sizesPerBudget: 3, noise: 0.01 });
-    expect(() => residualResampler(three)).toThrow(/needs more runs than 3 per budget to measure the noise: 12 runs in 4 budgets/);
+    expect(() => residualResampler(three, fitApproach2(three).parabolas)).toThrow(
+      /needs more runs than 3 per budget to measure the noise: 12 runs in 4 budgets/,
+    );
   });
 });
 

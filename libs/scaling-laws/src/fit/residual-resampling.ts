@@ -2,13 +2,14 @@ import { ScalingLawError } from '../errors.js';
 import type { LossObservation } from '../observations.js';
 import type { RandomSource } from '../random.js';
 import { BUDGET_BANDWIDTH_DEX, groupByBudget } from './budget-grouping.js';
-import { fitIsoFlopParabola } from './iso-flop-parabola.js';
+import type { IsoFlopParabola } from './iso-flop-parabola.js';
 
 const PARABOLA_COEFFICIENTS = 3;
 
 /**
  * Residual resampling for Approach 2 on a designed sweep (fixed sizes per budget): each replicate keeps every
- * run's N, D and budget and replaces its loss by its budget parabola's fitted value times (1 + r), r drawn with
+ * run's N, D and budget and replaces its loss by its budget parabola's fitted value (from the full-data fit's
+ * `parabolas`) times (1 + r), r drawn with
  * replacement from the pooled relative residuals of all budgets, inflated by √(n / (n − 3·budgets)) because
  * fitted residuals are smaller than the noise (Davison & Hinkley 1997, §6.2.3).
  *
@@ -19,19 +20,17 @@ const PARABOLA_COEFFICIENTS = 3;
  */
 export function residualResampler(
   observations: readonly LossObservation[],
+  parabolas: readonly IsoFlopParabola[],
   bandwidthDex: number = BUDGET_BANDWIDTH_DEX,
 ): (random: RandomSource) => LossObservation[] {
   const fitted = new Float64Array(observations.length).fill(Number.NaN);
   const residuals: number[] = [];
   let budgets = 0;
   for (const group of groupByBudget(observations, bandwidthDex)) {
-    const params = group.rows.map((i) => observations[i]!.params);
-    if (new Set(params).size < PARABOLA_COEFFICIENTS) continue;
-    const { c0, c1, c2 } = fitIsoFlopParabola(
-      group.flops,
-      params,
-      group.rows.map((i) => observations[i]!.loss),
-    ).coefficients;
+    // The full-data fit's parabola of this budget (budgets with fewer than 3 sizes have none).
+    const parabola = parabolas.find((p) => p.flops === group.flops);
+    if (!parabola) continue;
+    const { c0, c1, c2 } = parabola.coefficients;
     budgets += 1;
     for (const i of group.rows) {
       const x = Math.log(observations[i]!.params);
